@@ -1,0 +1,197 @@
+"""API v1 for payers, memberships, dues, payments, invoices and coverage."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jaring.api.idempotency import idempotent
+from jaring.contributions.models import Due, Invoice, Payment
+from jaring.contributions.selectors import coverage_strip, membership_months
+from jaring.contributions.services import invoice_pay, payment_record
+from jaring.core.errors import NotFound, ValidationFailed
+from jaring.core.money import format_month, parse_month
+from jaring.membership.models import Membership, Payer
+from jaring.membership.selectors import membership_queryset, payer_get, person_by_nik_or_404
+from jaring.membership.services import membership_enrol, payer_create
+from jaring.registry.selectors import person_get
+
+
+class PayerSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+    name = serializers.CharField(max_length=150)
+    kind = serializers.ChoiceField(choices=Payer.Kind.choices)
+    wadah_code = serializers.CharField(required=False, allow_blank=True, default="")
+    region_code = serializers.CharField(required=False, allow_blank=True, allow_null=True, write_only=True)
+
+
+def _payer(p: Payer) -> dict[str, Any]:
+    return {"code": p.code, "name": p.name, "kind": p.kind, "wadah_code": p.wadah_code,
+            "region_code": p.region.code if p.region_id else None}
+
+
+def _membership(m: Membership, *, months: bool = False) -> dict[str, Any]:
+    data = {"id": m.pk, "person": m.person_id, "payer": m.payer.code, "programs": [p.upper() for p in m.programmes],
+            "declared_income_idr": m.declared_income_idr, "sector": m.sector, "kpj": m.kpj, "status": m.status,
+            "start_date": m.start_date.isoformat(), "end_reason": m.end_reason or None,
+            "ended_on": m.ended_on.isoformat() if m.ended_on else None}
+    if months:
+        data["months"] = membership_months(membership=m)
+    return data
+
+
+class PayerList(APIView):
+    @extend_schema(responses=PayerSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response([_payer(p) for p in Payer.objects.select_related("region").order_by("code")])
+
+    @extend_schema(request=PayerSerializer, responses={201: PayerSerializer})
+    def post(self, request: Request) -> Response:
+        data = PayerSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        payer = payer_create(actor=request.user, code=v["code"], name=v["name"], kind=v["kind"],
+                             wadah_code=v.get("wadah_code", ""), region_code=v.get("region_code"))
+        return Response(_payer(payer), status=status.HTTP_201_CREATED)
+
+
+class EnrolSerializer(serializers.Serializer):
+    person = serializers.IntegerField(required=False)
+    nik = serializers.CharField(required=False)
+    payer = serializers.CharField()
+    programs = serializers.ListField(child=serializers.CharField(), default=["JKK", "JKM"])
+    declared_income_idr = serializers.IntegerField(min_value=1)
+    start_date = serializers.DateField()
+    kpj = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+
+
+class MembershipList(APIView):
+    @extend_schema(parameters=[OpenApiParameter("payer", str), OpenApiParameter("status", str),
+                               OpenApiParameter("person", int)])
+    def get(self, request: Request) -> Response:
+        qs = membership_queryset(actor=request.user).select_related("payer").order_by("id")
+        for field, param in (("payer__code", "payer"), ("status", "status"), ("person_id", "person")):
+            if request.query_params.get(param):
+                qs = qs.filter(**{field: request.query_params[param]})
+        return Response([_membership(m) for m in qs[:500]])
+
+    @extend_schema(request=EnrolSerializer)
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = EnrolSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        if v.get("person"):
+            person = person_get(actor=request.user, person_id=v["person"])
+        elif v.get("nik"):
+            person = person_by_nik_or_404(actor=request.user, nik=v["nik"])
+        else:
+            raise ValidationFailed("person or nik is required", fields={"person": ["required"]})
+        membership = membership_enrol(actor=request.user, person=person, payer=payer_get(code=v["payer"]),
+                                      programs=v["programs"], declared_income_idr=v["declared_income_idr"],
+                                      start_date=v["start_date"], kpj=v.get("kpj") or None)
+        return Response(_membership(membership), status=status.HTTP_201_CREATED)
+
+
+class MembershipDetail(APIView):
+    def get(self, request: Request, membership_id: int) -> Response:
+        membership = membership_queryset(actor=request.user).select_related("payer").filter(pk=membership_id).first()
+        if membership is None:
+            raise NotFound("Kepesertaan tidak ditemukan.")
+        return Response(_membership(membership, months=True))
+
+
+class PaymentSerializer(serializers.Serializer):
+    membership = serializers.IntegerField()
+    amount_idr = serializers.IntegerField()
+    paid_on = serializers.DateField()
+    channel = serializers.ChoiceField(choices=Payment.Channel.choices, default=Payment.Channel.OTHER)
+    reference = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PaymentCreate(APIView):
+    @extend_schema(request=PaymentSerializer)
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = PaymentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        membership = membership_queryset(actor=request.user).filter(pk=v["membership"]).first()
+        if membership is None:
+            raise NotFound("Kepesertaan tidak ditemukan.")
+        result = payment_record(actor=request.user, membership=membership, amount_idr=v["amount_idr"],
+                                paid_on=v["paid_on"], channel=v["channel"], reference=v["reference"])
+        return Response(result.as_dict(), status=status.HTTP_201_CREATED)
+
+
+class DueList(APIView):
+    @extend_schema(parameters=[OpenApiParameter("membership", int), OpenApiParameter("period", str)])
+    def get(self, request: Request) -> Response:
+        qs = Due.objects.filter(membership__in=membership_queryset(actor=request.user)).order_by("period", "id")
+        if request.query_params.get("membership"):
+            qs = qs.filter(membership_id=request.query_params["membership"])
+        if request.query_params.get("period"):
+            qs = qs.filter(period=_month(request.query_params["period"]))
+        return Response([{"id": d.pk, "membership": d.membership_id, "period": format_month(d.period),
+                          "amount_idr": d.amount_idr, "base_amount_idr": d.base_amount_idr,
+                          "discount": d.discount_code or None, "due_date": d.due_date.isoformat(), "status": d.status,
+                          "paid_on": d.paid_on.isoformat() if d.paid_on else None} for d in qs[:1000]])
+
+
+def _month(text: str) -> dt.date:
+    try:
+        return parse_month(text)
+    except ValueError:
+        raise ValidationFailed("period must be YYYY-MM", fields={"period": [text]}) from None
+
+
+class InvoicePaySerializer(serializers.Serializer):
+    payer = serializers.CharField()
+    period = serializers.CharField()
+    paid_on = serializers.DateField()
+    reference = serializers.CharField()
+
+
+def _invoice(i: Invoice) -> dict[str, Any]:
+    return {"id": i.pk, "payer": i.payer.code, "period": format_month(i.period), "member_count": i.member_count,
+            "total_idr": i.total_idr, "status": i.status, "paid_on": i.paid_on.isoformat() if i.paid_on else None,
+            "reference": i.reference}
+
+
+class InvoiceList(APIView):
+    @extend_schema(parameters=[OpenApiParameter("payer", str)])
+    def get(self, request: Request) -> Response:
+        qs = Invoice.objects.select_related("payer").order_by("-period")
+        if request.query_params.get("payer"):
+            qs = qs.filter(payer__code=request.query_params["payer"])
+        return Response([_invoice(i) for i in qs[:500]])
+
+
+class InvoicePay(APIView):
+    @extend_schema(request=InvoicePaySerializer)
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = InvoicePaySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        invoice = invoice_pay(actor=request.user, payer=payer_get(code=v["payer"]), period=_month(v["period"]),
+                              paid_on=v["paid_on"], reference=v["reference"])
+        return Response(_invoice(invoice))
+
+
+class PersonCoverage(APIView):
+    @extend_schema(parameters=[OpenApiParameter("months", int)])
+    def get(self, request: Request, person_id: int) -> Response:
+        person = person_get(actor=request.user, person_id=person_id)
+        raw = request.query_params.get("months", "24")
+        months = min(60, max(1, int(raw))) if raw.isdigit() else 24
+        return Response([{"period": m.label, "status": m.status, "amount_idr": m.amount_idr,
+                          "discounted": m.discounted, "payer": m.payer,
+                          "paid_on": m.paid_on.isoformat() if m.paid_on else None}
+                         for m in coverage_strip(person=person, months=months)])

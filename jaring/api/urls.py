@@ -1,0 +1,28 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from jaring.api import money, views
+
+urlpatterns = [
+    path("persons/", views.PersonListCreate.as_view(), name="api-persons"),
+    path("persons/<int:person_id>/", views.PersonDetail.as_view(), name="api-person"),
+    path("households/", views.HouseholdListCreate.as_view(), name="api-households"),
+    path("households/<int:household_id>/", views.HouseholdDetail.as_view(), name="api-household"),
+    path("regions/", views.RegionList.as_view(), name="api-regions"),
+    path("regions/<str:code>/", views.RegionDetail.as_view(), name="api-region"),
+    path("me/", views.Me.as_view(), name="api-me"),
+    path("simulations/contribution", views.ContributionSimulation.as_view(), name="api-sim-contribution"),
+    path("simulations/benefit", views.BenefitSimulation.as_view(), name="api-sim-benefit"),
+    path("simulations/contribution/", views.ContributionSimulation.as_view()),
+    path("simulations/benefit/", views.BenefitSimulation.as_view()),
+    path("payers/", money.PayerList.as_view(), name="api-payers"),
+    path("memberships/", money.MembershipList.as_view(), name="api-memberships"),
+    path("memberships/<int:membership_id>/", money.MembershipDetail.as_view(), name="api-membership"),
+    path("dues/", money.DueList.as_view(), name="api-dues"),
+    path("payments/", money.PaymentCreate.as_view(), name="api-payments"),
+    path("invoices/", money.InvoiceList.as_view(), name="api-invoices"),
+    path("invoices/pay/", money.InvoicePay.as_view(), name="api-invoice-pay"),
+    path("persons/<int:person_id>/coverage/", money.PersonCoverage.as_view(), name="api-person-coverage"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

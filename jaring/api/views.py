@@ -1,0 +1,240 @@
+"""API v1 views: parse, call a service or selector, render. Nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jaring.accounts.models import Role
+from jaring.accounts.selectors import scope_for
+from jaring.api import serializers as s
+from jaring.api.idempotency import idempotent
+from jaring.core.audit import audit_log
+from jaring.regions.models import Region
+from jaring.regions.selectors import region_by_code
+from jaring.registry.selectors import (
+    PersonFilters,
+    PersonResults,
+    household_get,
+    household_list,
+    person_get,
+    person_list,
+    person_search,
+)
+from jaring.registry.services import (
+    HouseholdInput,
+    PersonInput,
+    household_create,
+    household_update,
+    person_register,
+    person_update,
+)
+from jaring.simulator import simulate
+
+_PERSON_FILTERS = [
+    OpenApiParameter("q", str, description="Awalan nama atau NIK lengkap"),
+    OpenApiParameter("district", str), OpenApiParameter("kelurahan", str),
+    OpenApiParameter("occupation", str), OpenApiParameter("sex", str, enum=["M", "F"]),
+    OpenApiParameter("age_band", str, enum=["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"]),
+    OpenApiParameter("decile", int),
+    OpenApiParameter("offset", int, description="Dengan q: lewati sekian hasil"),
+]
+
+
+def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
+    value = request.query_params.get(name, "")
+    return max(low, min(high, int(value))) if value.isdigit() else default
+
+
+def _log_auditor_read(request: Request, action: str, **kwargs: Any) -> None:
+    if request.user.role == Role.AUDITOR:
+        audit_log(actor=request.user, action=action, **kwargs)
+
+
+class PersonListCreate(generics.GenericAPIView):
+    serializer_class = s.PersonOutputSerializer
+
+    def _filters(self) -> PersonFilters:
+        params = self.request.query_params
+        decile = params.get("decile")
+        return PersonFilters(
+            q=params.get("q", ""), district=params.get("district", ""),
+            kelurahan=params.get("kelurahan", ""), occupation=params.get("occupation", ""),
+            sex=params.get("sex", ""), age_band=params.get("age_band", ""),
+            decile=int(decile) if decile and decile.isdigit() else None)
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return person_list(actor=self.request.user, filters=self._filters())
+
+    @extend_schema(parameters=_PERSON_FILTERS, responses=s.PersonOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        if request.query_params.get("q", "").strip():
+            return self._search(request)
+        page = self.paginate_queryset(self.get_queryset())
+        _log_auditor_read(request, "person.list", object_type="registry.person",
+                          after={"query": dict(request.query_params)})
+        return self.get_paginated_response(s.PersonOutputSerializer(page, many=True).data)
+
+    def _search(self, request: Request) -> Response:
+        """A name or NIK search pages by offset over the ranked results (``offset``, ``page_size``)."""
+        results = person_search(actor=request.user, filters=self._filters())
+        offset = _int_param(request, "offset", 0, 0, PersonResults.COUNT_CAP)
+        size = _int_param(request, "page_size", 50, 1, 200)
+        rows = results[offset: offset + size]
+        _log_auditor_read(request, "person.list", object_type="registry.person",
+                          after={"query": dict(request.query_params)})
+        total = results.count()
+        def link(new_offset: int) -> str:
+            params = request.query_params.copy()
+            params["offset"] = str(new_offset)
+            params["page_size"] = str(size)
+            return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+        return Response({
+            "next": link(offset + size) if offset + size < total else None,
+            "previous": link(max(0, offset - size)) if offset > 0 else None,
+            "count": total, "count_is_capped": results.capped,
+            "results": s.PersonOutputSerializer(rows, many=True).data,
+        })
+
+    @extend_schema(request=s.PersonInputSerializer, responses={201: s.PersonOutputSerializer})
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = s.PersonInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        person = person_register(actor=request.user, data=PersonInput.of(**data.to_person_fields()),
+                                 confirm_warnings=data.validated_data.get("confirm_warnings", False))
+        person = person_get(actor=request.user, person_id=person.pk)
+        return Response(s.PersonOutputSerializer(person).data, status=status.HTTP_201_CREATED)
+
+
+class PersonDetail(APIView):
+    @extend_schema(responses=s.PersonOutputSerializer)
+    def get(self, request: Request, person_id: int) -> Response:
+        person = person_get(actor=request.user, person_id=person_id)
+        _log_auditor_read(request, "person.view", obj=person)
+        return Response(s.PersonOutputSerializer(person).data)
+
+    @extend_schema(request=s.PersonPatchSerializer, responses=s.PersonOutputSerializer)
+    def patch(self, request: Request, person_id: int) -> Response:
+        person = person_get(actor=request.user, person_id=person_id)
+        data = s.PersonPatchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        person_update(actor=request.user, person=person, data=PersonInput.of(**data.to_person_fields()),
+                      confirm_warnings=data.validated_data.get("confirm_warnings", False))
+        return Response(s.PersonOutputSerializer(person_get(actor=request.user, person_id=person_id)).data)
+
+
+class HouseholdListCreate(generics.GenericAPIView):
+    serializer_class = s.HouseholdOutputSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return household_list(actor=self.request.user,
+                              kelurahan=self.request.query_params.get("kelurahan", ""))
+
+    @extend_schema(parameters=[OpenApiParameter("kelurahan", str)],
+                   responses=s.HouseholdOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(
+            s.HouseholdOutputSerializer(page, many=True, context={"request": request}).data)
+
+    @extend_schema(request=s.HouseholdInputSerializer, responses={201: s.HouseholdOutputSerializer})
+    @idempotent
+    def post(self, request: Request) -> Response:
+        data = s.HouseholdInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        household = household_create(actor=request.user,
+                                     data=HouseholdInput.of(**data.to_household_fields()))
+        return Response(s.HouseholdOutputSerializer(household, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class HouseholdDetail(APIView):
+    @extend_schema(responses=s.HouseholdOutputSerializer)
+    def get(self, request: Request, household_id: int) -> Response:
+        household = household_get(actor=request.user, household_id=household_id)
+        _log_auditor_read(request, "household.view", obj=household)
+        return Response(s.HouseholdOutputSerializer(household, context={"request": request}).data)
+
+    @extend_schema(request=s.HouseholdInputSerializer, responses=s.HouseholdOutputSerializer)
+    def patch(self, request: Request, household_id: int) -> Response:
+        household = household_get(actor=request.user, household_id=household_id)
+        data = s.HouseholdInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        household = household_update(actor=request.user, household=household,
+                                     data=HouseholdInput.of(**data.to_household_fields()))
+        return Response(s.HouseholdOutputSerializer(household, context={"request": request}).data)
+
+
+class RegionList(generics.GenericAPIView):
+    serializer_class = s.RegionSerializer
+    pagination_class = None
+
+    @extend_schema(parameters=[OpenApiParameter("level", str), OpenApiParameter("parent", str)],
+                   responses=s.RegionSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        qs = Region.objects.all().order_by("code")
+        level = request.query_params.get("level")
+        if level:
+            qs = qs.filter(level=level)
+        parent = request.query_params.get("parent")
+        if parent:
+            region = region_by_code(parent)
+            qs = qs.filter(parent=region) if region else qs.none()
+        return Response(s.RegionSerializer(qs, many=True).data)
+
+
+class RegionDetail(APIView):
+    @extend_schema(responses=s.RegionSerializer)
+    def get(self, request: Request, code: str) -> Response:
+        region = region_by_code(code)
+        if region is None:
+            from jaring.core.errors import NotFound
+
+            raise NotFound("Wilayah tidak ditemukan.")
+        return Response(s.RegionSerializer(region).data)
+
+
+class Me(APIView):
+    @extend_schema(responses=s.MeSerializer)
+    def get(self, request: Request) -> Response:
+        user = request.user
+        regions = {r.code: r for r in Region.objects.filter(code__in=scope_for(user).codes)}
+        areas = [{"code": c, "name": regions[c].name if c in regions else c, "level":
+                  regions[c].level if c in regions else ""} for c in scope_for(user).codes]
+        return Response({"username": user.username, "name": user.name, "role": user.role, "areas": areas})
+
+
+_CONTRIBUTION_EXAMPLE = {"declared_income_idr": 1000000, "programs": ["JKK", "JKM"], "period": "2026-04",
+                         "months": 3, "payer": "self", "sector": "other"}
+
+
+class ContributionSimulation(APIView):
+    """A contribution quote (see ``jaring simulate contribution``). Invalid input → 400 naming the field."""
+
+    @extend_schema(request=s.ContributionSimulationSerializer, responses=s.SimulationResultSerializer)
+    def post(self, request: Request) -> Response:
+        data = request.data if isinstance(request.data, dict) else {}
+        result = simulate.contribution(
+            income=data.get("declared_income_idr"), programs=data.get("programs", ["JKK", "JKM"]),
+            period=data.get("period"), months=data.get("months", 1), payer=data.get("payer"),
+            sector=data.get("sector", "other"))
+        return Response(result.to_dict(_lang(request)))
+
+
+class BenefitSimulation(APIView):
+    """A benefit estimate for a case (see ``jaring simulate benefit``)."""
+
+    @extend_schema(request=s.BenefitCaseSerializer, responses=s.SimulationResultSerializer)
+    def post(self, request: Request) -> Response:
+        return Response(simulate.benefit(request.data, as_of=request.query_params.get("as_of"))
+                        .to_dict(_lang(request)))
+
+
+def _lang(request: Request) -> str:
+    return "en" if request.query_params.get("lang") == "en" or request.LANGUAGE_CODE == "en" else "id"

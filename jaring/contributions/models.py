@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Due(models.Model):
+    """The contribution of one membership for one month (its *period*, the 1st of the month).
+
+    ``person`` and ``payer`` are copied from the membership so that the database itself refuses
+    a second payer for a month a person is already billed for (``one_payer_per_person_month``).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Belum dibayar")
+        PAID = "paid", _("Lunas")
+        VOID = "void", _("Dibatalkan")
+
+    membership = models.ForeignKey("membership.Membership", on_delete=models.PROTECT, related_name="dues")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    payer = models.ForeignKey("membership.Payer", on_delete=models.PROTECT, related_name="+")
+    period = models.DateField(_("bulan"))
+    amount_idr = models.BigIntegerField(_("iuran (Rp)"))
+    base_amount_idr = models.BigIntegerField(_("iuran sebelum diskon (Rp)"))
+    discount_code = models.CharField(_("diskon"), max_length=40, blank=True)
+    due_date = models.DateField(_("jatuh tempo"))
+    status = models.CharField(max_length=6, choices=Status.choices, default=Status.OPEN)
+    paid_on = models.DateField(_("tanggal bayar"), null=True, blank=True)
+    invoice = models.ForeignKey("contributions.Invoice", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="dues")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["period", "id"]
+        verbose_name = _("iuran bulanan")
+        verbose_name_plural = _("iuran bulanan")
+        indexes = [
+            models.Index(fields=["period", "payer", "status"], name="due_period_payer"),
+            models.Index(fields=["status", "due_date"], name="due_status_due_date"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "period"], name="one_due_per_membership_month"),
+            models.UniqueConstraint(fields=["person", "period"], condition=~Q(status="void"),
+                                    name="one_payer_per_person_month"),
+            models.CheckConstraint(condition=Q(amount_idr__gte=0), name="due_amount_not_negative"),
+            models.CheckConstraint(condition=Q(status="paid", paid_on__isnull=False) | ~Q(status="paid"),
+                                   name="paid_due_has_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id} {self.period:%Y-%m} {self.amount_idr}"
+
+    @property
+    def paid_late(self) -> bool:
+        return self.status == self.Status.PAID and self.paid_on is not None and self.paid_on > self.due_date
+
+
+class Payment(models.Model):
+    """Money a self-paying worker paid. Never edited; allocations say which months it paid."""
+
+    class Channel(models.TextChoices):
+        BANK = "bank", _("Bank/transfer")
+        RETAIL = "retail", _("Gerai ritel (Indomaret, Alfamart, kantor pos)")
+        APP = "app", _("Aplikasi JMO/dompet digital")
+        BPJSTK_OFFICE = "bpjstk_office", _("Kantor BPJSTK")
+        FACILITATOR = "facilitator", _("Melalui pendamping")
+        OTHER = "other", _("Lainnya")
+
+    membership = models.ForeignKey("membership.Membership", on_delete=models.PROTECT, related_name="payments")
+    amount_idr = models.BigIntegerField(_("jumlah (Rp)"))
+    paid_on = models.DateField(_("tanggal bayar"))
+    channel = models.CharField(_("saluran"), max_length=14, choices=Channel.choices, default=Channel.OTHER)
+    reference = models.CharField(_("referensi"), max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount_idr__gt=0), name="payment_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.amount_idr} on {self.paid_on}"
+
+
+class PaymentAllocation(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    due = models.ForeignKey(Due, on_delete=models.PROTECT, related_name="allocations")
+    amount_idr = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} → {self.due_id}: {self.amount_idr}"
+
+
+class CreditEntry(models.Model):
+    """An append-only credit ledger per membership: the rest of a payment (+), used later (−)."""
+
+    membership = models.ForeignKey("membership.Membership", on_delete=models.PROTECT, related_name="credits")
+    amount_idr = models.BigIntegerField()
+    payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    due = models.ForeignKey(Due, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.membership_id}: {self.amount_idr:+}"
+
+
+class Invoice(models.Model):
+    """A government (or other collective) payer's bill for one month, listing each member's due."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Belum dibayar")
+        PAID = "paid", _("Lunas")
+
+    payer = models.ForeignKey("membership.Payer", on_delete=models.PROTECT, related_name="invoices")
+    period = models.DateField(_("bulan"))
+    member_count = models.PositiveIntegerField(_("jumlah peserta"))
+    total_idr = models.BigIntegerField(_("total (Rp)"))
+    status = models.CharField(max_length=4, choices=Status.choices, default=Status.OPEN)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    paid_on = models.DateField(_("tanggal bayar"), null=True, blank=True)
+    reference = models.CharField(_("referensi (SP2D)"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-period", "payer"]
+        constraints = [models.UniqueConstraint(fields=["payer", "period"], name="one_invoice_per_payer_month")]
+
+    def __str__(self) -> str:
+        return f"{self.payer} {self.period:%Y-%m}"
+
+
+class BillingRun(models.Model):
+    period = models.DateField()
+    created = models.PositiveIntegerField(default=0)
+    already_billed = models.PositiveIntegerField(default=0)
+    conflicts = models.PositiveIntegerField(default=0)
+    total_idr = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    seconds = models.FloatField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"billing {self.period:%Y-%m}: {self.created}"

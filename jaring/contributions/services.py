@@ -1,0 +1,437 @@
+"""The money loop: billing runs, lapse closing, self-payer payments and government invoices.
+
+Billing and closing are set-based (a few SQL statements whatever the number of members); the
+amounts come from ``jaring.rules`` once per distinct (income, JHT, payer class, sector) and are
+written by ``INSERT … SELECT``. Re-running either changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jaring.accounts.models import Role, User
+from jaring.contributions.models import BillingRun, CreditEntry, Due, Invoice, Payment, PaymentAllocation
+from jaring.core.audit import audit_log
+from jaring.core.errors import Conflict, PermissionDenied, ValidationFailed
+from jaring.core.models import AuditEvent
+from jaring.core.money import add_months, format_month, month_start
+from jaring.core.parameters import current_parameters
+from jaring.membership.models import Membership, Payer
+from jaring.rules import Parameters, RulesInputError, calculate_contribution
+
+RULES_PAYER_KINDS = {
+    "self": [Payer.Kind.SELF],
+    "government": [Payer.Kind.GOVERNMENT_CITY, Payer.Kind.GOVERNMENT_PROVINCE],
+    "other": [Payer.Kind.VILLAGE, Payer.Kind.CSR, Payer.Kind.BANK, Payer.Kind.OTHER],
+}
+_KIND_TO_RULES = {kind: rules for rules, kinds in RULES_PAYER_KINDS.items() for kind in kinds}
+
+
+def _require(actor: User, *roles: str) -> None:
+    if actor.role not in roles and not actor.is_superuser:
+        raise PermissionDenied(_("Peran Anda tidak boleh melakukan ini."))
+
+
+@dataclass(frozen=True)
+class MonthAmount:
+    amount_idr: int
+    base_amount_idr: int
+    discount_code: str
+
+
+def month_amount(*, params: Parameters, period: dt.date, income_idr: int, has_jht: bool, payer_kind: str,
+                 sector: str) -> MonthAmount:
+    """What one membership owes for one month, from the regulation engine."""
+    try:
+        result = calculate_contribution(
+            declared_income_idr=income_idr, programmes=["jkk", "jkm", "jht"] if has_jht else ["jkk", "jkm"],
+            first_period=period, months=1, payer=_KIND_TO_RULES[payer_kind], sector=sector, params=params)
+    except RulesInputError as exc:
+        raise ValidationFailed(
+            _("Bulan %(month)s tidak bisa ditagih: %(reason)s") % {"month": format_month(period),
+                                                                   "reason": exc.message},
+            fields={"period": [exc.message]}, code="no_parameters") from None
+    base = sum(int(item.extra.get("base_amount_idr", item.amount_idr or 0)) for item in result.items)
+    codes = sorted({str(item.extra["discount"]) for item in result.items if item.extra.get("discount")})
+    return MonthAmount(amount_idr=result.total_idr, base_amount_idr=base, discount_code=",".join(codes))
+
+
+def standard_due_date(params: Parameters, period: dt.date) -> dt.date:
+    try:
+        snapshot = params.on(period, field="period")
+    except RulesInputError as exc:
+        raise ValidationFailed(
+            _("Bulan %(month)s tidak bisa ditagih: %(reason)s") % {"month": format_month(period),
+                                                                   "reason": exc.message},
+            fields={"period": [exc.message]}, code="no_parameters") from None
+    target = add_months(period, snapshot.value("membership", "due_month_offset"))
+    return target.replace(day=snapshot.value("membership", "due_day"))
+
+
+def _due_date_for(membership: Membership, params: Parameters, period: dt.date) -> dt.date:
+    # Someone who joins after the due day cannot pay "on time" before joining.
+    return max(standard_due_date(params, period), membership.start_date)
+
+
+@dataclass
+class BillingResult:
+    period: dt.date
+    created: int = 0
+    already_billed: int = 0
+    conflicts: int = 0
+    total_idr: int = 0
+    credit_applied: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"period": format_month(self.period), "created": self.created,
+                "already_billed": self.already_billed, "conflicts": self.conflicts,
+                "total_idr": self.total_idr, "credit_applied": self.credit_applied,
+                "dry_run": self.dry_run, "seconds": round(self.seconds, 3)}
+
+
+
+
+def _combos(next_month: dt.date) -> list[dict[str, Any]]:
+    return list(Membership.objects.filter(status=Membership.Status.ACTIVE, start_date__lt=next_month)
+                .order_by().values("declared_income_idr", "has_jht", "sector", "payer__kind").distinct())
+
+
+def billing_run(*, actor: User, period: dt.date, dry_run: bool = False) -> BillingResult:
+    """Create one due per active membership for ``period``. Idempotent; set-based."""
+    _require(actor, Role.ADMIN, Role.OPERATOR)
+    started = time.perf_counter()
+    period = month_start(period)
+    next_month = add_months(period, 1)
+    params = current_parameters()
+    result = BillingResult(period=period, dry_run=dry_run)
+    combos = _combos(next_month)
+    # Refuse a month the regulation does not cover before touching anything.
+    due_date = standard_due_date(params, period)
+    amounts = {}
+    for combo in combos:
+        key = (combo["declared_income_idr"], combo["has_jht"], combo["sector"], _KIND_TO_RULES[combo["payer__kind"]])
+        if key not in amounts:
+            amounts[key] = month_amount(params=params, period=period, income_idr=key[0], has_jht=key[1],
+                                        payer_kind=combo["payer__kind"], sector=key[2])
+    now = timezone.now()
+    eligible = Membership.objects.filter(status=Membership.Status.ACTIVE, start_date__lt=next_month).count()
+    # One row per distinct (income, JHT, sector, payer kind) with its amount: the whole month is then
+    # a single INSERT … SELECT joining the memberships to this small table.
+    rows, params_ = [], []
+    for (income, jht, sector, rules_payer), amount in amounts.items():
+        for kind in RULES_PAYER_KINDS[rules_payer]:
+            rows.append("(CAST(%s AS BIGINT), CAST(%s AS BOOLEAN), CAST(%s AS VARCHAR(10)), CAST(%s AS VARCHAR(20)),"
+                        " CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS VARCHAR(40)))")
+            params_ += [income, jht, sector, kind, amount.amount_idr, amount.base_amount_idr, amount.discount_code]
+    with transaction.atomic(), connection.cursor() as cursor:
+        before = Due.objects.filter(period=period).count()
+        last_id = Due.objects.aggregate(m=Max("id"))["m"] or 0
+        if rows:
+            amounts_cte = ("WITH a (income, jht, sector, kind, amount, base, discount) AS (VALUES "
+                           + ", ".join(rows) + ")")
+            source = """FROM membership_membership m JOIN membership_payer p ON p.id = m.payer_id
+                JOIN a ON a.income = m.declared_income_idr AND a.jht = m.has_jht AND a.sector = m.sector
+                      AND a.kind = p.kind
+                WHERE m.status = 'active' AND m.start_date < %s
+                  AND NOT EXISTS (SELECT 1 FROM contributions_due d WHERE d.membership_id = m.id AND d.period = %s)"""
+            if dry_run:
+                cursor.execute(f"""{amounts_cte} SELECT COUNT(*), COALESCE(SUM(a.amount), 0) {source}
+                    AND NOT EXISTS (SELECT 1 FROM contributions_due d2 WHERE d2.person_id = m.person_id
+                                    AND d2.period = %s AND d2.status <> 'void')""",  # noqa: S608
+                               [*params_, next_month, period, period])
+                result.created, result.total_idr = cursor.fetchone()
+            else:
+                # A person another payer already covers this month is skipped by the database's own
+                # unique index (one_payer_per_person_month): ON CONFLICT DO NOTHING.
+                cursor.execute(f"""{amounts_cte}
+                    INSERT INTO contributions_due (membership_id, person_id, payer_id, period, amount_idr,
+                        base_amount_idr, discount_code, due_date, status, created_at)
+                    SELECT m.id, m.person_id, m.payer_id, %s, a.amount, a.base, a.discount,
+                           CASE WHEN m.start_date > %s THEN m.start_date ELSE %s END, 'open', %s
+                    {source}
+                    ON CONFLICT DO NOTHING""",
+                               [*params_, period, due_date, due_date, now, next_month, period])
+                # (Python's sqlite3 reports no rowcount for a statement that starts with WITH.)
+                result.created = Due.objects.filter(period=period).count() - before
+                if result.created:
+                    result.total_idr = (Due.objects.filter(id__gt=last_id, period=period)
+                                        .aggregate(s=Sum("amount_idr"))["s"] or 0)
+        result.already_billed = before
+        if eligible != before + result.created:
+            # Rare: some active membership got no due. Count exactly those (the second payers).
+            cursor.execute("""SELECT COUNT(*) FROM membership_membership m
+                              WHERE m.status = 'active' AND m.start_date < %s AND NOT EXISTS (
+                                  SELECT 1 FROM contributions_due d WHERE d.membership_id = m.id AND d.period = %s)""",
+                           [next_month, period])
+            result.conflicts = cursor.fetchone()[0] - (0 if not dry_run else result.created)
+        if not dry_run:
+            result.credit_applied = _apply_credits(period)
+            result.seconds = time.perf_counter() - started
+            BillingRun.objects.create(period=period, created=result.created, already_billed=result.already_billed,
+                                      conflicts=result.conflicts, total_idr=result.total_idr,
+                                      seconds=result.seconds, created_by=actor)
+            audit_log(actor=actor, action="billing.run", object_type="contributions.due",
+                      object_id=format_month(period), after=result.as_dict())
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _credit_balance(membership_id: int) -> int:
+    return CreditEntry.objects.filter(membership_id=membership_id).aggregate(s=Sum("amount_idr"))["s"] or 0
+
+
+def _apply_credits(period: dt.date) -> int:
+    """Pay this month's open dues from credit left by earlier overpayments (few memberships)."""
+    holders = (CreditEntry.objects.values("membership_id").annotate(balance=Sum("amount_idr"))
+               .filter(balance__gt=0))
+    applied = 0
+    for holder in holders:
+        due = Due.objects.filter(membership_id=holder["membership_id"], period=period,
+                                 status=Due.Status.OPEN).first()
+        if due is not None and holder["balance"] >= due.amount_idr:
+            _settle(due, paid_on=min(timezone.localdate(), due.due_date))
+            CreditEntry.objects.create(membership_id=due.membership_id, amount_idr=-due.amount_idr, due=due)
+            applied += 1
+    return applied
+
+
+def _settle(due: Due, *, paid_on: dt.date) -> None:
+    due.status = Due.Status.PAID
+    due.paid_on = paid_on
+    due.save(update_fields=["status", "paid_on"])
+
+
+@dataclass
+class CloseResult:
+    as_of: dt.date
+    ended: int = 0
+    at_risk: int = 0
+    membership_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"as_of": self.as_of.isoformat(), "ended": self.ended, "at_risk": self.at_risk}
+
+
+_RUNS_SQL = """
+    SELECT r.membership_id, r.due_date, r.n FROM (
+        SELECT d.membership_id, d.due_date,
+               ROW_NUMBER() OVER (PARTITION BY d.membership_id ORDER BY d.period) AS n
+        FROM contributions_due d JOIN membership_membership m ON m.id = d.membership_id
+        WHERE m.status = 'active' AND d.status = 'open' AND d.due_date < %(as_of)s
+          AND d.period > COALESCE((SELECT MAX(p.period) FROM contributions_due p
+                                   WHERE p.membership_id = d.membership_id AND p.status = 'paid'),
+                                  %(epoch)s)
+    ) r
+"""
+
+
+def billing_close(*, actor: User, as_of: dt.date, dry_run: bool = False) -> CloseResult:
+    """End every active membership with more than the allowed number of consecutive past-due
+    unpaid months (reason ``arrears``), on the day the last of them fell past due."""
+    _require(actor, Role.ADMIN, Role.OPERATOR)
+    limit = current_parameters().on(as_of, field="as_of").value("membership", "max_arrears_months")
+    result = CloseResult(as_of=as_of)
+    values = {"as_of": as_of, "epoch": dt.date(1900, 1, 1), "n": limit + 1}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_RUNS_SQL + " WHERE r.n = %(n)s", values)
+        lapsing = [(row[0], _as_date(row[1])) for row in cursor.fetchall()]
+        cursor.execute("SELECT COUNT(DISTINCT membership_id) FROM (" + _RUNS_SQL + ") x", values)  # noqa: S608
+        with_arrears = cursor.fetchone()[0]
+        result.ended = len(lapsing)
+        result.at_risk = with_arrears - len(lapsing)
+        result.membership_ids = [m for m, _d in lapsing]
+        if dry_run or not lapsing:
+            return result
+        by_day: dict[dt.date, list[int]] = {}
+        for membership_id, due_date in lapsing:
+            by_day.setdefault(due_date + dt.timedelta(days=1), []).append(membership_id)
+        for ended_on, ids in by_day.items():
+            for chunk in _chunks(ids, 500):
+                Membership.objects.filter(pk__in=chunk, status=Membership.Status.ACTIVE).update(
+                    status=Membership.Status.ENDED, end_reason=Membership.EndReason.ARREARS, ended_on=ended_on)
+                Due.objects.filter(membership_id__in=chunk, status=Due.Status.OPEN,
+                                   period__gt=month_start(ended_on)).update(status=Due.Status.VOID)
+                AuditEvent.objects.bulk_create([AuditEvent(
+                    actor=actor, actor_label=actor.username, action="membership.end",
+                    object_type="membership.membership", object_id=str(i),
+                    after={"status": "ended", "end_reason": "arrears", "ended_on": ended_on.isoformat(),
+                           "by": "billing.close"}) for i in chunk])
+        audit_log(actor=actor, action="billing.close", object_type="membership.membership",
+                  after=result.as_dict())
+    return result
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _chunks(items: list[int], size: int) -> list[list[int]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+@dataclass
+class PaymentResult:
+    payment: Payment
+    paid_periods: list[dt.date]
+    credit_idr: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"payment_id": self.payment.pk, "amount_idr": self.payment.amount_idr,
+                "paid_periods": [format_month(p) for p in self.paid_periods], "credit_idr": self.credit_idr}
+
+
+@transaction.atomic
+def payment_record(*, actor: User, membership: Membership, amount_idr: int, paid_on: dt.date,
+                   channel: str = Payment.Channel.OTHER, reference: str = "") -> PaymentResult:
+    """A self-payer's payment: arrears first (oldest, at most the allowed months back), then whole
+    months in advance (1, 3, 6 or 12), the rest kept as credit for the next month."""
+    _require(actor, Role.ADMIN, Role.OPERATOR, Role.FACILITATOR)
+    if amount_idr is None or amount_idr <= 0:
+        raise ValidationFailed(_("Jumlah pembayaran harus lebih dari nol."), fields={"amount_idr": [str(amount_idr)]})
+    if paid_on > timezone.localdate():
+        raise ValidationFailed(_("Tanggal bayar tidak boleh di masa depan."), fields={"paid_on": [str(paid_on)]})
+    if channel not in Payment.Channel.values:
+        raise ValidationFailed(_("Saluran pembayaran tidak dikenal."), fields={"channel": [channel]})
+    membership = Membership.objects.select_for_update().select_related("payer", "person").get(pk=membership.pk)
+    if membership.status != Membership.Status.ACTIVE:
+        raise Conflict(_("Kepesertaan %(name)s tidak aktif (status: %(status)s); pembayaran tidak dicatat.") % {
+            "name": membership.person.full_name, "status": membership.get_status_display()}, code="not_active")
+    if not membership.payer.is_self:
+        raise Conflict(_("Iuran peserta ini dibayar oleh %(payer)s melalui tagihan, bukan pembayaran perorangan.")
+                       % {"payer": membership.payer.name}, code="not_self_payer")
+    if reference:
+        previous = Payment.objects.filter(membership=membership, reference=reference).first()
+        if previous is not None:
+            if previous.amount_idr == amount_idr and previous.paid_on == paid_on:
+                return PaymentResult(previous, [a.due.period for a in previous.allocations.select_related("due")],
+                                     _credit_balance(membership.pk))
+            raise Conflict(_("Referensi %(ref)s sudah dipakai untuk pembayaran lain.") % {"ref": reference},
+                           code="duplicate_reference")
+    params = current_parameters()
+    payment = Payment.objects.create(membership=membership, amount_idr=amount_idr, paid_on=paid_on,
+                                     channel=channel, reference=reference, created_by=actor)
+    credit_before = _credit_balance(membership.pk)
+    balance = amount_idr + credit_before
+    paid: list[dt.date] = []
+    limit = params.on(paid_on, field="paid_on").value("membership", "max_arrears_months")
+    this_month = month_start(paid_on)
+    earliest = add_months(this_month, -limit)
+    for due in Due.objects.filter(membership=membership, status=Due.Status.OPEN, period__gte=earliest,
+                                  period__lte=this_month).order_by("period"):
+        if balance < due.amount_idr:
+            break
+        _settle(due, paid_on=paid_on)
+        PaymentAllocation.objects.create(payment=payment, due=due, amount_idr=due.amount_idr)
+        balance -= due.amount_idr
+        paid.append(due.period)
+    balance, advance = _pay_ahead(membership, payment, params, balance, paid_on)
+    paid.extend(advance)
+    if balance != credit_before:
+        CreditEntry.objects.create(membership=membership, amount_idr=balance - credit_before, payment=payment)
+    audit_log(actor=actor, action="payment.record", obj=payment,
+              after={"membership": membership.pk, "amount_idr": amount_idr, "paid_on": paid_on.isoformat(),
+                     "channel": channel, "reference": reference,
+                     "paid_periods": [format_month(p) for p in paid], "credit_idr": balance})
+    return PaymentResult(payment, paid, balance)
+
+
+def _pay_ahead(membership: Membership, payment: Payment, params: Parameters, balance: int,
+               paid_on: dt.date) -> tuple[int, list[dt.date]]:
+    """Pay whole months ahead in the allowed blocks (1, 3, 6 or 12), the largest that fits."""
+    last = (Due.objects.filter(membership=membership).exclude(status=Due.Status.VOID)
+            .order_by("-period").values_list("period", flat=True).first())
+    first_open = (Due.objects.filter(membership=membership, status=Due.Status.OPEN)
+                  .order_by("period").values_list("period", flat=True).first())
+    if first_open is not None:
+        return balance, []  # arrears this payment could not cover come first
+    start = add_months(last, 1) if last else max(month_start(membership.start_date), month_start(paid_on))
+    blocks = sorted(params.on(paid_on, field="paid_on").value("membership", "advance_months"), reverse=True)
+    months: list[tuple[dt.date, MonthAmount]] = []
+    for i in range(max(blocks)):
+        period = add_months(start, i)
+        try:
+            months.append((period, month_amount(params=params, period=period,
+                                                income_idr=membership.declared_income_idr,
+                                                has_jht=membership.has_jht, payer_kind=membership.payer.kind,
+                                                sector=membership.sector)))
+        except ValidationFailed:
+            break  # no parameters that far ahead: pay what the law already covers
+    for block in blocks:
+        chosen = months[:block]
+        cost = sum(a.amount_idr for _p, a in chosen)
+        if len(chosen) == block and cost <= balance:
+            for period, amount in chosen:
+                due = Due.objects.create(
+                    membership=membership, person_id=membership.person_id, payer_id=membership.payer_id,
+                    period=period, amount_idr=amount.amount_idr, base_amount_idr=amount.base_amount_idr,
+                    discount_code=amount.discount_code, due_date=_due_date_for(membership, params, period),
+                    status=Due.Status.PAID, paid_on=paid_on)
+                PaymentAllocation.objects.create(payment=payment, due=due, amount_idr=amount.amount_idr)
+            return balance - cost, [p for p, _a in chosen]
+    return balance, []
+
+
+@transaction.atomic
+def invoice_issue(*, actor: User, payer: Payer, period: dt.date) -> Invoice:
+    """The payer's bill for a month: every open due of its members. Re-issuing adds newly billed dues."""
+    _require(actor, Role.ADMIN, Role.OPERATOR)
+    period = month_start(period)
+    if payer.is_self:
+        raise ValidationFailed(_("Peserta mandiri membayar sendiri; tidak ada tagihan kolektif."),
+                               fields={"payer": [payer.code]})
+    invoice = Invoice.objects.select_for_update().filter(payer=payer, period=period).first()
+    if invoice is not None and invoice.status == Invoice.Status.PAID:
+        return invoice
+    if invoice is None:
+        if not Due.objects.filter(payer=payer, period=period).exists():
+            raise ValidationFailed(_("Belum ada iuran %(payer)s untuk %(month)s; jalankan penagihan dulu.") % {
+                "payer": payer.name, "month": format_month(period)}, fields={"period": [format_month(period)]})
+        invoice = Invoice.objects.create(payer=payer, period=period, member_count=0, total_idr=0)
+    Due.objects.filter(payer=payer, period=period, status=Due.Status.OPEN, invoice__isnull=True).update(
+        invoice=invoice)
+    totals = Due.objects.filter(invoice=invoice).exclude(status=Due.Status.VOID).aggregate(
+        n=Count("id"), total=Sum("amount_idr"))
+    invoice.member_count, invoice.total_idr = totals["n"], totals["total"] or 0
+    invoice.save(update_fields=["member_count", "total_idr"])
+    audit_log(actor=actor, action="invoice.issue", obj=invoice,
+              after={"payer": payer.code, "period": format_month(period), "members": invoice.member_count,
+                     "total_idr": invoice.total_idr})
+    return invoice
+
+
+@transaction.atomic
+def invoice_pay(*, actor: User, payer: Payer, period: dt.date, paid_on: dt.date, reference: str) -> Invoice:
+    """Mark a payer's invoice paid: all its dues are paid on that date. Asking twice changes nothing."""
+    _require(actor, Role.ADMIN, Role.OPERATOR)
+    if not reference.strip():
+        raise ValidationFailed(_("Referensi pembayaran (mis. nomor SP2D) wajib diisi."), fields={"reference": []})
+    if paid_on > timezone.localdate():
+        raise ValidationFailed(_("Tanggal bayar tidak boleh di masa depan."), fields={"paid_on": [str(paid_on)]})
+    invoice = Invoice.objects.filter(payer=payer, period=month_start(period)).first()
+    if invoice is None:
+        invoice = invoice_issue(actor=actor, payer=payer, period=period)
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status == Invoice.Status.PAID:
+        if invoice.reference == reference.strip():
+            return invoice
+        raise Conflict(_("Tagihan %(payer)s %(month)s sudah lunas (referensi %(ref)s).") % {
+            "payer": payer.name, "month": format_month(invoice.period), "ref": invoice.reference},
+            code="already_paid")
+    count = Due.objects.filter(invoice=invoice, status=Due.Status.OPEN).update(status=Due.Status.PAID,
+                                                                               paid_on=paid_on)
+    invoice.status, invoice.paid_on, invoice.reference = Invoice.Status.PAID, paid_on, reference.strip()
+    invoice.save(update_fields=["status", "paid_on", "reference"])
+    audit_log(actor=actor, action="invoice.pay", obj=invoice,
+              after={"payer": payer.code, "period": format_month(invoice.period), "paid_on": paid_on.isoformat(),
+                     "reference": invoice.reference, "dues_paid": count, "total_idr": invoice.total_idr})
+    return invoice

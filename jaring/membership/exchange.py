@@ -1,0 +1,297 @@
+"""Files exchanged with the BPJSTK branch (there is no public API: files are the interface).
+
+- a collective registration file of a payer's new members (XLSX or CSV), columns from a profile;
+- a KPJ assignment file back (NIK → KPJ, protection start) that activates the matching memberships;
+- a payment statement (KPJ or NIK, month, amount) reconciled against the dues.
+
+Nothing from a file is applied when it does not match: every row ends in a named bucket.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jaring.accounts.models import User
+from jaring.core.audit import audit_log
+from jaring.core.crypto import cipher
+from jaring.core.errors import Conflict, ValidationFailed
+from jaring.core.money import format_month, parse_month
+from jaring.membership.models import Membership, Payer
+from jaring.membership.services import membership_activate, membership_submit
+from jaring.registry.identity import clean_digits
+
+Getter = Callable[[Membership], Any]
+
+# The branch's official template is still to be confirmed: columns are a profile, replaceable by a
+# JSON file named in JARING_BPJSTK_PROFILE ({"columns": [["Header", "field"], ...]}).
+FIELDS: dict[str, Getter] = {
+    "nik": lambda m: m.person.nik,
+    "kpj": lambda m: m.kpj or "",
+    "full_name": lambda m: m.person.full_name,
+    "birth_place": lambda m: m.person.birth_place,
+    "birth_date": lambda m: m.person.birth_date.strftime("%d-%m-%Y"),
+    "sex": lambda m: "L" if m.person.sex == "M" else "P",
+    "marital_status": lambda m: "",
+    "address": lambda m: m.person.household.address if m.person.household_id else "",
+    "kelurahan": lambda m: m.person.kelurahan.name,
+    "district": lambda m: m.person.kelurahan.parent.name if m.person.kelurahan.parent_id else "",
+    "city": lambda m: _ancestor(m, 1),
+    "province": lambda m: _ancestor(m, 0),
+    "postcode": lambda m: "",
+    "phone": lambda m: m.person.phone,
+    "email": lambda m: "",
+    "mother_maiden_name": lambda m: "",
+    "start_date": lambda m: m.start_date.strftime("%d-%m-%Y"),
+    "declared_income_idr": lambda m: m.declared_income_idr,
+    "programs": lambda m: "+".join(p.upper() for p in m.programmes),
+    "payer_code": lambda m: m.payer.code,
+    "wadah_code": lambda m: m.payer.wadah_code,
+}
+DEFAULT_PROFILE = [
+    ("NIK", "nik"), ("KPJ", "kpj"), ("NAMA LENGKAP", "full_name"), ("TEMPAT LAHIR", "birth_place"),
+    ("TANGGAL LAHIR", "birth_date"), ("JENIS KELAMIN", "sex"), ("STATUS KAWIN", "marital_status"),
+    ("ALAMAT", "address"), ("KELURAHAN", "kelurahan"), ("KECAMATAN/DISTRIK", "district"), ("KOTA/KABUPATEN", "city"),
+    ("PROVINSI", "province"), ("KODE POS", "postcode"), ("NO HP", "phone"), ("EMAIL", "email"),
+    ("NAMA IBU KANDUNG", "mother_maiden_name"), ("TANGGAL MULAI", "start_date"),
+    ("NOMINAL PENGHASILAN", "declared_income_idr"), ("PROGRAM", "programs"), ("KODE WADAH", "wadah_code"),
+]
+
+
+def _ancestor(membership: Membership, depth: int) -> str:
+    from jaring.regions.models import Region
+
+    code = ".".join(membership.person.kelurahan.code.split(".")[: depth + 1])
+    region = Region.objects.filter(code=code).only("name").first()
+    return region.name if region else ""
+
+
+def export_profile() -> list[tuple[str, str]]:
+    path = getattr(settings, "JARING_BPJSTK_PROFILE", "")
+    if not path:
+        return DEFAULT_PROFILE
+    columns = json.loads(Path(path).read_text(encoding="utf-8"))["columns"]
+    unknown = [f for _h, f in columns if f not in FIELDS]
+    if unknown:
+        raise ValidationFailed(_("Profil kolom memakai kolom yang tidak dikenal: %(f)s") % {"f": ", ".join(unknown)})
+    return [(str(h), str(f)) for h, f in columns]
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise text a spreadsheet would run as a formula (=, +, -, @)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@dataclass
+class ExportResult:
+    content: bytes
+    rows: int
+    filename: str
+
+
+@transaction.atomic
+def registration_export(*, actor: User, payer: Payer, fmt: str = "xlsx") -> ExportResult:
+    """New members of a payer (draft or submitted) → the collective registration file. Drafts become
+    submitted. The file holds whole NIKs (BPJSTK needs them): the export is audited."""
+    if fmt not in ("xlsx", "csv"):
+        raise ValidationFailed(_("Format harus xlsx atau csv."), fields={"format": [fmt]})
+    members = list(Membership.objects.filter(payer=payer, status__in=[Membership.Status.DRAFT,
+                                                                       Membership.Status.SUBMITTED])
+                   .select_related("person__kelurahan__parent", "person__household", "payer").order_by("id"))
+    profile = export_profile()
+    rows = [[safe_cell(FIELDS[f](m)) for _h, f in profile] for m in members]
+    headers = [h for h, _f in profile]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        writer.writerow(headers)
+        writer.writerows(rows)
+        content = buffer.getvalue().encode("utf-8-sig")
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "Pendaftaran"
+        sheet.append(headers)
+        for row in rows:
+            sheet.append([str(v) if isinstance(v, str) else v for v in row])
+        for cell in sheet["A"][1:]:
+            cell.number_format = "@"  # NIK as text, never a float
+        out = io.BytesIO()
+        book.save(out)
+        content = out.getvalue()
+    for membership in members:
+        membership_submit(actor=actor, membership=membership)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    audit_log(actor=actor, action="bpjstk.export", obj=payer,
+              after={"payer": payer.code, "rows": len(rows), "format": fmt, "profile": headers})
+    return ExportResult(content=content, rows=len(rows), filename=f"pendaftaran-{payer.code}-{stamp}.{fmt}")
+
+
+def read_table(path: Path) -> list[dict[str, str]]:
+    """Rows of a CSV (any of , ; tab; UTF-8 with or without BOM, or cp1252) or XLSX (first sheet), keyed by
+    lower-case header."""
+    if not path.is_file():
+        raise ValidationFailed(_("Berkas tidak ditemukan: %(p)s") % {"p": path})
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        values = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    else:
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252")
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
+        values = list(csv.reader(io.StringIO(text), dialect))
+    if not values:
+        raise ValidationFailed(_("Berkas kosong."))
+    headers = [h.strip().lower() for h in values[0]]
+    return [dict(zip(headers, [c.strip() for c in row], strict=False)) for row in values[1:] if any(row)]
+
+
+def _pick(row: dict[str, str], *names: str) -> str:
+    for name in names:
+        if row.get(name):
+            return row[name]
+    return ""
+
+
+def _date(text: str) -> dt.date | None:
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text[:10], fmt).date()  # noqa: DTZ007 - a calendar date
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass
+class KpjImportResult:
+    rows: int = 0
+    activated: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "activated": len(self.activated), "unchanged": len(self.unchanged),
+                "rejected": len(self.rejected), "rejections": self.rejected}
+
+
+def _nik_index(nik: str) -> str | None:
+    digits = clean_digits(nik)
+    return cipher().blind_index(digits, kind="nik") if len(digits) == 16 and digits.isdigit() else None
+
+
+def kpj_import(*, actor: User, rows: Iterable[dict[str, str]]) -> KpjImportResult:
+    """NIK → KPJ and protection start: activates exactly the memberships waiting for them."""
+    result = KpjImportResult()
+    for number, row in enumerate(rows, start=2):
+        result.rows += 1
+        nik, kpj = _pick(row, "nik"), _pick(row, "kpj", "no kpj", "nomor kpj")
+        start = _date(_pick(row, "tanggal mulai", "start_date", "tgl mulai", "mulai"))
+        where = {"row": number, "nik": (nik[:4] + "…") if nik else ""}
+        index = _nik_index(nik)
+        if index is None or not kpj or start is None:
+            result.rejected.append({**where, "reason": _("NIK, KPJ atau tanggal mulai tidak sah.")})
+            continue
+        membership = (Membership.objects.filter(person__nik_index=index)
+                      .exclude(status=Membership.Status.ENDED).order_by("-id").first())
+        if membership is None:
+            result.rejected.append({**where, "reason": _("Tidak ada kepesertaan yang menunggu untuk NIK ini.")})
+            continue
+        if membership.status == Membership.Status.ACTIVE and membership.kpj == kpj:
+            result.unchanged.append({**where, "kpj": kpj})
+            continue
+        try:
+            membership_activate(actor=actor, membership=membership, kpj=kpj, start_date=start)
+        except Conflict as exc:
+            result.rejected.append({**where, "reason": str(exc.message)})
+            continue
+        result.activated.append({**where, "kpj": kpj, "membership": membership.pk})
+    audit_log(actor=actor, action="bpjstk.import_kpj", object_type="membership.membership",
+              after={k: v for k, v in result.as_dict().items() if k != "rejections"})
+    return result
+
+
+@dataclass
+class Reconciliation:
+    rows: int = 0
+    matched: list[dict[str, Any]] = field(default_factory=list)
+    amount_differs: list[dict[str, Any]] = field(default_factory=list)
+    unknown_person: list[dict[str, Any]] = field(default_factory=list)
+    not_billed: list[dict[str, Any]] = field(default_factory=list)
+    invalid: list[dict[str, Any]] = field(default_factory=list)
+    expected_missing: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        buckets = ("matched", "amount_differs", "unknown_person", "not_billed", "invalid", "expected_missing")
+        return {"rows": self.rows, **{b: len(getattr(self, b)) for b in buckets},
+                "details": {b: getattr(self, b) for b in buckets[1:]}}
+
+
+def payment_statement_reconcile(*, actor: User, rows: Iterable[dict[str, str]],
+                                payer: Payer | None = None) -> Reconciliation:
+    """Compare a BPJSTK payment statement with Jaring's dues. Reports; changes nothing."""
+    from jaring.contributions.models import Due
+
+    result = Reconciliation()
+    seen: set[int] = set()
+    periods: set[dt.date] = set()
+    for number, row in enumerate(rows, start=2):
+        result.rows += 1
+        kpj, nik = _pick(row, "kpj", "no kpj", "nomor kpj"), _pick(row, "nik")
+        month_text = _pick(row, "bulan", "periode", "month", "period")
+        amount_text = _pick(row, "iuran", "jumlah", "amount")
+        where = {"row": number, "kpj": kpj}
+        try:
+            period = parse_month(month_text[:7])
+            amount = int(clean_digits(amount_text))
+        except ValueError:
+            result.invalid.append({**where, "reason": _("Bulan (TTTT-BB) atau jumlah tidak sah.")})
+            continue
+        periods.add(period)
+        memberships = Membership.objects.all()
+        if kpj:
+            memberships = memberships.filter(kpj=kpj)
+        elif _nik_index(nik):
+            memberships = memberships.filter(person__nik_index=_nik_index(nik))
+        else:
+            result.invalid.append({**where, "reason": _("Baris tanpa KPJ atau NIK.")})
+            continue
+        due = Due.objects.filter(membership__in=memberships, period=period).exclude(status=Due.Status.VOID).first()
+        if due is None:
+            bucket = result.not_billed if memberships.exists() else result.unknown_person
+            bucket.append({**where, "period": format_month(period), "amount_idr": amount})
+            continue
+        seen.add(due.pk)
+        if due.amount_idr != amount:
+            result.amount_differs.append({**where, "period": format_month(period), "statement_idr": amount,
+                                          "expected_idr": due.amount_idr})
+        else:
+            result.matched.append({**where, "period": format_month(period)})
+    expected = Due.objects.filter(period__in=periods).exclude(status=Due.Status.VOID).exclude(pk__in=seen)
+    if payer is not None:
+        expected = expected.filter(payer=payer)
+    for due in expected.select_related("membership")[:5000]:
+        result.expected_missing.append({"kpj": due.membership.kpj, "period": format_month(due.period),
+                                        "expected_idr": due.amount_idr})
+    audit_log(actor=actor, action="bpjstk.reconcile", object_type="contributions.due",
+              after={k: v for k, v in result.as_dict().items() if k != "details"})
+    return result

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Any
+
+from jaring.accounts.services import cli_actor
+from jaring.contributions.selectors import membership_months
+from jaring.core.commands import JaringCommand
+from jaring.core.errors import NotFound
+from jaring.membership.selectors import membership_current, person_by_nik_or_404
+
+
+class Command(JaringCommand):
+    help = "Show a person's current (or latest) membership and its months."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--nik", required=True)
+        parser.add_argument("--as", dest="as_user")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        actor = cli_actor(options["as_user"])
+        person = person_by_nik_or_404(actor=actor, nik=options["nik"])
+        membership = membership_current(actor=actor, person=person)
+        if membership is None:
+            raise NotFound("this person has no membership")
+        data = {"status": membership.status, "end_reason": membership.end_reason or None,
+                "payer": membership.payer.code, "kpj": membership.kpj,
+                "start_date": membership.start_date.isoformat(),
+                "ended_on": membership.ended_on.isoformat() if membership.ended_on else None,
+                "months": membership_months(membership=membership)}
+        if options["json"]:
+            self.emit_json(data)
+            return
+        self.stdout.write(f"{person.full_name} — {membership.payer.name}: {membership.get_status_display()}")
+        for month in data["months"]:
+            self.stdout.write(f"  {month['period']}  Rp{month['amount_idr']:>8,}  {month['status']:<5} "
+                              f"{month['paid_date'] or ''}".replace(",", "."))

@@ -1,0 +1,219 @@
+"""All writes to payers and memberships. Each transition is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jaring.accounts.models import Role, User
+from jaring.accounts.selectors import scope_for
+from jaring.core.audit import audit_log
+from jaring.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jaring.core.money import format_month, month_start
+from jaring.core.parameters import current_parameters
+from jaring.membership.models import BudgetLine, Membership, Payer
+from jaring.regions.selectors import region_by_code
+from jaring.registry.models import Person
+from jaring.rules import RulesInputError, calculate_contribution, registration_age_problems
+
+PROGRAMMES = ("JKK", "JKM", "JHT")
+
+
+def _require(actor: User, *roles: str) -> None:
+    if actor.role not in roles and not actor.is_superuser:
+        raise PermissionDenied(_("Peran Anda tidak boleh melakukan ini."))
+
+
+@transaction.atomic
+def payer_create(*, actor: User, code: str, name: str, kind: str, wadah_code: str = "",
+                 region_code: str | None = None) -> Payer:
+    _require(actor, Role.ADMIN)
+    errors: dict[str, list[str]] = {}
+    if not code.strip():
+        errors["code"] = [_("Kode wajib diisi.")]
+    if not name.strip():
+        errors["name"] = [_("Nama wajib diisi.")]
+    if kind not in Payer.Kind.values:
+        errors["kind"] = [_("Jenis pembayar tidak dikenal; pilihan: %(k)s") % {"k": ", ".join(Payer.Kind.values)}]
+    if wadah_code and wadah_code not in Payer.Wadah.values:
+        errors["wadah_code"] = [_("Kode wadah tidak dikenal; pilihan: %(k)s") % {"k": ", ".join(Payer.Wadah.values)}]
+    region = None
+    if region_code:
+        region = region_by_code(region_code)
+        if region is None:
+            errors["region"] = [_("Kode wilayah tidak dikenal: %(c)s") % {"c": region_code}]
+    if errors:
+        raise ValidationFailed(_("Data pembayar belum benar."), fields=errors)
+    if Payer.objects.filter(code=code.strip()).exists():
+        raise Conflict(_("Kode pembayar %(c)s sudah dipakai.") % {"c": code})
+    payer = Payer.objects.create(code=code.strip(), name=name.strip(), kind=kind, wadah_code=wadah_code,
+                                 region=region)
+    audit_log(actor=actor, action="payer.create", obj=payer,
+              after={"code": payer.code, "name": payer.name, "kind": kind, "wadah": wadah_code})
+    return payer
+
+
+@transaction.atomic
+def budget_line_add(*, actor: User, payer: Payer, fiscal_year: int, amount_idr: int,
+                    source_document: str) -> BudgetLine:
+    _require(actor, Role.ADMIN)
+    if amount_idr < 0:
+        raise ValidationFailed(_("Jumlah anggaran tidak boleh negatif."), fields={"amount_idr": []})
+    if not source_document.strip():
+        raise ValidationFailed(_("Sebutkan dokumen sumber anggaran (DPA/SK)."), fields={"source_document": []})
+    line = BudgetLine.objects.create(payer=payer, fiscal_year=fiscal_year, amount_idr=amount_idr,
+                                     source_document=source_document.strip(), created_by=actor)
+    audit_log(actor=actor, action="budget_line.add", obj=line,
+              after={"payer": payer.code, "year": fiscal_year, "amount_idr": amount_idr,
+                     "source": source_document})
+    return line
+
+
+def _programmes(programs: Any) -> list[str]:
+    if isinstance(programs, str):
+        programs = [p for p in programs.replace(" ", "").split(",") if p]
+    chosen = [p.upper() for p in programs]
+    unknown = [p for p in chosen if p not in PROGRAMMES]
+    if unknown:
+        raise ValidationFailed(_("Program tidak dikenal: %(p)s (pilihan: JKK, JKM, JHT)") % {"p": ", ".join(unknown)},
+                               fields={"programs": unknown})
+    if not {"JKK", "JKM"} <= set(chosen):
+        raise ValidationFailed(_("JKK dan JKM wajib diikuti."), fields={"programs": chosen})
+    return chosen
+
+
+def _paid_through(person: Person) -> dt.date | None:
+    """The last month any payer has paid (or billed) for this person."""
+    from jaring.contributions.models import Due
+
+    return (Due.objects.filter(person=person).exclude(status=Due.Status.VOID)
+            .aggregate(last=Max("period"))["last"])
+
+
+@transaction.atomic
+def membership_enrol(*, actor: User, person: Person, payer: Payer, programs: Any, declared_income_idr: int,
+                     start_date: dt.date, kpj: str | None = None) -> Membership:
+    """Enrol a person with a payer. With a KPJ number the membership is active at once."""
+    _require(actor, Role.ADMIN, Role.OPERATOR, Role.FACILITATOR)
+    person = Person.objects.select_for_update(of=("self",)).select_related("kelurahan").get(pk=person.pk)
+    if not scope_for(actor).contains_code(person.kelurahan.code):
+        raise NotFound(_("Orang tidak ditemukan."))
+    if actor.role == Role.FACILITATOR and not payer.is_self:
+        raise PermissionDenied(_("Pendamping hanya dapat mendaftarkan peserta mandiri."))
+    chosen = _programmes(programs)
+    if person.death_date:
+        raise ValidationFailed(_("Orang ini tercatat sudah meninggal."), fields={"person": []})
+    params = current_parameters()
+    try:
+        problems = registration_age_problems(birth_date=person.birth_date, on=start_date, params=params)
+        # The bracket check of the regulation engine, on the first month of protection.
+        calculate_contribution(declared_income_idr=declared_income_idr, programmes=[p.lower() for p in chosen],
+                               first_period=month_start(start_date), months=1, payer=payer.rules_payer,
+                               sector="transport" if person.transport_sector else "other", params=params)
+    except RulesInputError as exc:
+        raise ValidationFailed(exc.message, fields={exc.field: [exc.message]}) from None
+    if problems:
+        raise ValidationFailed(" ".join(m.text_id for m in problems),
+                               fields={"birth_date": [m.text_id for m in problems]}, code="age")
+    open_membership = (Membership.objects.filter(person=person, status__in=Membership.OPEN_STATUSES)
+                       .select_related("payer").first())
+    if open_membership is not None:
+        raise Conflict(_("%(name)s sudah terdaftar melalui %(payer)s (status: %(status)s).") % {
+            "name": person.full_name, "payer": open_membership.payer.name,
+            "status": open_membership.get_status_display()}, code="already_enrolled",
+            extra={"membership_id": open_membership.pk})
+    paid_through = _paid_through(person)
+    if paid_through is not None and month_start(start_date) <= paid_through:
+        raise Conflict(_("Bulan %(month)s sudah ditagih atau dibayar oleh pembayar lain; mulai paling cepat "
+                         "bulan berikutnya.") % {"month": format_month(paid_through)}, code="month_already_paid")
+    status = Membership.Status.ACTIVE if kpj else Membership.Status.DRAFT
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                person=person, payer=payer, has_jht="JHT" in chosen, declared_income_idr=declared_income_idr,
+                sector="transport" if person.transport_sector else "other", kpj=kpj or None, status=status,
+                start_date=start_date, activated_at=now if kpj else None, created_by=actor)
+    except IntegrityError as exc:
+        raise Conflict(_("Nomor KPJ atau kepesertaan ini sudah ada."), code="duplicate") from exc
+    audit_log(actor=actor, action="membership.enrol", obj=membership, region_code=person.kelurahan.code,
+              after={"person": person.pk, "payer": payer.code, "programs": chosen, "status": status,
+                     "start": start_date.isoformat(), "income_idr": declared_income_idr, "kpj": kpj or ""})
+    return membership
+
+
+def _transition(actor: User, membership: Membership, action: str, **changes: Any) -> Membership:
+    before = {k: str(getattr(membership, k)) for k in changes}
+    for key, value in changes.items():
+        setattr(membership, key, value)
+    membership.save(update_fields=list(changes))
+    audit_log(actor=actor, action=action, obj=membership, before=before,
+              after={k: str(v) for k, v in changes.items()})
+    return membership
+
+
+@transaction.atomic
+def membership_submit(*, actor: User, membership: Membership) -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status != Membership.Status.DRAFT:
+        return membership  # already submitted: nothing to do
+    return _transition(actor, membership, "membership.submit", status=Membership.Status.SUBMITTED,
+                       submitted_at=timezone.now())
+
+
+@transaction.atomic
+def membership_activate(*, actor: User, membership: Membership, kpj: str, start_date: dt.date) -> Membership:
+    """BPJSTK returned a KPJ number and the date protection starts."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status == Membership.Status.ACTIVE and membership.kpj == kpj:
+        return membership
+    if membership.status not in (Membership.Status.DRAFT, Membership.Status.SUBMITTED):
+        raise Conflict(_("Kepesertaan ini tidak menunggu aktivasi (status: %(s)s).") % {
+            "s": membership.get_status_display()}, code="not_pending")
+    if Membership.objects.filter(kpj=kpj).exclude(pk=membership.pk).exists():
+        raise Conflict(_("Nomor KPJ %(kpj)s sudah dipakai peserta lain.") % {"kpj": kpj}, code="duplicate_kpj")
+    return _transition(actor, membership, "membership.activate", status=Membership.Status.ACTIVE, kpj=kpj,
+                       start_date=start_date, activated_at=timezone.now())
+
+
+@transaction.atomic
+def membership_end(*, actor: User, membership: Membership, reason: str, ended_on: dt.date) -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if reason not in Membership.EndReason.values:
+        raise ValidationFailed(_("Alasan berakhir tidak dikenal."), fields={"reason": [reason]})
+    if membership.status == Membership.Status.ENDED:
+        return membership
+    from jaring.contributions.models import Due
+
+    # Months after the end are not owed: open dues for them are voided (a void is kept, not deleted).
+    Due.objects.filter(membership=membership, status=Due.Status.OPEN,
+                       period__gt=month_start(ended_on)).update(status=Due.Status.VOID)
+    return _transition(actor, membership, "membership.end", status=Membership.Status.ENDED,
+                       end_reason=reason, ended_on=ended_on)
+
+
+def move_memberships(*, actor: User, kept: Person, other: Person) -> None:
+    """Merge hook: a duplicate's memberships and dues become the kept person's. Refused when both
+    have an open membership or both are billed for the same month (the office must end one first)."""
+    from jaring.contributions.models import Due
+
+    open_statuses = Membership.OPEN_STATUSES
+    if (Membership.objects.filter(person=kept, status__in=open_statuses).exists()
+            and Membership.objects.filter(person=other, status__in=open_statuses).exists()):
+        raise Conflict(_("Kedua orang punya kepesertaan aktif; akhiri salah satu sebelum menggabungkan."),
+                       code="both_members")
+    kept_months = set(Due.objects.filter(person=kept).exclude(status=Due.Status.VOID)
+                      .values_list("period", flat=True))
+    if Due.objects.filter(person=other, period__in=kept_months).exclude(status=Due.Status.VOID).exists():
+        raise Conflict(_("Keduanya punya iuran untuk bulan yang sama; periksa dengan BPJSTK sebelum menggabungkan."),
+                       code="overlapping_dues")
+    moved = Membership.objects.filter(person=other).update(person=kept)
+    Due.objects.filter(person=other).update(person=kept)
+    if moved:
+        audit_log(actor=actor, action="membership.move", object_type="registry.person", object_id=str(kept.pk),
+                  after={"from_person": other.pk, "memberships": moved})

@@ -1,0 +1,565 @@
+"""Importing registry files (P3KE/DTKS extracts, facilitators' sheets, Jaring's template).
+
+The pipeline: read every cell as text → map headers through a profile → validate every column
+at once with polars (NIK and KK rules, dates in the forms people write them, sex, kelurahan by
+code or name, occupation) → deduplicate within the file and against the registry (blind index)
+→ in one transaction: create missing households, insert new persons through the bulk loader,
+fill only the *empty* fields of persons already registered → an error report people can open.
+
+Every row ends as imported, updated, duplicate or rejected (with its reason); the counts add up
+to the file's rows. Re-importing the same file imports nothing. The whole import is one
+transaction: killed half-way, nothing of it is kept, and running it again equals a clean run
+(decision 0011).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jaring.accounts.models import User
+from jaring.accounts.selectors import scope_for
+from jaring.core.audit import audit_log
+from jaring.core.bulk import bulk_insert, ids_by_key
+from jaring.core.crypto import cipher
+from jaring.core.errors import PermissionDenied, ValidationFailed
+from jaring.core.models import Job
+from jaring.core.tables import ROW, header_key, read_table
+from jaring.regions.models import Region
+from jaring.regions.selectors import region_lookup
+from jaring.registry.models import DataSource, Occupation
+from jaring.registry.names import last_word_first, person_name_key
+
+# Canonical field → the headers it is known by (compared with header_key: case, spaces and
+# punctuation ignored).
+SYNONYMS: dict[str, list[str]] = {
+    "nik": ["nik", "no nik", "nomor nik", "nomor induk kependudukan", "nik anggota", "nik art"],
+    "full_name": ["nama", "nama lengkap", "full name", "full_name", "nama anggota", "nama art", "nama peserta"],
+    "birth_place": ["tempat lahir", "tmp lahir", "tmpt lahir", "birth place", "birth_place"],
+    "birth_date": ["tanggal lahir", "tgl lahir", "tgl. lahir", "birth date", "birth_date", "tanggal_lahir"],
+    "sex": ["jenis kelamin", "jk", "l/p", "sex", "kelamin", "gender"],
+    "kk_number": ["no kk", "nomor kk", "no. kk", "kk", "no kartu keluarga", "nomor kartu keluarga", "kk_number"],
+    "relationship": ["hubungan", "hub keluarga", "hubungan keluarga", "status dalam keluarga",
+                     "hubungan dengan kepala keluarga", "hubungan dengan kk", "shdk", "relationship"],
+    "kelurahan": ["kelurahan", "kelurahan/desa", "desa/kelurahan", "desa", "kode kelurahan", "kode wilayah",
+                  "kelurahan_code", "kode desa"],
+    "address": ["alamat", "address", "alamat lengkap"],
+    "phone": ["no hp", "hp", "nomor hp", "telepon", "no telp", "no telepon", "phone", "nomor telepon"],
+    "occupation": ["pekerjaan", "occupation", "jenis pekerjaan", "mata pencaharian"],
+    "decile": ["desil", "desil kesejahteraan", "peringkat kesejahteraan", "decile", "welfare decile"],
+    "pkh": ["pkh", "penerima pkh", "status pkh", "kpm pkh"],
+    "disability": ["disabilitas", "jenis disabilitas", "disability"],
+}
+REQUIRED = ("nik", "full_name", "birth_date", "kelurahan")
+PROFILES = ("auto", "jaring", "p3ke")
+MONTHS = {"januari": 1, "februari": 2, "pebruari": 2, "maret": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
+          "agustus": 8, "september": 9, "oktober": 10, "nopember": 11, "november": 11, "desember": 12,
+          "jan": 1, "feb": 2, "peb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "agu": 8, "agt": 8, "ags": 8,
+          "sep": 9, "okt": 10, "nov": 11, "nop": 11, "des": 12}
+MALE = {"l", "lk", "laki-laki", "laki laki", "lakilaki", "m", "male", "pria"}
+FEMALE = {"p", "pr", "perempuan", "wanita", "f", "female"}
+RELATIONSHIPS = {"kepala keluarga": "head", "kepala rumah tangga": "head", "kk": "head", "head": "head",
+                 "istri": "spouse", "suami": "spouse", "istri/suami": "spouse", "suami/istri": "spouse",
+                 "spouse": "spouse", "anak": "child", "child": "child", "orang tua": "parent", "orangtua": "parent",
+                 "mertua": "in_law", "menantu": "in_law", "cucu": "grandchild", "famili lain": "other_family",
+                 "lainnya": "other"}
+NOT_WORKING = {"ibu rumah tangga", "irt", "mengurus rumah tangga", "pelajar", "mahasiswa", "pelajar/mahasiswa",
+               "tidak bekerja", "belum bekerja", "belum/tidak bekerja", "pensiunan", "-", "tidak ada"}
+OCCUPATION_WORDS = {"ojek": "ojek_driver", "tukang ojek": "ojek_driver", "ojol": "online_ojek_driver",
+                    "ojek online": "online_ojek_driver", "sopir": "driver", "supir": "driver",
+                    "pengemudi": "driver", "kurir": "courier", "nelayan": "fisher", "petani": "farmer",
+                    "pekebun": "farmer", "pedagang": "market_trader", "pedagang pasar": "market_trader",
+                    "mama papua": "mama_papua_trader", "penjual sayur": "vegetable_seller",
+                    "penjual pinang": "betel_nut_seller", "buruh": "day_labourer", "buruh harian": "day_labourer",
+                    "buruh harian lepas": "day_labourer", "buruh pelabuhan": "port_labourer",
+                    "tukang bangunan": "construction_worker", "tukang": "construction_worker",
+                    "juru parkir": "parking_attendant", "tukang parkir": "parking_attendant",
+                    "motoris": "speedboat_operator", "honorer": "honorary_staff", "tenaga honorer": "honorary_staff",
+                    "pengrajin": "craftsperson", "pembantu rumah tangga": "household_worker",
+                    "pekerja rumah tangga": "household_worker"}
+YES = frozenset({"ya", "y", "1", "true", "penerima", "pkh"})
+DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+ERRORS = {
+    "nik_required": ("NIK", "NIK wajib diisi."),
+    "nik_float": ("NIK", "NIK rusak oleh Excel (angka pecahan seperti 3.27E+15); ketik ulang dari KTP/KK."),
+    "nik_not_digits": ("NIK", "NIK hanya boleh berisi angka."),
+    "nik_length": ("NIK", "NIK harus 16 digit."),
+    "nik_day": ("NIK", "Digit 7–8 NIK (tanggal lahir) harus 01–31, atau 41–71 untuk perempuan."),
+    "nik_month": ("NIK", "Digit 9–10 NIK (bulan lahir) harus 01–12."),
+    "nik_serial": ("NIK", "Digit 13–16 NIK (nomor urut) tidak boleh 0000."),
+    "nik_province": ("NIK", "Digit 1–2 NIK bukan kode provinsi."),
+    "nik_date": ("NIK", "Tanggal lahir dalam NIK tidak ada di kalender."),
+    "name_required": ("Nama", "Nama lengkap wajib diisi."),
+    "name_too_long": ("Nama", "Nama terlalu panjang (maksimal 150 karakter)."),
+    "birth_date_required": ("Tanggal lahir", "Tanggal lahir wajib diisi."),
+    "birth_date_invalid": ("Tanggal lahir", "Tanggal lahir tidak bisa dibaca (pakai dd/mm/yyyy atau yyyy-mm-dd)."),
+    "birth_date_future": ("Tanggal lahir", "Tanggal lahir di masa depan."),
+    "sex_invalid": ("Jenis kelamin", "Jenis kelamin harus L atau P."),
+    "kelurahan_required": ("Kelurahan", "Kelurahan wajib diisi."),
+    "kelurahan_unknown": ("Kelurahan", "Kelurahan tidak dikenal (kode atau nama)."),
+    "kelurahan_outside": ("Kelurahan", "Kelurahan di luar wilayah tugas Anda."),
+    "kk_invalid": ("No KK", "Nomor KK harus 16 angka (dan bukan angka pecahan dari Excel)."),
+}
+WARNINGS = {
+    "nik_birth_date_mismatch": ("Tanggal lahir", "Tanggal lahir tidak cocok dengan NIK; periksa KTP."),
+    "nik_sex_mismatch": ("Jenis kelamin", "Jenis kelamin tidak cocok dengan NIK; periksa KTP."),
+    "sex_from_nik": ("Jenis kelamin", "Jenis kelamin kosong; diambil dari NIK."),
+    "occupation_unknown": ("Pekerjaan", "Pekerjaan tidak dikenal; dikosongkan."),
+    "phone_invalid": ("No HP", "Nomor HP tidak sah; dikosongkan."),
+    "decile_invalid": ("Desil", "Desil harus 1–10; dikosongkan."),
+}
+DUPLICATE_REASONS = {
+    "in_file": "NIK sama dengan baris lain di berkas ini; baris pertama yang dipakai.",
+    "in_file_other_name": ("NIK sama dengan baris lain di berkas ini, tetapi NAMANYA BERBEDA — "
+                           "periksa (tidak digabung)."),
+    "registered": "Sudah terdaftar; tidak ada kolom kosong yang perlu diisi.",
+}
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    imported: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    report: str | None = None
+    dry_run: bool = False
+    seconds: float = 0.0
+    job_id: int | None = None
+    columns: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "imported": self.imported, "updated": self.updated,
+                "duplicates": self.duplicates, "rejected": self.rejected, "warnings": self.warnings,
+                "report": self.report}
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def map_columns(frame: pl.DataFrame, profile: str) -> dict[str, str]:
+    """Canonical field → the file's header, through the synonyms (and the Jaring template's names)."""
+    if profile not in PROFILES:
+        raise ValidationFailed(_("Profil tidak dikenal: %(p)s") % {"p": profile}, fields={"profile": [profile]})
+    by_key = {header_key(c): c for c in frame.columns if c != ROW}
+    found: dict[str, str] = {}
+    for canonical, names in SYNONYMS.items():
+        for name in [canonical, *names]:
+            if header_key(name) in by_key:
+                found[canonical] = by_key[header_key(name)]
+                break
+    missing = [f for f in REQUIRED if f not in found]
+    if missing:
+        raise ValidationFailed(
+            _("Kolom wajib tidak ditemukan: %(cols)s. Judul kolom di berkas: %(headers)s") % {
+                "cols": ", ".join(missing), "headers": ", ".join(c for c in frame.columns if c != ROW)},
+            fields={"columns": missing}, code="missing_columns")
+    return found
+
+
+def _text(frame: pl.DataFrame, columns: dict[str, str], name: str) -> pl.Expr:
+    if name not in columns:
+        return pl.lit("", dtype=pl.Utf8)
+    return pl.col(columns[name]).fill_null("").str.strip_chars()
+
+
+def _parse_dates(raw: pl.Expr) -> pl.Expr:
+    lowered = raw.str.to_lowercase()
+    for name, number in sorted(MONTHS.items(), key=lambda kv: -len(kv[0])):
+        lowered = lowered.str.replace(rf"\b{name}\b", f"{number:02d}")
+    spaced = lowered.str.replace_all(r"[\s./]+", "-")
+    serial = pl.when(raw.str.contains(r"^\d{4,5}(\.0+)?$")).then(
+        pl.lit(dt.date(1899, 12, 30)) + pl.duration(days=raw.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False))
+    ).otherwise(None).cast(pl.Date)
+    return pl.coalesce(
+        spaced.str.strptime(pl.Date, "%d-%m-%Y", strict=False),
+        spaced.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        serial,
+    )
+
+
+def validate(frame: pl.DataFrame, columns: dict[str, str], today: dt.date) -> pl.DataFrame:
+    """Every rule at once; adds clean columns and ``_error`` / ``_warn`` (codes, first that applies)."""
+    nik_raw = _text(frame, columns, "nik")
+    nik = nik_raw.str.replace_all(r"[\s.\-]", "")
+    day = nik.str.slice(6, 2).cast(pl.Int32, strict=False)
+    month = nik.str.slice(8, 2).cast(pl.Int32, strict=False)
+    real_day = pl.when(day > 40).then(day - 40).otherwise(day)
+    max_day = month.replace_strict(dict(enumerate(DAYS_IN_MONTH, start=1)), default=31, return_dtype=pl.Int32)
+    kk = _text(frame, columns, "kk_number").str.replace_all(r"[\s.\-]", "")
+    kk_raw = _text(frame, columns, "kk_number")
+    out = frame.with_columns(
+        nik.alias("_nik"),
+        _text(frame, columns, "full_name").alias("_name"),
+        _parse_dates(_text(frame, columns, "birth_date")).alias("_birth"),
+        _text(frame, columns, "birth_date").alias("_birth_raw"),
+        _text(frame, columns, "sex").str.to_lowercase().alias("_sex_raw"),
+        kk.alias("_kk"),
+        kk_raw.alias("_kk_raw"),
+        day.alias("_day"), month.alias("_month"), real_day.alias("_real_day"), max_day.alias("_max_day"),
+        nik_raw.str.contains(r"^\d+(\.\d+)?[eE][+-]?\d+$").alias("_floatish"),
+    )
+    sex = (pl.when(pl.col("_sex_raw").is_in(list(MALE))).then(pl.lit("M"))
+           .when(pl.col("_sex_raw").is_in(list(FEMALE))).then(pl.lit("F"))
+           .when(pl.col("_sex_raw") == "").then(pl.when(pl.col("_day") > 40).then(pl.lit("F")).otherwise(pl.lit("M")))
+           .otherwise(pl.lit(None)))
+    out = out.with_columns(sex.alias("_sex"))
+    error = (
+        pl.when(pl.col("_nik") == "").then(pl.lit("nik_required"))
+        .when(pl.col("_floatish")).then(pl.lit("nik_float"))
+        .when(~pl.col("_nik").str.contains(r"^\d+$")).then(pl.lit("nik_not_digits"))
+        .when(pl.col("_nik").str.len_chars() != 16).then(pl.lit("nik_length"))
+        .when(~(pl.col("_day").is_between(1, 31) | pl.col("_day").is_between(41, 71))).then(pl.lit("nik_day"))
+        .when(~pl.col("_month").is_between(1, 12)).then(pl.lit("nik_month"))
+        .when(pl.col("_nik").str.slice(12, 4) == "0000").then(pl.lit("nik_serial"))
+        .when(pl.col("_nik").str.slice(0, 2).cast(pl.Int32, strict=False) < 11).then(pl.lit("nik_province"))
+        .when(pl.col("_real_day") > pl.col("_max_day")).then(pl.lit("nik_date"))
+        .when(pl.col("_name") == "").then(pl.lit("name_required"))
+        .when(pl.col("_name").str.len_chars() > 150).then(pl.lit("name_too_long"))
+        .when(pl.col("_birth_raw") == "").then(pl.lit("birth_date_required"))
+        .when(pl.col("_birth").is_null()).then(pl.lit("birth_date_invalid"))
+        .when(pl.col("_birth") > pl.lit(today)).then(pl.lit("birth_date_future"))
+        .when(pl.col("_sex").is_null()).then(pl.lit("sex_invalid"))
+        .when((pl.col("_kk_raw") != "") & ~pl.col("_kk").str.contains(r"^\d{16}$")).then(pl.lit("kk_invalid"))
+        .otherwise(pl.lit(None, dtype=pl.Utf8))
+    )
+    birth_matches = ((pl.col("_birth").dt.day() == pl.col("_real_day"))
+                     & (pl.col("_birth").dt.month() == pl.col("_month"))
+                     & ((pl.col("_birth").dt.year() % 100) == pl.col("_nik").str.slice(10, 2).cast(pl.Int32,
+                                                                                                   strict=False)))
+    warn = (
+        pl.when(~birth_matches).then(pl.lit("nik_birth_date_mismatch"))
+        .when((pl.col("_sex_raw") != "") & ((pl.col("_sex") == "F") != (pl.col("_day") > 40)))
+        .then(pl.lit("nik_sex_mismatch"))
+        .when(pl.col("_sex_raw") == "").then(pl.lit("sex_from_nik"))
+        .otherwise(pl.lit(None, dtype=pl.Utf8))
+    )
+    return out.with_columns(error.alias("_error"), warn.alias("_warn"))
+
+
+def _occupation_map(values: list[str]) -> tuple[dict[str, int | None], set[str]]:
+    occupations = list(Occupation.objects.all())
+    by_key = {person_name_key(o.code.replace("_", " ")): o for o in occupations}
+    by_key.update({person_name_key(o.name): o for o in occupations})
+    by_key.update({person_name_key(o.name_en): o for o in occupations})
+    codes = {o.code: o for o in occupations}
+    mapping: dict[str, int | None] = {}
+    unknown: set[str] = set()
+    for value in values:
+        key = person_name_key(value)
+        if not key or key in NOT_WORKING:
+            mapping[value] = None
+            continue
+        occupation = codes.get(value) or by_key.get(key) or codes.get(OCCUPATION_WORDS.get(key, ""))
+        if occupation is None:
+            unknown.add(value)
+        mapping[value] = occupation.pk if occupation else None
+    return mapping, unknown
+
+
+def _region_map(values: list[str], allowed: set[int] | None) -> tuple[dict[str, int | None], dict[str, str]]:
+    mapping: dict[str, int | None] = {}
+    problems: dict[str, str] = {}
+    for value in values:
+        if not value:
+            mapping[value], problems[value] = None, "kelurahan_required"
+            continue
+        region = region_lookup(value, level=Region.Level.KELURAHAN)
+        if region is None:
+            mapping[value], problems[value] = None, "kelurahan_unknown"
+        elif allowed is not None and region.pk not in allowed:
+            mapping[value], problems[value] = None, "kelurahan_outside"
+        else:
+            mapping[value] = region.pk
+    return mapping, problems
+
+
+def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: bool = False,
+                    report: Path | None = None, source: str = DataSource.IMPORT,
+                    progress: Progress | None = None) -> ImportResult:
+    if not actor.can_write_registry:
+        raise PermissionDenied(_("Peran Anda tidak boleh mengimpor data registri."))
+    started = time.perf_counter()
+    say = progress or (lambda stage, done, total: None)
+    _mark_interrupted_jobs()
+    job = Job.objects.create(kind="import.registry", created_by=actor, status=Job.Status.RUNNING,
+                             started_at=timezone.now(), params={"file": path.name, "profile": profile,
+                                                                "dry_run": dry_run, "pid": os.getpid(),
+                                                                "host": socket.gethostname()})
+    try:
+        result = _run(actor=actor, path=path, profile=profile, dry_run=dry_run, report=report, source=source,
+                      say=say, job=job)
+    except Exception as exc:
+        Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, finished_at=timezone.now(),
+                                             message=str(getattr(exc, "message", exc))[:1000])
+        raise
+    result.seconds = time.perf_counter() - started
+    result.job_id = job.pk
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED, finished_at=timezone.now(),
+                                         progress_done=result.rows, progress_total=result.rows,
+                                         result=result.as_dict())
+    return result
+
+
+def _mark_interrupted_jobs() -> None:
+    """An import killed half-way left its job 'running' (its transaction was rolled back): say so."""
+    host = socket.gethostname()
+    for job in Job.objects.filter(kind="import.registry", status=Job.Status.RUNNING):
+        pid = job.params.get("pid")
+        if job.params.get("host") != host or not isinstance(pid, int):
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, finished_at=timezone.now(),
+                                                 message="interrupted: nothing of it was kept")
+        except PermissionError:
+            continue
+
+
+def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path | None, source: str,
+         say: Callable[[str, int, int], None], job: Job) -> ImportResult:
+    today = timezone.localdate()
+    frame = read_table(path)
+    original = list(frame.columns)
+    columns = map_columns(frame, profile)
+    total = frame.height
+    result = ImportResult(rows=total, dry_run=dry_run, columns=columns)
+    say("validate", 0, total)
+    frame = validate(frame, columns, today)
+    scope = scope_for(actor)
+    allowed = None if scope.covers_every_kelurahan else set(scope.region_ids)
+    kel_values = frame.select(_text(frame, columns, "kelurahan").alias("k"))["k"].unique().to_list()
+    kel_map, kel_problems = _region_map(kel_values, allowed)
+    frame = frame.with_columns(_text(frame, columns, "kelurahan").alias("_kel_raw"))
+    frame = frame.with_columns(
+        pl.col("_kel_raw").replace_strict(kel_map, default=None, return_dtype=pl.Int64).alias("_kel"),
+        pl.coalesce(pl.col("_error"), pl.col("_kel_raw").replace_strict(kel_problems, default=None,
+                                                                         return_dtype=pl.Utf8)).alias("_error"))
+    occ_values = frame.select(_text(frame, columns, "occupation").alias("o"))["o"].unique().to_list()
+    occ_map, occ_unknown = _occupation_map(occ_values)
+    phone = _text(frame, columns, "phone").str.replace_all(r"[\s.\-()]", "")
+    decile_raw = _text(frame, columns, "decile")
+    decile = decile_raw.cast(pl.Int32, strict=False)
+    frame = frame.with_columns(
+        _text(frame, columns, "occupation").replace_strict(occ_map, default=None, return_dtype=pl.Int64).alias("_occ"),
+        _text(frame, columns, "occupation").is_in(list(occ_unknown)).alias("_occ_unknown"),
+        pl.when(phone.str.contains(r"^\+?\d{8,15}$")).then(phone).otherwise(pl.lit("")).alias("_phone"),
+        ((phone != "") & ~phone.str.contains(r"^\+?\d{8,15}$")).alias("_phone_bad"),
+        pl.when(decile.is_between(1, 10)).then(decile).otherwise(None).alias("_decile"),
+        ((decile_raw != "") & ~decile.is_between(1, 10).fill_null(False)).alias("_decile_bad"),
+        _text(frame, columns, "pkh").str.to_lowercase().is_in(list(YES)).alias("_pkh"),
+        _text(frame, columns, "relationship").str.to_lowercase().replace_strict(
+            RELATIONSHIPS, default="").alias("_rel"),
+        _text(frame, columns, "birth_place").alias("_place"),
+        _text(frame, columns, "address").alias("_address"),
+    )
+    frame = frame.with_columns(
+        pl.coalesce(pl.col("_warn"),
+                    pl.when(pl.col("_occ_unknown")).then(pl.lit("occupation_unknown")),
+                    pl.when(pl.col("_phone_bad")).then(pl.lit("phone_invalid")),
+                    pl.when(pl.col("_decile_bad")).then(pl.lit("decile_invalid"))).alias("_warn"))
+    say("validate", total, total)
+
+    # Duplicates inside the file: the first row of a NIK wins; a different name is flagged.
+    valid = frame.filter(pl.col("_error").is_null())
+    valid = valid.with_columns(
+        pl.col("_nik").is_first_distinct().alias("_first"),
+        (pl.col("_name").str.to_lowercase().first().over("_nik") != pl.col("_name").str.to_lowercase())
+        .alias("_other_name"))
+    c = cipher()
+    say("match", 0, valid.height)
+    firsts = valid.filter(pl.col("_first"))
+    indexes = [c.blind_index(n, kind="nik") for n in firsts["_nik"].to_list()]
+    firsts = firsts.with_columns(pl.Series("_index", indexes))
+    existing = ids_by_key("registry_person", "nik_index", indexes)
+    say("match", valid.height, valid.height)
+    new = firsts.filter(~pl.col("_index").is_in(list(existing)))
+    known = firsts.filter(pl.col("_index").is_in(list(existing)))
+
+    rejected = frame.filter(pl.col("_error").is_not_null())
+    in_file_dups = valid.filter(~pl.col("_first"))
+    result.rejected = rejected.height
+    result.warnings = frame.filter(pl.col("_error").is_null() & pl.col("_warn").is_not_null()).height
+    updated_ids: list[str] = []
+    with transaction.atomic():
+        if not dry_run:
+            households = _households(new, actor, source, c, today)
+            new = new.with_columns(pl.col("_kk").replace_strict(households, default=None, return_dtype=pl.Int64)
+                                   .alias("_household"))
+            say("write", 0, new.height)
+            result.imported = _insert_persons(new, actor, source, c, say)
+            updated_ids = _fill_empty(known, households)
+        else:
+            result.imported = new.height
+            updated_ids = _fill_empty(known, {}, dry_run=True)
+        result.updated = len(updated_ids)
+        result.duplicates = in_file_dups.height + known.height - result.updated
+        if result.rows != result.imported + result.updated + result.duplicates + result.rejected:
+            raise RuntimeError("import counts do not add up")  # a bug, never a data problem
+        problems = result.rejected or result.warnings or in_file_dups.height
+        if report is not None or problems:
+            target = report or _default_report(job)
+            write_report(target, frame=frame, original=original, in_file_dups=in_file_dups,
+                         registered=known.filter(~pl.col("_index").is_in(updated_ids)), result=result)
+            result.report = str(target)
+        if not dry_run:
+            audit_log(actor=actor, action="registry.import", object_type="registry.person", object_id=str(job.pk),
+                      after={"file": path.name, "profile": profile, **result.as_dict()})
+    return result
+
+
+def _default_report(job: Job) -> Path:
+    from django.conf import settings
+
+    folder = Path(settings.JARING_HOME) / "reports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"impor-{job.pk}.xlsx"
+
+
+def _households(new: pl.DataFrame, actor: User, source: str, c: Any, today: dt.date) -> dict[str, int]:
+    """KK number → household id: existing ones found by blind index, missing ones created."""
+    with_kk = new.filter(pl.col("_kk") != "").unique(subset="_kk", keep="first", maintain_order=True)
+    if with_kk.is_empty():
+        return {}
+    kks = with_kk["_kk"].to_list()
+    index_of = {kk: c.blind_index(kk, kind="kk") for kk in kks}
+    existing = ids_by_key("registry_household", "kk_index", list(index_of.values()))
+    now = timezone.now()
+    rows = []
+    for row in with_kk.select("_kk", "_kel", "_address", "_decile", "_pkh").iter_rows():
+        kk, kel, address, decile, pkh = row
+        if index_of[kk] in existing:
+            continue
+        rows.append((c.encrypt(kk, kind="kk"), index_of[kk], address, kel, decile, source if decile else "",
+                     today if decile else None, bool(pkh), source, now, now))
+    bulk_insert("registry_household", ["kk_encrypted", "kk_index", "address", "kelurahan_id", "welfare_decile",
+                                       "decile_source", "decile_date", "pkh_beneficiary", "data_source",
+                                       "created_at", "updated_at"], rows)
+    ids = ids_by_key("registry_household", "kk_index", list(index_of.values()))
+    return {kk: ids[index] for kk, index in index_of.items() if index in ids}
+
+
+PERSON_COLUMNS = ["nik_encrypted", "nik_index", "full_name", "name_key", "name_key_last", "birth_place", "birth_date",
+                  "sex", "household_id", "relationship", "kelurahan_id", "phone", "occupation_id", "transport_sector",
+                  "disability", "consent_basis", "data_source", "confirmed_warnings", "created_by_id", "created_at",
+                  "updated_at"]
+
+
+def _insert_persons(new: pl.DataFrame, actor: User, source: str, c: Any, say: Progress) -> int:
+    transport = set(Occupation.objects.filter(transport_sector=True).values_list("pk", flat=True))
+    now = timezone.now()
+    total = new.height
+
+    def rows():  # type: ignore[no-untyped-def]
+        for nik, index, name, place, birth, sex, household, rel, kel, phone, occ, warn in new.select(
+                "_nik", "_index", "_name", "_place", "_birth", "_sex", "_household", "_rel", "_kel", "_phone",
+                "_occ", "_warn").iter_rows():
+            key = person_name_key(name)
+            yield (c.encrypt(nik, kind="nik"), index, name, key, last_word_first(key), place, birth, sex,
+                   household, rel, kel, phone, occ, occ in transport, "none", "", source,
+                   json.dumps([warn] if warn else []), actor.pk, now, now)
+
+    return bulk_insert("registry_person", PERSON_COLUMNS, rows(), progress=lambda n: say("write", n, total))
+
+
+FILLABLE = {"birth_place": "_place", "phone": "_phone", "occupation_id": "_occ", "household_id": "_household",
+            "relationship": "_rel"}
+
+
+def _fill_empty(known: pl.DataFrame, households: dict[str, int], *, dry_run: bool = False) -> list[str]:
+    """Returns the blind indexes of the persons that got a field filled."""
+    # Fill only the fields a registered person has empty; never overwrite what someone entered.
+    if known.is_empty():
+        return []
+    known = known.with_columns(pl.col("_kk").replace_strict(households, default=None, return_dtype=pl.Int64)
+                               .alias("_household"))
+    ids = ids_by_key("registry_person", "nik_index", known["_index"].to_list())
+    current: dict[int, dict[str, Any]] = {}
+    with connection.cursor() as cursor:
+        id_list = list(ids.values())
+        for start in range(0, len(id_list), 5000):
+            part = id_list[start:start + 5000]
+            cursor.execute(f"SELECT id, {', '.join(FILLABLE)} FROM registry_person WHERE id IN "  # noqa: S608
+                           f"({', '.join(['%s'] * len(part))})", part)
+            for row in cursor.fetchall():
+                current[row[0]] = dict(zip(FILLABLE, row[1:], strict=True))
+    updates: dict[str, list[tuple[Any, int]]] = {f: [] for f in FILLABLE}
+    touched: set[str] = set()
+    for record in known.select("_index", *FILLABLE.values()).iter_rows(named=True):
+        person_id = ids[record["_index"]]
+        for column, source in FILLABLE.items():
+            value = record[source]
+            if value not in (None, "") and current[person_id][column] in (None, ""):
+                updates[column].append((value, person_id))
+                touched.add(record["_index"])
+    if not dry_run:
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            for column, pairs in updates.items():
+                if pairs:  # column names come from FILLABLE, never from the file
+                    cursor.executemany(f"UPDATE registry_person SET {column} = %s, updated_at = %s "  # noqa: S608
+                                       "WHERE id = %s", [(value, now, pk) for value, pk in pairs])
+    return sorted(touched)
+
+
+def write_report(path: Path, *, frame: pl.DataFrame, original: list[str], in_file_dups: pl.DataFrame,
+                 registered: pl.DataFrame, result: ImportResult) -> None:
+    """The error report: each problem row with its column and reason in Indonesian, and the original row."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from jaring.membership.exchange import safe_cell
+
+    book = Workbook(write_only=True)
+    summary = book.create_sheet("Ringkasan")
+    for label, value in [("Baris", result.rows), ("Diimpor (baru)", result.imported),
+                         ("Diperbarui (kolom kosong diisi)", result.updated), ("Duplikat", result.duplicates),
+                         ("Ditolak", result.rejected), ("Peringatan", result.warnings),
+                         ("Uji coba (tidak disimpan)", "ya" if result.dry_run else "tidak")]:
+        summary.append([label, value])
+
+    def sheet(title: str, rows: pl.DataFrame, code_column: str, texts: dict[str, tuple[str, str]]) -> None:
+        ws = book.create_sheet(title)
+        header = ["Baris", "Kolom", "Alasan", *[c for c in original if c != ROW]]
+        ws.append([_bold(ws, h, Font) for h in header])
+        for record in rows.select([*original, code_column]).iter_rows(named=True):
+            code = record[code_column]
+            column, reason = texts.get(code, ("", str(code)))
+            ws.append([record[ROW], column, reason, *[safe_cell(record[c]) for c in original if c != ROW]])
+
+    problems = frame.filter(pl.col("_error").is_not_null())
+    sheet("Ditolak", problems, "_error", ERRORS)
+    warned = frame.filter(pl.col("_error").is_null() & pl.col("_warn").is_not_null())
+    sheet("Peringatan", warned, "_warn", WARNINGS)
+    dup_codes = pl.concat([
+        in_file_dups.select(*original, pl.when(pl.col("_other_name")).then(pl.lit("in_file_other_name"))
+                            .otherwise(pl.lit("in_file")).alias("_dup")),
+        registered.select(*original, pl.lit("registered").alias("_dup")),
+    ]).sort(ROW)
+    sheet("Duplikat", dup_codes, "_dup", {k: ("NIK", v) for k, v in DUPLICATE_REASONS.items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+
+
+def _bold(ws: Any, text: str, font: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, value=text)
+    cell.font = font(bold=True)
+    return cell

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jaring.accounts.services import cli_actor
+from jaring.core.commands import JaringCommand
+from jaring.registry.importing import PROFILES, import_registry
+
+
+class Command(JaringCommand):
+    help = "Import a registry file (CSV or XLSX): jaring import registry FILE [--profile] [--dry-run] [--report OUT]"
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--profile", default="auto", choices=PROFILES)
+        parser.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
+        parser.add_argument("--report", type=Path, help="where to write the XLSX error report")
+        parser.add_argument("--as", dest="as_user")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+        labels = {"validate": "memeriksa", "match": "mencocokkan", "write": "menyimpan"}
+        with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                      disable=options["json"] or not self.stderr.isatty(), transient=True) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(labels.get(stage, stage), total=max(total, 1))
+                bar.update(tasks[stage], completed=done)
+
+            result = import_registry(actor=cli_actor(options["as_user"]), path=options["file"],
+                                     profile=options["profile"], dry_run=options["dry_run"],
+                                     report=options["report"], progress=progress)
+        data = result.as_dict()
+        if options["json"]:
+            self.emit_json(data)
+        else:
+            self.stdout.write(" ".join(f"{k}={v}" for k, v in data.items() if v is not None)
+                              + (" (dry run: nothing saved)" if options["dry_run"] else ""))

@@ -1,0 +1,302 @@
+"""All reads of the registry. Every function takes the acting user and applies area scoping."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Collate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jaring.accounts.models import User
+from jaring.accounts.selectors import scope_for
+from jaring.core.crypto import cipher
+from jaring.core.errors import NotFound
+from jaring.registry.identity import clean_digits
+from jaring.registry.models import Household, Person
+from jaring.registry.names import person_name_key
+
+AGE_BANDS: dict[str, tuple[int, int | None, object]] = {
+    "0-17": (0, 17, gettext_lazy("0–17 tahun")),
+    "18-24": (18, 24, gettext_lazy("18–24 tahun")),
+    "25-34": (25, 34, gettext_lazy("25–34 tahun")),
+    "35-44": (35, 44, gettext_lazy("35–44 tahun")),
+    "45-54": (45, 54, gettext_lazy("45–54 tahun")),
+    "55-64": (55, 64, gettext_lazy("55–64 tahun")),
+    "65+": (65, None, gettext_lazy("65 tahun ke atas")),
+}
+
+
+@dataclass(frozen=True)
+class PersonFilters:
+    q: str = ""
+    district: str = ""
+    kelurahan: str = ""
+    occupation: str = ""
+    sex: str = ""
+    age_band: str = ""
+    decile: int | None = None
+
+
+def prefix_q(field: str, prefix: str) -> Q:
+    """An index-friendly prefix match on a lower-case ASCII key.
+
+    SQLite's LIKE is case-insensitive and so cannot use a plain index; a half-open range can.
+    PostgreSQL gets ``LIKE 'x%'`` which Django backs with a ``varchar_pattern_ops`` index.
+    """
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "\U0010ffff"})
+    return Q(**{f"{field}__startswith": prefix})
+
+
+def with_sort_keys(qs: QuerySet[Person]) -> QuerySet[Person]:
+    """Annotate ``nk``/``nkl``: the name keys compared byte by byte.
+
+    Prefix ranges and name order then use the same plain index on every database: on SQLite the
+    column itself (BINARY collation), on PostgreSQL ``name_key COLLATE "C"``, which migration
+    registry/0005 indexes (a default-collation index cannot serve a byte-wise prefix range).
+    """
+    if connection.vendor == "postgresql":
+        return qs.annotate(nk=Collate(F("name_key"), "C"), nkl=Collate(F("name_key_last"), "C"))
+    return qs.annotate(nk=F("name_key"), nkl=F("name_key_last"))
+
+
+def key_prefix_q(alias: str, prefix: str) -> Q:
+    """A prefix match on an annotation of ``with_sort_keys`` as a half-open byte range."""
+    return Q(**{f"{alias}__gte": prefix, f"{alias}__lt": prefix + "\U0010ffff"})
+
+
+def _birth_range(band: str, today: dt.date) -> Q:
+    low, high, _label = AGE_BANDS[band]
+    # Age >= low  ⇔  born on or before today minus low years.
+    q = Q(birth_date__lte=_years_before(today, low))
+    if high is not None:
+        q &= Q(birth_date__gt=_years_before(today, high + 1))
+    return q
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def person_queryset(*, actor: User) -> QuerySet[Person]:
+    scope = scope_for(actor)
+    people = Person.objects.filter(merged_into__isnull=True)
+    if scope.covers_every_kelurahan:
+        return people
+    return people.filter(scope.region_ids_q("kelurahan_id"))
+
+
+def nik_index_of(text: str) -> str | None:
+    digits = clean_digits(text)
+    if len(digits) == 16 and digits.isdigit():
+        return cipher().blind_index(digits, kind="nik")
+    return None
+
+
+def person_search_q(q: str) -> Q | None:
+    """Exact NIK, or a name prefix on the full name or on its last word (family name)."""
+    q = (q or "").strip()
+    if not q:
+        return None
+    index = nik_index_of(q)
+    if index is not None:
+        return Q(nik_index=index)
+    key = person_name_key(q)
+    if not key:
+        return Q(pk__in=[])
+    return prefix_q("name_key", key) | prefix_q("name_key_last", key)
+
+
+def _filtered(actor: User, filters: PersonFilters) -> QuerySet[Person]:
+    qs = person_queryset(actor=actor)
+    if filters.kelurahan:
+        qs = qs.filter(kelurahan__code=filters.kelurahan)
+    elif filters.district:
+        qs = qs.filter(kelurahan__parent__code=filters.district)
+    if filters.occupation:
+        qs = qs.filter(occupation__code=filters.occupation)
+    if filters.sex in Person.Sex.values:
+        qs = qs.filter(sex=filters.sex)
+    if filters.age_band in AGE_BANDS:
+        qs = qs.filter(_birth_range(filters.age_band, timezone.localdate()))
+    if filters.decile is not None and actor.sees_poverty_data:
+        qs = qs.filter(household__welfare_decile=filters.decile)
+    return qs.select_related("kelurahan__parent", "occupation", "household")
+
+
+def person_list(*, actor: User, filters: PersonFilters | None = None) -> QuerySet[Person]:
+    """Every person matching the filters, as one queryset (any ordering may be applied)."""
+    filters = filters or PersonFilters()
+    qs = _filtered(actor, filters)
+    search = person_search_q(filters.q)
+    if search is not None:
+        qs = qs.filter(search)
+    return qs.order_by("name_key", "id")
+
+
+class PersonResults:
+    """Search results in pages, fast at national scale: a sliceable, countable sequence.
+
+    A name search is two ordered index walks: people whose full name starts with the query,
+    alphabetically, then people whose family (last) name starts with it, by family name.
+    One ``OR`` query would have to collect and sort every match before the first page.
+    """
+
+    #: Counting stops here: nobody pages through 400 pages; the screen says "10.000+".
+    COUNT_CAP = 10_000
+
+    def __init__(self, parts: list[QuerySet[Person]]):
+        self.parts = parts
+        self._counts: list[int] | None = None
+
+    def counts(self) -> list[int]:
+        if self._counts is None:
+            counts: list[int] = []
+            for part in self.parts:
+                room = self.COUNT_CAP - sum(counts)
+                narrow = part.select_related(None).order_by().values("pk")
+                counts.append(narrow[:room].count() if room > 0 else 0)
+            self._counts = counts
+        return self._counts
+
+    @property
+    def capped(self) -> bool:
+        return self.count() >= self.COUNT_CAP
+
+    def count(self) -> int:
+        return sum(self.counts())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key: slice) -> list[Person]:
+        if not isinstance(key, slice) or (key.step or 1) != 1:
+            raise TypeError("PersonResults takes plain slices only")
+        start = key.start or 0
+        stop = self.count() if key.stop is None else key.stop
+        out: list[Person] = []
+        offset = 0
+        for part, size in zip(self.parts, self.counts(), strict=True):
+            lo, hi = max(0, start - offset), min(size, stop - offset)
+            if lo < hi:
+                out.extend(part[lo:hi])
+            offset += size
+            if offset >= stop:
+                break
+        return out
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for part in self.parts:
+            yield from part
+
+
+def person_search(*, actor: User, filters: PersonFilters | None = None) -> PersonResults:
+    """The person list as the screens page through it (see ``PersonResults``)."""
+    filters = filters or PersonFilters()
+    qs = _filtered(actor, filters)
+    q = (filters.q or "").strip()
+    index = nik_index_of(q) if q else None
+    if not q:
+        return PersonResults([with_sort_keys(qs).order_by("nk", "id")])
+    if index is not None:
+        return PersonResults([qs.filter(nik_index=index)])
+    key = person_name_key(q)
+    if not key:
+        return PersonResults([qs.none()])
+    qs = with_sort_keys(qs)
+    first = key_prefix_q("nk", key)
+    return PersonResults([qs.filter(first).order_by("nk", "id"),
+                          qs.filter(key_prefix_q("nkl", key)).exclude(first).order_by("nkl", "id")])
+
+
+def person_get(*, actor: User, person_id: int) -> Person:
+    person = (person_queryset(actor=actor).select_related("kelurahan__parent", "occupation",
+                                                          "household__kelurahan")
+              .filter(pk=person_id).first())
+    if person is None:
+        raise NotFound(_("Orang tidak ditemukan."))
+    return person
+
+
+def person_find_by_nik(*, actor: User, nik: str) -> Person | None:
+    index = nik_index_of(nik)
+    if index is None:
+        return None
+    return person_queryset(actor=actor).select_related("kelurahan").filter(nik_index=index).first()
+
+
+def household_queryset(*, actor: User) -> QuerySet[Household]:
+    scope = scope_for(actor)
+    if scope.covers_every_kelurahan:
+        return Household.objects.all()
+    return Household.objects.filter(scope.region_ids_q("kelurahan_id"))
+
+
+def household_get(*, actor: User, household_id: int) -> Household:
+    household = (household_queryset(actor=actor).select_related("kelurahan__parent")
+                 .filter(pk=household_id).first())
+    if household is None:
+        raise NotFound(_("Keluarga tidak ditemukan."))
+    return household
+
+
+def household_list(*, actor: User, kelurahan: str = "") -> QuerySet[Household]:
+    qs = household_queryset(actor=actor).select_related("kelurahan")
+    if kelurahan:
+        qs = qs.filter(kelurahan__code=kelurahan)
+    return qs.annotate(member_count=Count("members")).order_by("id")
+
+
+def household_members(*, actor: User, household: Household) -> QuerySet[Person]:
+    return (person_queryset(actor=actor).filter(household=household)
+            .select_related("occupation").order_by("birth_date"))
+
+
+@dataclass(frozen=True)
+class RegistrySummary:
+    persons: int
+    households: int
+    women: int
+    working_age: int
+    decile_1_4_persons: int | None
+    pkh_households: int | None
+
+
+def registry_summary(*, actor: User) -> RegistrySummary:
+    """The counts on the home page, in two queries, for the user's area only."""
+    today = timezone.localdate()
+    persons = person_queryset(actor=actor).aggregate(
+        total=Count("id"),
+        women=Count("id", filter=Q(sex=Person.Sex.FEMALE)),
+        working=Count("id", filter=Q(birth_date__lte=_years_before(today, 18),
+                                     birth_date__gt=_years_before(today, 65))),
+        poor=Count("id", filter=Q(household__welfare_decile__lte=4)),
+    )
+    households = household_queryset(actor=actor).aggregate(
+        total=Count("id"), pkh=Count("id", filter=Q(pkh_beneficiary=True)))
+    poverty = actor.sees_poverty_data
+    return RegistrySummary(
+        persons=persons["total"], households=households["total"], women=persons["women"],
+        working_age=persons["working"],
+        decile_1_4_persons=persons["poor"] if poverty else None,
+        pkh_households=households["pkh"] if poverty else None,
+    )
+
+
+def duplicate_queue(*, actor: User, status: str = "open") -> QuerySet[Any]:
+    """Candidate pairs where both people are in the user's area, best score first."""
+    from jaring.registry.models import DuplicateCandidate
+
+    people = person_queryset(actor=actor)
+    return (DuplicateCandidate.objects.filter(status=status, person_a__in=people, person_b__in=people)
+            .select_related("person_a__kelurahan", "person_b__kelurahan", "person_a__occupation",
+                            "person_b__occupation").order_by("-score", "id"))

@@ -1,0 +1,553 @@
+"""All writes to the registry: persons, households and who belongs to which household."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jaring.accounts.models import Role, User
+from jaring.accounts.selectors import scope_for
+from jaring.core.audit import audit_log, diff
+from jaring.core.crypto import cipher
+from jaring.core.errors import Conflict, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
+from jaring.regions.models import Region
+from jaring.regions.selectors import region_lookup
+from jaring.registry.identity import Finding, clean_digits, kk_findings, mask_identifier, nik_findings
+from jaring.registry.models import DataSource, Household, Occupation, Person
+from jaring.registry.names import last_word_first, person_name_key
+
+_PHONE = re.compile(r"^\+?[0-9]{8,15}$")
+MAX_NAME = 150
+
+
+@dataclass
+class PersonInput:
+    """What a form, the API, the CLI or an import hands to ``person_register``/``person_update``."""
+
+    nik: str | None = None
+    full_name: str | None = None
+    birth_date: dt.date | None = None
+    sex: str | None = None
+    kelurahan: Region | str | None = None
+    kk_number: str | None = None
+    birth_place: str | None = None
+    relationship: str | None = None
+    phone: str | None = None
+    occupation: Occupation | str | None = None
+    transport_sector: bool | None = None
+    declared_income_idr: int | None = None
+    disability: str | None = None
+    consent_basis: str | None = None
+    consent_date: dt.date | None = None
+    data_source: str | None = None
+    death_date: dt.date | None = None
+    household: Household | None = None
+    provided: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, **values: Any) -> PersonInput:
+        unknown = set(values) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise TypeError(f"unknown person fields: {sorted(unknown)}")
+        return cls(**values, provided=set(values))
+
+
+def _require_writer(actor: User) -> None:
+    if not actor.can_write_registry:
+        raise PermissionDenied(_("Peran Anda tidak boleh mengubah data registri."))
+
+
+def _resolve_region(value: Region | str | None, actor: User, errors: dict[str, list[str]]) -> Region | None:
+    if value is None or value == "":
+        errors.setdefault("kelurahan_code", []).append(_("Kelurahan wajib diisi."))
+        return None
+    region = value if isinstance(value, Region) else region_lookup(str(value), level=Region.Level.KELURAHAN)
+    if region is None or region.level != Region.Level.KELURAHAN:
+        errors.setdefault("kelurahan_code", []).append(
+            _("Kode kelurahan tidak dikenal: %(code)s") % {"code": value})
+        return None
+    if not scope_for(actor).contains_code(region.code):
+        errors.setdefault("kelurahan_code", []).append(
+            _("Kelurahan %(name)s di luar wilayah tugas Anda.") % {"name": region.name})
+        return None
+    return region
+
+
+def _resolve_occupation(value: Occupation | str | None, errors: dict[str, list[str]]) -> Occupation | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Occupation):
+        return value
+    occupation = Occupation.objects.filter(code=value).first()
+    if occupation is None:
+        errors.setdefault("occupation", []).append(
+            _("Kode pekerjaan tidak dikenal: %(code)s") % {"code": value})
+    return occupation
+
+
+def _check_fields(data: PersonInput, errors: dict[str, list[str]], *, creating: bool) -> None:
+    today = timezone.localdate()
+    if creating or "full_name" in data.provided:
+        name = (data.full_name or "").strip()
+        if not name or not person_name_key(name):
+            errors.setdefault("full_name", []).append(_("Nama lengkap wajib diisi."))
+        elif len(name) > MAX_NAME:
+            errors.setdefault("full_name", []).append(
+                _("Nama terlalu panjang (maksimal %(n)s karakter).") % {"n": MAX_NAME})
+    if creating or "birth_date" in data.provided:
+        if data.birth_date is None:
+            errors.setdefault("birth_date", []).append(_("Tanggal lahir wajib diisi."))
+        elif data.birth_date > today:
+            errors.setdefault("birth_date", []).append(_("Tanggal lahir tidak boleh di masa depan."))
+        elif data.birth_date.year < 1900:
+            errors.setdefault("birth_date", []).append(_("Tanggal lahir tidak wajar."))
+    if (creating or "sex" in data.provided) and data.sex not in Person.Sex.values:
+        errors.setdefault("sex", []).append(_("Jenis kelamin harus M (laki-laki) atau F (perempuan)."))
+    if data.phone and not _PHONE.match(clean_digits(data.phone)):
+        errors.setdefault("phone", []).append(_("Nomor HP tidak sah (8–15 angka)."))
+    if data.declared_income_idr is not None and data.declared_income_idr < 0:
+        errors.setdefault("declared_income_idr", []).append(_("Penghasilan tidak boleh negatif."))
+    if data.relationship and data.relationship not in Person.Relationship.values:
+        errors.setdefault("relationship", []).append(_("Hubungan keluarga tidak dikenal."))
+    if data.disability and data.disability not in Person.Disability.values:
+        errors.setdefault("disability", []).append(_("Jenis disabilitas tidak dikenal."))
+    if data.consent_basis and data.consent_basis not in Person.ConsentBasis.values:
+        errors.setdefault("consent_basis", []).append(_("Dasar pemrosesan data tidak dikenal."))
+    if data.consent_date and data.consent_date > today:
+        errors.setdefault("consent_date", []).append(_("Tanggal persetujuan tidak boleh di masa depan."))
+    if data.death_date and data.death_date > today:
+        errors.setdefault("death_date", []).append(_("Tanggal meninggal tidak boleh di masa depan."))
+    if data.data_source and data.data_source not in DataSource.values:
+        errors.setdefault("data_source", []).append(_("Sumber data tidak dikenal."))
+
+
+def _raise_findings(findings: list[Finding], errors: dict[str, list[str]], confirm: bool) -> list[str]:
+    for f in findings:
+        if f.is_error:
+            errors.setdefault(f.field, []).append(f.message)
+    if errors:
+        raise ValidationFailed(_("Data belum benar; periksa kolom yang ditandai."), fields=errors)
+    warnings = [f for f in findings if not f.is_error]
+    if warnings and not confirm:
+        raise NeedsConfirmation(
+            _("Ada data yang tidak cocok dengan NIK. Periksa, lalu konfirmasi bila sudah benar."),
+            fields={f.field: [f.message] for f in warnings},
+            extra={"warnings": [{"code": f.code, "field": f.field, "message": f.message}
+                                for f in warnings]})
+    return [f.code for f in warnings]
+
+
+def _duplicate_nik(actor: User, existing: Person) -> Conflict:
+    if scope_for(actor).contains_code(existing.kelurahan.code):
+        return Conflict(_("NIK ini sudah terdaftar atas nama %(name)s.") % {"name": existing.full_name},
+                        code="duplicate_nik", extra={"existing_id": existing.pk,
+                                                     "existing_url": existing.get_absolute_url()})
+    # Outside the caller's area: say that it exists, never where or who.
+    return Conflict(_("NIK ini sudah terdaftar di wilayah lain. Hubungi Dinas Sosial."),
+                    code="duplicate_nik")
+
+
+def person_snapshot(person: Person) -> dict[str, Any]:
+    """Fields as an audit event keeps them: the NIK masked, never in clear."""
+    return {
+        "nik": person.nik_masked,
+        "full_name": person.full_name,
+        "birth_place": person.birth_place,
+        "birth_date": person.birth_date.isoformat() if person.birth_date else None,
+        "sex": person.sex,
+        "kelurahan": person.kelurahan.code if person.kelurahan_id else None,
+        "household": person.household_id,
+        "relationship": person.relationship,
+        "phone": person.phone,
+        "occupation": person.occupation.code if person.occupation_id else None,
+        "transport_sector": person.transport_sector,
+        "declared_income_idr": person.declared_income_idr,
+        "disability": person.disability,
+        "consent_basis": person.consent_basis,
+        "consent_date": person.consent_date.isoformat() if person.consent_date else None,
+        "data_source": person.data_source,
+        "death_date": person.death_date.isoformat() if person.death_date else None,
+    }
+
+
+def _household_for_kk(actor: User, kk: str, kelurahan: Region, source: str) -> Household:
+    index = cipher().blind_index(kk, kind="kk")
+    household = Household.objects.select_related("kelurahan").filter(kk_index=index).first()
+    if household is None:
+        household = Household.objects.create(
+            kk_encrypted=cipher().encrypt(kk, kind="kk"), kk_index=index, kelurahan=kelurahan,
+            data_source=source)
+        audit_log(actor=actor, action="household.create", obj=household,
+                  region_code=kelurahan.code, after={"kk": mask_identifier(kk),
+                                                     "kelurahan": kelurahan.code})
+        return household
+    if not scope_for(actor).contains_code(household.kelurahan.code):
+        raise Conflict(_("Nomor KK ini sudah terdaftar di wilayah lain. Hubungi Dinas Sosial."),
+                       code="duplicate_kk", fields={"kk_number": [_("KK terdaftar di wilayah lain.")]})
+    return household
+
+
+@transaction.atomic
+def person_register(*, actor: User, data: PersonInput, confirm_warnings: bool = False) -> Person:
+    _require_writer(actor)
+    errors: dict[str, list[str]] = {}
+    _check_fields(data, errors, creating=True)
+    region = _resolve_region(data.kelurahan, actor, errors)
+    occupation = _resolve_occupation(data.occupation, errors)
+    for f in kk_findings(data.kk_number or ""):
+        if f.is_error:
+            errors.setdefault(f.field, []).append(f.message)
+    findings = nik_findings(data.nik or "", birth_date=data.birth_date, sex=data.sex)
+    confirmed = _raise_findings(findings, errors, confirm_warnings)
+    assert region is not None
+    nik = clean_digits(data.nik or "")
+    index = cipher().blind_index(nik, kind="nik")
+    existing = Person.objects.select_related("kelurahan").filter(nik_index=index).first()
+    if existing is not None:
+        raise _duplicate_nik(actor, existing)
+    source = data.data_source or DataSource.WEB_FORM
+    household = data.household
+    if household is None and data.kk_number:
+        household = _household_for_kk(actor, clean_digits(data.kk_number), region, source)
+    person = Person(
+        nik_encrypted=cipher().encrypt(nik, kind="nik"), nik_index=index,
+        full_name=(data.full_name or "").strip(), name_key=person_name_key(data.full_name or ""),
+        name_key_last=last_word_first(person_name_key(data.full_name or "")),
+        birth_place=(data.birth_place or "").strip(), birth_date=data.birth_date, sex=data.sex,
+        household=household, relationship=data.relationship or "", kelurahan=region,
+        phone=clean_digits(data.phone or ""), occupation=occupation,
+        transport_sector=(data.transport_sector if data.transport_sector is not None
+                          else bool(occupation and occupation.transport_sector)),
+        declared_income_idr=data.declared_income_idr, disability=data.disability or "none",
+        consent_basis=data.consent_basis or "", consent_date=data.consent_date,
+        consent_recorded_by=actor if data.consent_basis else None, data_source=source,
+        death_date=data.death_date, confirmed_warnings=confirmed, created_by=actor,
+    )
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:  # a concurrent registration of the same NIK won the race
+        raise Conflict(_("NIK ini sudah terdaftar."), code="duplicate_nik") from exc
+    audit_log(actor=actor, action="person.register", obj=person, region_code=region.code,
+              after=person_snapshot(person))
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: User, person: Person, data: PersonInput,
+                  confirm_warnings: bool = False) -> Person:
+    _require_writer(actor)
+    person = (Person.objects.select_for_update(of=("self",)).select_related("kelurahan", "occupation")
+              .get(pk=person.pk))
+    if not scope_for(actor).contains_code(person.kelurahan.code):
+        raise NotFound(_("Orang tidak ditemukan."))
+    before = person_snapshot(person)
+    errors: dict[str, list[str]] = {}
+    _check_fields(data, errors, creating=False)
+    p = data.provided
+    region = _resolve_region(data.kelurahan, actor, errors) if "kelurahan" in p else person.kelurahan
+    occupation = _resolve_occupation(data.occupation, errors) if "occupation" in p else person.occupation
+    birth_date = data.birth_date if "birth_date" in p else person.birth_date
+    sex = data.sex if "sex" in p else person.sex
+    nik = clean_digits(data.nik) if "nik" in p and data.nik else person.nik
+    findings = nik_findings(nik, birth_date=birth_date, sex=sex)
+    confirmed = _raise_findings(findings, errors, confirm_warnings or
+                                {f.code for f in findings} <= set(person.confirmed_warnings))
+    if nik != person.nik:
+        index = cipher().blind_index(nik, kind="nik")
+        existing = Person.objects.select_related("kelurahan").filter(nik_index=index).first()
+        if existing is not None:
+            raise _duplicate_nik(actor, existing)
+        person.nik_encrypted = cipher().encrypt(nik, kind="nik")
+        person.nik_index = index
+    if "full_name" in p:
+        person.full_name = (data.full_name or "").strip()
+        person.name_key = person_name_key(person.full_name)
+        person.name_key_last = last_word_first(person.name_key)
+    for name in ("birth_place",):
+        if name in p:
+            setattr(person, name, (getattr(data, name) or "").strip())
+    if "phone" in p:
+        person.phone = clean_digits(data.phone or "")
+    for name in ("birth_date", "sex", "declared_income_idr", "consent_date", "death_date"):
+        if name in p:
+            setattr(person, name, getattr(data, name))
+    for name in ("relationship", "consent_basis", "data_source"):
+        if name in p:
+            setattr(person, name, getattr(data, name) or "")
+    if "disability" in p:
+        person.disability = data.disability or "none"
+    if "consent_basis" in p and data.consent_basis and before["consent_basis"] != data.consent_basis:
+        person.consent_recorded_by = actor
+    person.kelurahan = region  # type: ignore[assignment]
+    person.occupation = occupation
+    if "transport_sector" in p and data.transport_sector is not None:
+        person.transport_sector = data.transport_sector
+    elif "occupation" in p:
+        person.transport_sector = bool(occupation and occupation.transport_sector)
+    person.confirmed_warnings = confirmed
+    person.save()
+    changed_before, changed_after = diff(before, person_snapshot(person))
+    if changed_after:
+        audit_log(actor=actor, action="person.update", obj=person, region_code=person.kelurahan.code,
+                  before=changed_before, after=changed_after)
+    return person
+
+
+@transaction.atomic
+def person_reveal_nik(*, actor: User, person: Person, reason: str = "") -> str:
+    """Return the whole NIK and record who saw it. Liaisons and auditors may see it too."""
+    audit_log(actor=actor, action="person.reveal_nik", obj=person, region_code=person.kelurahan.code,
+              after={"reason": reason[:200]})
+    return person.nik
+
+
+@dataclass
+class HouseholdInput:
+    kk_number: str | None = None
+    address: str | None = None
+    kelurahan: Region | str | None = None
+    welfare_decile: int | None = None
+    decile_source: str | None = None
+    decile_date: dt.date | None = None
+    pkh_beneficiary: bool | None = None
+    data_source: str | None = None
+    provided: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, **values: Any) -> HouseholdInput:
+        return cls(**values, provided=set(values))
+
+
+def household_snapshot(household: Household) -> dict[str, Any]:
+    return {
+        "kk": household.kk_masked,
+        "address": household.address,
+        "kelurahan": household.kelurahan.code,
+        "welfare_decile": household.welfare_decile,
+        "decile_source": household.decile_source,
+        "decile_date": household.decile_date.isoformat() if household.decile_date else None,
+        "pkh_beneficiary": household.pkh_beneficiary,
+    }
+
+
+def _check_household(data: HouseholdInput, actor: User, errors: dict[str, list[str]],
+                     creating: bool) -> tuple[Region | None, str]:
+    region = None
+    if creating or "kelurahan" in data.provided:
+        region = _resolve_region(data.kelurahan, actor, errors)
+    kk = ""
+    if creating or "kk_number" in data.provided:
+        kk = clean_digits(data.kk_number or "")
+        if not kk:
+            errors.setdefault("kk_number", []).append(_("Nomor KK wajib diisi."))
+        for f in kk_findings(data.kk_number or ""):
+            if f.is_error:
+                errors.setdefault("kk_number", []).append(f.message)
+    decile = data.welfare_decile
+    if decile is not None and not 1 <= decile <= 10:
+        errors.setdefault("welfare_decile", []).append(_("Desil harus 1 sampai 10."))
+    if decile is not None and not data.decile_source and creating:
+        errors.setdefault("decile_source", []).append(_("Sebutkan sumber data desil."))
+    if data.decile_date and data.decile_date > timezone.localdate():
+        errors.setdefault("decile_date", []).append(_("Tanggal data tidak boleh di masa depan."))
+    if data.decile_source and data.decile_source not in DataSource.values:
+        errors.setdefault("decile_source", []).append(_("Sumber data tidak dikenal."))
+    return region, kk
+
+
+@transaction.atomic
+def household_create(*, actor: User, data: HouseholdInput) -> Household:
+    _require_writer(actor)
+    errors: dict[str, list[str]] = {}
+    region, kk = _check_household(data, actor, errors, creating=True)
+    if errors:
+        raise ValidationFailed(_("Data keluarga belum benar."), fields=errors)
+    index = cipher().blind_index(kk, kind="kk")
+    if Household.objects.filter(kk_index=index).exists():
+        raise Conflict(_("Nomor KK ini sudah terdaftar."), code="duplicate_kk",
+                       fields={"kk_number": [_("Nomor KK sudah terdaftar.")]})
+    household = Household.objects.create(
+        kk_encrypted=cipher().encrypt(kk, kind="kk"), kk_index=index, address=(data.address or "").strip(),
+        kelurahan=region, welfare_decile=data.welfare_decile, decile_source=data.decile_source or "",
+        decile_date=data.decile_date, pkh_beneficiary=bool(data.pkh_beneficiary),
+        data_source=data.data_source or DataSource.WEB_FORM)
+    audit_log(actor=actor, action="household.create", obj=household,
+              region_code=region.code if region else "", after=household_snapshot(household))
+    return household
+
+
+@transaction.atomic
+def household_update(*, actor: User, household: Household, data: HouseholdInput) -> Household:
+    _require_writer(actor)
+    household = (Household.objects.select_for_update(of=("self",)).select_related("kelurahan")
+                 .get(pk=household.pk))
+    if not scope_for(actor).contains_code(household.kelurahan.code):
+        raise NotFound(_("Keluarga tidak ditemukan."))
+    before = household_snapshot(household)
+    errors: dict[str, list[str]] = {}
+    region, kk = _check_household(data, actor, errors, creating=False)
+    if errors:
+        raise ValidationFailed(_("Data keluarga belum benar."), fields=errors)
+    p = data.provided
+    if "kk_number" in p and kk != household.kk_number:
+        index = cipher().blind_index(kk, kind="kk")
+        if Household.objects.filter(kk_index=index).exclude(pk=household.pk).exists():
+            raise Conflict(_("Nomor KK ini sudah terdaftar."), code="duplicate_kk")
+        household.kk_encrypted = cipher().encrypt(kk, kind="kk")
+        household.kk_index = index
+    if region is not None:
+        household.kelurahan = region
+    if "address" in p:
+        household.address = (data.address or "").strip()
+    for name in ("welfare_decile", "decile_date"):
+        if name in p:
+            setattr(household, name, getattr(data, name))
+    if "decile_source" in p:
+        household.decile_source = data.decile_source or ""
+    if "pkh_beneficiary" in p:
+        household.pkh_beneficiary = bool(data.pkh_beneficiary)
+    household.save()
+    b, a = diff(before, household_snapshot(household))
+    if a:
+        audit_log(actor=actor, action="household.update", obj=household,
+                  region_code=household.kelurahan.code, before=b, after=a)
+    return household
+
+
+@transaction.atomic
+def person_set_household(*, actor: User, person: Person, household: Household | None,
+                         relationship: str = "") -> Person:
+    """Move a person into another household (a family split, a marriage) or out of any."""
+    _require_writer(actor)
+    scope = scope_for(actor)
+    person = Person.objects.select_for_update(of=("self",)).select_related("kelurahan").get(pk=person.pk)
+    if not scope.contains_code(person.kelurahan.code):
+        raise NotFound(_("Orang tidak ditemukan."))
+    if household is not None and not scope.contains_code(household.kelurahan.code):
+        raise NotFound(_("Keluarga tidak ditemukan."))
+    if relationship and relationship not in Person.Relationship.values:
+        raise ValidationFailed(_("Hubungan keluarga tidak dikenal."), fields={"relationship": []})
+    if relationship == Person.Relationship.HEAD and household is not None and household.members.filter(
+            relationship=Person.Relationship.HEAD).exclude(pk=person.pk).exists():
+        raise Conflict(_("Keluarga ini sudah punya kepala keluarga."), code="head_exists")
+    before = {"household": person.household_id, "relationship": person.relationship}
+    person.household = household
+    person.relationship = relationship
+    if household is not None:
+        person.kelurahan = household.kelurahan
+    person.save(update_fields=["household", "relationship", "kelurahan", "updated_at"])
+    audit_log(actor=actor, action="person.set_household", obj=person, region_code=person.kelurahan.code,
+              before=before, after={"household": person.household_id, "relationship": relationship})
+    return person
+
+
+def can_register(actor: User) -> bool:
+    return actor.role in (Role.ADMIN, Role.OPERATOR, Role.FACILITATOR) and actor.is_active
+
+
+# --- Duplicates -----------------------------------------------------------------------------
+
+# Higher floors (memberships, dues) register how to move their rows from a merged person to the
+# kept one; the registry calls them without importing them (see registry.panels for the pattern).
+MergeHook = Any
+merge_hooks: list[MergeHook] = []
+
+
+def register_merge_hook(hook: MergeHook) -> MergeHook:
+    if hook not in merge_hooks:
+        merge_hooks.append(hook)
+    return hook
+
+
+def dedup_scan(*, actor: User, threshold: float | None = None, progress: Any = None) -> dict[str, int]:
+    """Recompute candidate pairs over the user's area. Open pairs are refreshed; a dismissed or
+    merged pair is never proposed again."""
+    from jaring.registry.dedup import THRESHOLD, Row, candidates
+    from jaring.registry.models import DuplicateCandidate
+    from jaring.registry.selectors import person_queryset
+
+    _require_writer(actor)
+    rows = [Row(*values) for values in person_queryset(actor=actor).values_list(
+        "id", "full_name", "birth_date", "sex", "household_id").iterator(chunk_size=20_000)]
+    decided = set(DuplicateCandidate.objects.exclude(status=DuplicateCandidate.Status.OPEN)
+                  .values_list("person_a_id", "person_b_id"))
+    found = candidates(rows, threshold=threshold or THRESHOLD, exclude=decided, progress=progress)
+    with transaction.atomic():
+        # Open pairs are recomputed: drop the old ones of the people just scanned.
+        open_pairs = DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN)
+        if scope_for(actor).covers_every_kelurahan:
+            open_pairs.delete()
+        else:
+            open_pairs.filter(person_a__in=person_queryset(actor=actor)).delete()
+        DuplicateCandidate.objects.bulk_create(
+            [DuplicateCandidate(person_a_id=c.a, person_b_id=c.b, score=c.score, reasons=list(c.reasons))
+             for c in found], batch_size=5_000, ignore_conflicts=True)
+        audit_log(actor=actor, action="dedup.scan", object_type="registry.duplicatecandidate",
+                  after={"persons": len(rows), "candidates": len(found)})
+    return {"persons": len(rows), "candidates": len(found)}
+
+
+@transaction.atomic
+def duplicate_dismiss(*, actor: User, candidate: Any) -> Any:
+    from jaring.registry.models import DuplicateCandidate
+
+    _require_writer(actor)
+    candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.status != DuplicateCandidate.Status.OPEN:
+        return candidate
+    candidate.status = DuplicateCandidate.Status.DISMISSED
+    candidate.decided_by, candidate.decided_at = actor, timezone.now()
+    candidate.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_log(actor=actor, action="dedup.dismiss", obj=candidate,
+              after={"person_a": candidate.person_a_id, "person_b": candidate.person_b_id})
+    return candidate
+
+
+MERGE_FILL = ("birth_place", "phone", "occupation_id", "household_id", "relationship", "declared_income_idr",
+              "consent_basis", "consent_date")
+
+
+@transaction.atomic
+def person_merge(*, actor: User, candidate: Any, keep: Person) -> Person:
+    """Merge a candidate pair into ``keep``: empty fields filled from the other, memberships and
+    their history moved, the other record kept (for the audit trail) but hidden as merged."""
+    from jaring.registry.models import DuplicateCandidate
+
+    _require_writer(actor)
+    candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.status != DuplicateCandidate.Status.OPEN:
+        raise Conflict(_("Pasangan ini sudah diputuskan."), code="already_decided")
+    if keep.pk not in (candidate.person_a_id, candidate.person_b_id):
+        raise ValidationFailed(_("Pilih salah satu dari dua orang dalam pasangan ini."), fields={"keep": []})
+    other_id = candidate.person_b_id if keep.pk == candidate.person_a_id else candidate.person_a_id
+    scope = scope_for(actor)
+    kept = Person.objects.select_for_update(of=("self",)).select_related("kelurahan").get(pk=keep.pk)
+    other = Person.objects.select_for_update(of=("self",)).select_related("kelurahan").get(pk=other_id)
+    if not (scope.contains_code(kept.kelurahan.code) and scope.contains_code(other.kelurahan.code)):
+        raise NotFound(_("Orang tidak ditemukan."))
+    before = person_snapshot(kept)
+    filled = []
+    for name in MERGE_FILL:
+        if getattr(kept, name) in (None, "") and getattr(other, name) not in (None, ""):
+            setattr(kept, name, getattr(other, name))
+            filled.append(name)
+    if filled:
+        kept.save(update_fields=[*filled, "updated_at"])
+    for hook in merge_hooks:
+        hook(actor=actor, kept=kept, other=other)
+    other.merged_into = kept
+    other.save(update_fields=["merged_into", "updated_at"])
+    candidate.status = DuplicateCandidate.Status.MERGED
+    candidate.decided_by, candidate.decided_at = actor, timezone.now()
+    candidate.save(update_fields=["status", "decided_by", "decided_at"])
+    audit_log(actor=actor, action="person.merge", obj=kept, region_code=kept.kelurahan.code,
+              before=before, after={"merged": other.pk, "merged_nik": other.nik_masked, "filled": filled,
+                                    "candidate": candidate.pk, "score": candidate.score})
+    return kept

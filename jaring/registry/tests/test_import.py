@@ -1,0 +1,161 @@
+"""Registry import: every bad input the field sends, every row accounted for."""
+
+import datetime as dt
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from jaring.core.errors import ValidationFailed
+from jaring.registry.importing import import_registry
+from jaring.registry.models import Household, Person
+
+HEADER = "Nama Lengkap;NIK;No KK;Tgl Lahir;Jenis Kelamin;Kelurahan/Desa;Pekerjaan;Desil;No HP\n"
+GOOD = [
+    "Yohanes Kalami;9271011403850001;9271010203150007;14/03/1985;L;Remu;Tukang Ojek;1;0812 3456 7890",
+    "Maria Kalami;9271015508900001;9271010203150007;15 Agustus 1990;P;Klasur;Pedagang;1;",
+]
+
+
+def write(tmp_path, text: str, name: str = "data.csv", encoding: str = "utf-8"):  # type: ignore[no-untyped-def]
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def run(personas, path, **kwargs):  # type: ignore[no-untyped-def]
+    result = import_registry(actor=personas["operator_sorong"], path=path, **kwargs)
+    assert result.rows == result.imported + result.updated + result.duplicates + result.rejected
+    return result
+
+
+def test_good_rows_import_with_households_and_reimport_adds_nothing(personas, tmp_path):
+    path = write(tmp_path, HEADER + "\n".join(GOOD) + "\n")
+    first = run(personas, path)
+    assert (first.imported, first.rejected, first.duplicates) == (2, 0, 0)
+    yohanes = Person.objects.get(full_name="Yohanes Kalami")
+    assert yohanes.kelurahan.name == "Remu" and yohanes.occupation.code == "ojek_driver"
+    assert yohanes.transport_sector and yohanes.phone == "081234567890"
+    maria = Person.objects.get(full_name="Maria Kalami")
+    assert maria.birth_date == dt.date(1990, 8, 15) and maria.kelurahan.name == "Klasuur"
+    assert maria.household == yohanes.household and Household.objects.count() == 1
+    assert yohanes.household.welfare_decile == 1
+    again = run(personas, path)
+    assert (again.imported, again.updated, again.duplicates) == (0, 0, 2)
+    assert Person.objects.count() == 2
+
+
+def test_update_fills_only_empty_fields(personas, tmp_path, register_person):
+    person = register_person(nik="9271011403850001", full_name="Yohanes Kalami", phone="", occupation="fisher")
+    result = run(personas, write(tmp_path, HEADER + GOOD[0] + "\n"))
+    assert (result.updated, result.imported) == (1, 0)
+    person.refresh_from_db()
+    assert person.phone == "081234567890"  # was empty: filled
+    assert person.occupation.code == "fisher"  # was set by a person: kept
+
+
+@pytest.mark.parametrize("nik", ["3.27E+15", "927101140385000", "92710114038500011", "9271011403850000",
+                                 "9271019903850001"])
+def test_bad_niks_are_rejected_never_repaired(personas, tmp_path, nik):
+    result = run(personas, write(tmp_path, HEADER + f"Orang;{nik};;14/03/1985;L;Remu;;;\n"))
+    assert result.rejected == 1 and Person.objects.count() == 0
+    rows = list(load_workbook(result.report)["Ditolak"].iter_rows(values_only=True))
+    assert rows[1][0] == 2 and rows[1][1] == "NIK" and "NIK" in rows[1][2]
+
+
+def test_nik_with_spaces_or_dots_is_cleaned(personas, tmp_path):
+    result = run(personas, write(tmp_path, HEADER + "Orang;9271.0114.0385.0001;;14/03/1985;L;Remu;;;\n"
+                                 "Dua;9271 0114 0385 0002;;14/03/1985;L;Remu;;;\n"))
+    assert result.imported == 2
+
+
+def test_woman_nik_without_plus_40_is_a_warning(personas, tmp_path):
+    result = run(personas, write(tmp_path, HEADER + "Ruth Mayor;9271011403850001;;14/03/1985;P;Remu;;;\n"))
+    assert result.imported == 1 and result.warnings == 1
+    rows = list(load_workbook(result.report)["Peringatan"].iter_rows(values_only=True))
+    assert "tidak cocok dengan NIK" in rows[1][2]
+
+
+def test_future_birth_date_unknown_kelurahan_and_missing_name(personas, tmp_path):
+    future = (dt.date.today() + dt.timedelta(days=40)).strftime("%d/%m/%Y")
+    body = (f"A;9271011403850001;;{future};L;Remu;;;\n"
+            "B;9271011403850002;;14/03/1985;L;Atlantis;;;\n"
+            ";9271011403850003;;14/03/1985;L;Remu;;;\n"
+            "C;9271011403850004;;14/13/1985;L;Remu;;;\n")
+    result = run(personas, write(tmp_path, HEADER + body))
+    assert result.rejected == 4
+    reasons = [r[2] for r in load_workbook(result.report)["Ditolak"].iter_rows(min_row=2, values_only=True)]
+    assert any("masa depan" in r for r in reasons) and any("Kelurahan" in r for r in reasons)
+    assert any("Nama" in r for r in reasons) and any("tidak bisa dibaca" in r for r in reasons)
+
+
+def test_same_nik_twice_with_different_names_is_flagged(personas, tmp_path):
+    body = GOOD[0] + "\nYakobus Lain;9271011403850001;;14/03/1985;L;Remu;;;\n"
+    result = run(personas, write(tmp_path, HEADER + body))
+    assert (result.imported, result.duplicates) == (1, 1)
+    rows = list(load_workbook(result.report)["Duplikat"].iter_rows(min_row=2, values_only=True))
+    assert "BERBEDA" in rows[0][2]
+
+
+def test_formula_and_html_are_kept_as_text_and_neutralised(personas, tmp_path):
+    body = ('=HYPERLINK("http://x");9271011403850001;;14/03/1985;L;Remu;astronot;;\n'
+            "<b>Yakob</b>;9271011403850002;;14/03/1985;L;Remu;;;\n")
+    result = run(personas, write(tmp_path, HEADER + body))
+    assert result.imported == 2
+    assert Person.objects.filter(full_name='=HYPERLINK("http://x")').exists()
+    assert Person.objects.filter(full_name="<b>Yakob</b>").exists()
+    rows = list(load_workbook(result.report)["Peringatan"].iter_rows(min_row=2, values_only=True))
+    assert rows[0][3].startswith("'=")  # the original cell, neutralised in the report
+
+
+def test_encodings_delimiters_and_bom(personas, tmp_path):
+    cp = write(tmp_path, "Nama,NIK,Tanggal Lahir,JK,Kelurahan\nJosé Nuñez,9271011403850001,1985-03-14,L,Remu\n",
+               encoding="cp1252")
+    assert run(personas, cp).imported == 1
+    bom = write(tmp_path, "\ufeffNIK\tNama\tTgl Lahir\tL/P\tKode Wilayah\n9271011403850002\tA B\t14-03-1985\tL\t"
+                "96.71.01.1004\n", name="tab.csv")
+    assert run(personas, bom).imported == 1
+    assert Person.objects.filter(full_name="José Nuñez").exists()
+
+
+def test_excel_file_with_serial_dates(personas, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["NIK", "Nama Lengkap", "Tanggal Lahir", "Jenis Kelamin", "Kelurahan"])
+    sheet.append(["9271011403850001", "Obet Malak", 31120, "L", "Remu"])  # Excel serial for 1985-03-14
+    sheet.append([9271011403850002, "Angka", "14/03/1985", "L", "Remu"])  # a number cell, not text
+    path = tmp_path / "data.xlsx"
+    book.save(path)
+    result = run(personas, path)
+    assert Person.objects.get(full_name="Obet Malak").birth_date == dt.date(1985, 3, 14)
+    assert result.rows == 2
+
+
+def test_empty_header_only_and_unknown_headers(personas, tmp_path):
+    with pytest.raises(ValidationFailed) as info:
+        run(personas, write(tmp_path, "", name="empty.csv"))
+    assert "kosong" in str(info.value.message)
+    result = run(personas, write(tmp_path, HEADER, name="header.csv"))
+    assert result.rows == 0
+    with pytest.raises(ValidationFailed) as info:
+        run(personas, write(tmp_path, "foo;bar\n1;2\n", name="unknown.csv"))
+    assert info.value.code == "missing_columns" and "nik" in str(info.value.message)
+
+
+def test_too_big_file_is_refused_clearly(personas, tmp_path, monkeypatch):
+    from jaring.core import tables
+
+    monkeypatch.setattr(tables, "MAX_BYTES", 100)
+    with pytest.raises(ValidationFailed) as info:
+        run(personas, write(tmp_path, HEADER + "\n".join(GOOD * 5)))
+    assert "terlalu besar" in str(info.value.message)
+
+
+def test_dry_run_writes_nothing(personas, tmp_path):
+    result = run(personas, write(tmp_path, HEADER + "\n".join(GOOD) + "\n"), dry_run=True)
+    assert result.imported == 2 and Person.objects.count() == 0 and Household.objects.count() == 0
+
+
+def test_facilitator_imports_only_their_area(personas, tmp_path):
+    body = GOOD[0] + "\nB;9271011403850002;;14/03/1985;L;Klawasi;;;\n"
+    result = import_registry(actor=personas["facilitator_remu"], path=write(tmp_path, HEADER + body))
+    assert (result.imported, result.rejected) == (1, 1)

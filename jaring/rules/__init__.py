@@ -1,0 +1,60 @@
+"""Jaring's pure regulation engine: parameter data and calculators. Imports nothing from Django.
+
+Regulation values live in ``params/*.toml`` with effective dates and citations; a deployment may
+add files (``load_parameters(extra_paths)``) and pass the result as ``params=`` to a calculator.
+"""
+
+from jaring.rules.benefits import calculate_benefits
+from jaring.rules.contributions import calculate_contribution
+from jaring.rules.coverage import (
+    CoverageResult,
+    MonthStatus,
+    check_coverage,
+    consecutive_past_due_unpaid,
+    lapse_date,
+    month_statuses,
+)
+from jaring.rules.discounts import Discount, DiscountRule
+from jaring.rules.errors import ParameterError, RulesInputError
+from jaring.rules.parameters import (
+    Parameters,
+    ParameterSet,
+    Snapshot,
+    default_parameters,
+    load_parameters,
+    parameters_on,
+)
+from jaring.rules.registration import protection_start, registration_age_problems
+from jaring.rules.result import Item, Result
+from jaring.rules.schema import PAYERS, PROGRAMMES, SECTORS, ParamValue
+from jaring.rules.text import Message
+
+__all__ = [
+    "PAYERS",
+    "PROGRAMMES",
+    "SECTORS",
+    "CoverageResult",
+    "Discount",
+    "DiscountRule",
+    "Item",
+    "Message",
+    "MonthStatus",
+    "ParamValue",
+    "ParameterError",
+    "ParameterSet",
+    "Parameters",
+    "Result",
+    "RulesInputError",
+    "Snapshot",
+    "calculate_benefits",
+    "calculate_contribution",
+    "check_coverage",
+    "consecutive_past_due_unpaid",
+    "default_parameters",
+    "lapse_date",
+    "load_parameters",
+    "month_statuses",
+    "parameters_on",
+    "protection_start",
+    "registration_age_problems",
+]

@@ -1,0 +1,1 @@
+"""Regulation parameter data (TOML). A package only so that installers ship the files."""

@@ -1,0 +1,313 @@
+"""What a parameter file may contain, and how each value is checked.
+
+The families and their keys are engine vocabulary (code); the values and citations are data
+(TOML under ``params/``). A file must give every key of its family and nothing else, so a typo
+cannot silently leave a value at some default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeGuard
+
+from jaring.rules.errors import ParameterError
+
+PROGRAMMES = ("jkk", "jkm", "jht")
+PAYERS = ("self", "government", "other")
+SECTORS = ("transport", "other")
+
+
+class Kind(StrEnum):
+    IDR = "idr"  # int rupiah >= 0
+    COUNT = "count"  # int >= 0 (months, years, days, ages, factors)
+    RATE = "rate"  # Decimal from a quoted string, 0..1
+    BOOL = "bool"
+    INT_LIST = "int_list"  # strictly increasing positive ints
+    PROGRAMME_LIST = "programme_list"
+    LEVELS = "levels"  # scholarship school levels
+
+
+@dataclass(frozen=True)
+class Spec:
+    kind: Kind
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+@dataclass(frozen=True)
+class Level:
+    """A scholarship school level, e.g. TK/SD: Rp1.500.000 a year for at most 8 years."""
+
+    code: str
+    accepts: tuple[str, ...]
+    label: str
+    label_en: str
+    amount_idr: int
+    max_years: int
+
+
+@dataclass(frozen=True)
+class ParamValue:
+    key: str
+    value: Any
+    citation: str
+    verified: bool
+    note: str
+
+
+_S = Spec
+FAMILIES: Mapping[str, Mapping[str, Spec]] = {
+    "contribution": {
+        "jkk_rate": _S(Kind.RATE),
+        "jkm_flat_idr": _S(Kind.IDR),
+        "jht_rate": _S(Kind.RATE),
+        "mandatory_programmes": _S(Kind.PROGRAMME_LIST),
+        "optional_programmes": _S(Kind.PROGRAMME_LIST),
+    },
+    "income_brackets": {
+        "brackets_idr": _S(Kind.INT_LIST),
+    },
+    "membership": {
+        "due_day": _S(Kind.COUNT, 1, 28),
+        "due_month_offset": _S(Kind.COUNT, 0, 1),
+        "max_arrears_months": _S(Kind.COUNT, 1),
+        "advance_months": _S(Kind.INT_LIST),
+        "registration_age_below": _S(Kind.COUNT, 1),
+        "local_age_min": _S(Kind.COUNT),
+        "local_age_max": _S(Kind.COUNT, 1),
+        "backdating_allowed": _S(Kind.BOOL),
+        "late_fine_rate": _S(Kind.RATE),
+    },
+    "jkk_benefits": {
+        "medical_unlimited": _S(Kind.BOOL),
+        "home_care_cap_idr": _S(Kind.IDR),
+        "home_care_max_months": _S(Kind.COUNT),
+        "transport_land_cap_idr": _S(Kind.IDR),
+        "transport_sea_cap_idr": _S(Kind.IDR),
+        "transport_air_cap_idr": _S(Kind.IDR),
+        "stmb_full_months": _S(Kind.COUNT),
+        "stmb_full_rate": _S(Kind.RATE),
+        "stmb_after_rate": _S(Kind.RATE),
+        "wage_factor": _S(Kind.COUNT, 1),
+        "total_disability_rate": _S(Kind.RATE),
+        "death_rate": _S(Kind.RATE),
+        "funeral_idr": _S(Kind.IDR),
+        "periodic_idr": _S(Kind.IDR),
+        "claim_window_years": _S(Kind.COUNT, 1),
+    },
+    "jkm_benefits": {
+        "lump_sum_idr": _S(Kind.IDR),
+        "periodic_idr": _S(Kind.IDR),
+        "funeral_idr": _S(Kind.IDR),
+        "scholarship_min_contribution_months": _S(Kind.COUNT),
+    },
+    "scholarship": {
+        "max_children": _S(Kind.COUNT, 1),
+        "end_age": _S(Kind.COUNT, 1),
+        "levels": _S(Kind.LEVELS),
+    },
+}
+
+ENTRY_KEYS = {"value", "citation", "verified", "note"}
+
+
+def fail(path: Path, key: str, message: str) -> ParameterError:
+    return ParameterError(message, path=path, key=key)
+
+
+def is_int(raw: object) -> TypeGuard[int]:
+    # bool is an int subclass in Python; a "true" amount is always a mistake.
+    return isinstance(raw, int) and not isinstance(raw, bool)
+
+
+def require_text(raw: Mapping[str, Any], key: str, path: Path, *, where: str = "") -> str:
+    value = raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise fail(path, where + key, "required non-empty text")
+    return value.strip()
+
+
+def optional_text(raw: Mapping[str, Any], key: str, path: Path, *, where: str = "") -> str:
+    value = raw.get(key, "")
+    if not isinstance(value, str):
+        raise fail(path, where + key, "must be text")
+    return value.strip()
+
+
+def require_date(raw: Mapping[str, Any], key: str, path: Path) -> dt.date:
+    value = raw.get(key)
+    # tomllib gives datetime for date-times; only a bare date is meaningful here.
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise fail(path, key, "required as a TOML date, e.g. 2026-01-01")
+    return value
+
+
+def require_bool(
+    raw: Mapping[str, Any], key: str, path: Path, *, default: bool | None = None, where: str = ""
+) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise fail(path, where + key, "must be true or false")
+    return value
+
+
+def parse_rate(raw: object, path: Path, key: str) -> Decimal:
+    # A TOML float would already have lost exactness; only strings are accepted.
+    if not isinstance(raw, str):
+        raise fail(path, key, 'a rate must be a quoted decimal string, e.g. "0.01"')
+    try:
+        rate = Decimal(raw.strip())
+    except InvalidOperation:
+        raise fail(path, key, f"not a decimal number: {raw!r}") from None
+    if not rate.is_finite() or not Decimal(0) <= rate <= Decimal(1):
+        raise fail(path, key, f"a rate must be between 0 and 1, got {raw!r}")
+    return rate
+
+
+def parse_count(raw: object, spec: Spec, path: Path, key: str) -> int:
+    if not is_int(raw) or raw < 0:
+        raise fail(path, key, "must be a non-negative whole number")
+    if spec.minimum is not None and raw < spec.minimum:
+        raise fail(path, key, f"must be at least {spec.minimum}")
+    if spec.maximum is not None and raw > spec.maximum:
+        raise fail(path, key, f"must be at most {spec.maximum}")
+    return raw
+
+
+def parse_int_list(raw: object, path: Path, key: str) -> tuple[int, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise fail(path, key, "must be a non-empty list of whole numbers")
+    if not all(is_int(item) and item > 0 for item in raw):
+        raise fail(path, key, "every entry must be a positive whole number")
+    if any(a >= b for a, b in itertools.pairwise(raw)):
+        raise fail(path, key, "entries must be strictly increasing")
+    return tuple(raw)
+
+
+def parse_codes(
+    raw: object, allowed: tuple[str, ...], path: Path, key: str, *, allow_empty: bool = False
+) -> tuple[str, ...]:
+    if not isinstance(raw, list) or (not raw and not allow_empty):
+        raise fail(path, key, "must be a non-empty list")
+    unknown = [item for item in raw if item not in allowed]
+    if unknown:
+        raise fail(path, key, f"unknown codes {unknown}; allowed: {list(allowed)}")
+    if len(set(raw)) != len(raw):
+        raise fail(path, key, "codes must not repeat")
+    return tuple(raw)
+
+
+def parse_levels(raw: object, path: Path, key: str) -> tuple[Level, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise fail(path, key, "must be a non-empty list of levels")
+    levels: list[Level] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(raw):
+        where = f"{key}[{index}]."
+        if not isinstance(entry, dict):
+            raise fail(path, where[:-1], "each level must be a table")
+        extra = set(entry) - {"code", "accepts", "label", "label_en", "amount_idr", "max_years"}
+        if extra:
+            raise fail(path, where[:-1], f"unknown keys {sorted(extra)}")
+        accepts = entry.get("accepts")
+        if (
+            not isinstance(accepts, list)
+            or not accepts
+            or not all(isinstance(a, str) and a for a in accepts)
+        ):
+            raise fail(path, where + "accepts", "must be a non-empty list of level names")
+        if seen & set(accepts):
+            raise fail(path, where + "accepts", "a level name appears in two levels")
+        seen.update(accepts)
+        amount, years = entry.get("amount_idr"), entry.get("max_years")
+        if not is_int(amount) or amount < 0:
+            raise fail(path, where + "amount_idr", "must be a non-negative whole rupiah amount")
+        if not is_int(years) or years < 1:
+            raise fail(path, where + "max_years", "must be a positive whole number")
+        levels.append(
+            Level(
+                code=require_text(entry, "code", path, where=where),
+                accepts=tuple(accepts),
+                label=require_text(entry, "label", path, where=where),
+                label_en=require_text(entry, "label_en", path, where=where),
+                amount_idr=amount,
+                max_years=years,
+            )
+        )
+    return tuple(levels)
+
+
+def parse_value(spec: Spec, raw: object, path: Path, key: str) -> Any:
+    if spec.kind is Kind.IDR:
+        if not is_int(raw) or raw < 0:
+            raise fail(path, key, "must be a non-negative whole rupiah amount")
+        return raw
+    if spec.kind is Kind.COUNT:
+        return parse_count(raw, spec, path, key)
+    if spec.kind is Kind.RATE:
+        return parse_rate(raw, path, key)
+    if spec.kind is Kind.BOOL:
+        if not isinstance(raw, bool):
+            raise fail(path, key, "must be true or false")
+        return raw
+    if spec.kind is Kind.INT_LIST:
+        return parse_int_list(raw, path, key)
+    if spec.kind is Kind.PROGRAMME_LIST:
+        return parse_codes(raw, PROGRAMMES, path, key, allow_empty=True)
+    return parse_levels(raw, path, key)
+
+
+def parse_entry(spec: Spec, raw: object, path: Path, key: str) -> ParamValue:
+    """One ``[values.KEY]`` table: value, citation, and the verified flag with its note."""
+    where = f"values.{key}"
+    if not isinstance(raw, dict):
+        raise fail(path, where, "must be a table with value and citation")
+    extra = set(raw) - ENTRY_KEYS
+    if extra:
+        raise fail(path, where, f"unknown keys {sorted(extra)}")
+    if "value" not in raw:
+        raise fail(path, where + ".value", "required")
+    verified = require_bool(raw, "verified", path, default=True, where=where + ".")
+    note = optional_text(raw, "note", path, where=where + ".")
+    if not verified and not note:
+        raise fail(path, where + ".note", "an unverified value needs a note saying why")
+    return ParamValue(
+        key=key,
+        value=parse_value(spec, raw["value"], path, where + ".value"),
+        citation=require_text(raw, "citation", path, where=where + "."),
+        verified=verified,
+        note=note,
+    )
+
+
+def parse_values(family: str, raw: object, path: Path) -> dict[str, ParamValue]:
+    specs = FAMILIES[family]
+    if not isinstance(raw, dict):
+        raise fail(path, "values", "required table of values")
+    missing = sorted(set(specs) - set(raw))
+    if missing:
+        raise fail(path, "values." + missing[0], f"required for family {family!r}")
+    unknown = sorted(set(raw) - set(specs))
+    if unknown:
+        raise fail(path, "values." + unknown[0], f"not a key of family {family!r}")
+    return {key: parse_entry(specs[key], raw[key], path, key) for key in specs}
+
+
+def check_consistency(family: str, values: Mapping[str, ParamValue], path: Path) -> None:
+    """Rules between keys of one family that single-value checks cannot see."""
+    if family == "contribution":
+        mandatory = values["mandatory_programmes"].value
+        optional = values["optional_programmes"].value
+        if not mandatory:
+            raise fail(path, "values.mandatory_programmes", "at least one programme is mandatory")
+        if set(mandatory) & set(optional):
+            raise fail(path, "values.optional_programmes", "a programme cannot be both")
+    low, high = values.get("local_age_min"), values.get("local_age_max")
+    if family == "membership" and low and high and low.value > high.value:
+        raise fail(path, "values.local_age_min", "must not exceed local_age_max")

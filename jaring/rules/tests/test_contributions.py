@@ -1,0 +1,203 @@
+"""Contribution calculator: DOMAIN §2.1 rows, PP 50/2025 boundaries, PP 49/2020, bad inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from jaring.rules import RulesInputError, calculate_contribution
+
+BASE = {
+    "declared_income_idr": 1_000_000,
+    "programmes": ["jkk", "jkm"],
+    "months": 1,
+    "payer": "self",
+    "sector": "other",
+}
+
+
+def quote(**changes):
+    return calculate_contribution(**{**BASE, **changes})
+
+
+# --- DOMAIN §2.1 ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("programmes", "period", "expected"),
+    [
+        (["jkk", "jkm"], "2025-06", 16_800),  # JKK Rp10.000 + JKM Rp6.800
+        (["jkk", "jkm", "jht"], "2025-06", 36_800),  # + JHT 2% = Rp20.000
+        (["jkm", "jkk"], "2026-03", 16_800),  # order of input does not matter
+        (["jkk", "jkm"], "2026-04", 8_400),  # PP 50/2025: JKK 5.000 + JKM 3.400
+        (["jkk", "jkm", "jht"], "2026-04", 28_400),  # JHT is never discounted
+    ],
+)
+def test_domain_examples(programmes, period, expected):
+    assert quote(programmes=programmes, first_period=period).total_idr == expected
+
+
+def test_item_shape_and_discount_basis():
+    result = quote(first_period="2026-04", programmes=["jkk", "jkm", "jht"])
+    assert result.codes() == ["jkk", "jkm", "jht"]
+    jkk, jkm, jht = (result.to_dict()["items"][i] for i in range(3))
+    assert jkk == {
+        "code": "jkk",
+        "label": "JKK (Jaminan Kecelakaan Kerja) April 2026",
+        "label_en": "JKK (Work Accident Insurance) April 2026",
+        "amount_idr": 5_000,
+        "basis": "1% × Rp1.000.000 − diskon 50% PP 50/2025",
+        "basis_en": "1% × Rp1,000,000 − 50% discount PP 50/2025",
+        "citation": jkk["citation"],
+        "period": "2026-04",
+        "discount": "pp50_2025",
+        "base_amount_idr": 10_000,
+    }
+    assert "PP 44/2015" in jkk["citation"] and "PP 50/2025" in jkk["citation"]
+    assert jkm["amount_idr"] == 3_400 and jkm["basis"].startswith("Rp6.800")
+    assert jht["amount_idr"] == 20_000 and jht["discount"] is None
+    assert "PP 46/2015" in jht["citation"]
+
+
+def test_result_dict_shape():
+    data = quote(first_period="2026-01").to_dict()
+    assert set(data) == {"total_idr", "items", "eligible", "reasons", "notes"}
+    assert data["eligible"] is True and data["total_idr"] == 16_800
+    assert any("tanggal 15" in note for note in data["notes"])
+    english = quote(first_period="2026-01").to_dict(lang="en")
+    assert english["items"][0]["label"] == "JKK (Work Accident Insurance) January 2026"
+    assert english["items"][0]["label_id"] == "JKK (Jaminan Kecelakaan Kerja) Januari 2026"
+
+
+# --- PP 50/2025 boundaries ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sector", "payer", "period", "expected"),
+    [
+        ("transport", "self", "2025-12", 16_800),
+        ("transport", "self", "2026-01", 8_400),
+        ("transport", "self", "2026-12", 8_400),
+        ("transport", "self", "2027-03", 8_400),
+        ("transport", "self", "2027-04", 16_800),
+        ("other", "self", "2026-03", 16_800),
+        ("other", "self", "2026-04", 8_400),
+        ("other", "self", "2026-12", 8_400),
+        ("other", "self", "2027-01", 16_800),
+        ("other", "other", "2026-06", 8_400),  # village funds, CSR, zakat... are not APBN/APBD
+        ("transport", "other", "2027-03", 8_400),
+        ("other", "government", "2026-06", 16_800),
+        ("transport", "government", "2026-01", 16_800),
+        ("transport", "government", "2027-03", 16_800),
+        ("other", "government", "2026-12", 16_800),
+    ],
+)
+def test_pp50_boundaries(sector, payer, period, expected):
+    result = quote(sector=sector, payer=payer, first_period=period)
+    assert result.total_idr == expected
+    assert all(
+        item.extra["discount"] == ("pp50_2025" if expected == 8_400 else None)
+        for item in result.items
+    )
+
+
+def test_government_payer_gets_a_note_why_no_discount():
+    result = quote(payer="government", first_period="2026-06")
+    assert any(n.code == "discount_pp50_2025_not_for_payer" for n in result.notes)
+    assert "APBN/APBD" in result.to_dict()["notes"][0]
+
+
+def test_quote_across_a_discount_boundary_is_exact_per_month():
+    result = quote(first_period="2026-01", months=6)
+    by_period = {}
+    for item in result.items:
+        by_period[item.extra["period"]] = by_period.get(item.extra["period"], 0) + item.amount_idr
+    assert by_period == {
+        "2026-01": 16_800,
+        "2026-02": 16_800,
+        "2026-03": 16_800,
+        "2026-04": 8_400,
+        "2026-05": 8_400,
+        "2026-06": 8_400,
+    }
+    assert result.total_idr == 3 * 16_800 + 3 * 8_400
+    assert len(result.items) == 12
+
+
+def test_twelve_months_transport_2026():
+    result = quote(
+        sector="transport", first_period="2026-01", months=12, programmes=["jkk", "jkm", "jht"]
+    )
+    assert result.total_idr == 12 * (8_400 + 20_000)
+
+
+def test_year_end_advance_crosses_into_full_price():
+    result = quote(first_period="2026-10", months=6)
+    assert result.total_idr == 3 * 8_400 + 3 * 16_800
+
+
+# --- PP 49/2020 (second discount) -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("period", "expected"),
+    [("2020-07", 16_800), ("2020-08", 100 + 68), ("2021-01", 168), ("2021-02", 16_800)],
+)
+def test_pp49_covid_discount(period, expected):
+    result = quote(first_period=period)
+    assert result.total_idr == expected
+    if expected != 16_800:
+        assert {item.extra["discount"] for item in result.items} == {"pp49_2020"}
+        assert any(n.code == "discount_pp49_2020_unverified" for n in result.notes)
+
+
+def test_pp49_not_for_jht_nor_government():
+    assert quote(first_period="2020-08", programmes=["jkk", "jkm", "jht"]).total_idr == 20_168
+    assert quote(first_period="2020-08", payer="government").total_idr == 16_800
+
+
+def test_first_period_as_date():
+    assert quote(first_period=dt.date(2026, 4, 1)).total_idr == 8_400
+
+
+# --- bad inputs -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"declared_income_idr": 1_200_000}, "declared_income_idr"),  # not a bracket value
+        ({"declared_income_idr": -1_000_000}, "declared_income_idr"),
+        ({"declared_income_idr": 1e6}, "declared_income_idr"),  # float is never money
+        ({"declared_income_idr": "1000000"}, "declared_income_idr"),
+        ({"programmes": ["jkk", "jkm", "jkp"]}, "programmes.2"),  # unknown programme
+        ({"programmes": ["jkk"]}, "programmes"),  # JKM is mandatory
+        ({"programmes": ["jkm", "jht"]}, "programmes"),  # JKK is mandatory
+        ({"programmes": ["jkk", "jkm", "jkk"]}, "programmes.2"),
+        ({"programmes": "jkk"}, "programmes"),
+        ({"months": 2}, "months"),
+        ({"months": 24}, "months"),
+        ({"months": True}, "months"),
+        ({"payer": "apbd"}, "payer"),
+        ({"sector": "fishing"}, "sector"),
+        ({"first_period": "2026-13"}, "first_period"),
+        ({"first_period": "Jan 2026"}, "first_period"),
+        ({"first_period": dt.date(2026, 1, 15)}, "first_period"),  # months are the 1st
+        ({"first_period": "2015-06"}, "first_period"),  # before the first parameter set
+    ],
+)
+def test_bad_input(changes, field):
+    with pytest.raises(RulesInputError) as info:
+        quote(**{"first_period": "2026-01", **changes})
+    assert info.value.field == field
+    assert info.value.message and info.value.message_en
+    assert isinstance(info.value, ValueError)
+
+
+def test_bracket_table_from_extra_file(bracket_params):
+    result = calculate_contribution(
+        **{**BASE, "declared_income_idr": 2_000_000}, first_period="2026-03", params=bracket_params
+    )
+    assert result.total_idr == 20_000 + 6_800
+    assert result.item("jkk").basis == "1% × Rp2.000.000"

@@ -1,0 +1,217 @@
+"""Jaring settings, read from the environment (see docs/operations/configuration.md).
+
+SQLite under ``$JARING_HOME`` is the default; ``DATABASE_URL`` switches to PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from jaring.core.secrets import load_or_create_secrets
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    """A setting from the environment, or from the file named by ``NAME_FILE``."""
+    file_name = os.environ.get(f"{name}_FILE")
+    if file_name:
+        return Path(file_name).read_text().strip()
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: str) -> bool:
+    return env(name, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+def envint(name: str, default: int) -> int:
+    return int(env(name, str(default)))
+
+
+JARING_ENV = env("JARING_ENV", "development")
+JARING_HOME = Path(env("JARING_HOME", str(BASE_DIR / "var"))).resolve()
+JARING_HOME.mkdir(parents=True, exist_ok=True)
+TESTING = envbool("JARING_TESTING", "false")
+
+_secrets = load_or_create_secrets(
+    home=JARING_HOME,
+    production=JARING_ENV == "production",
+    secret_key=env("SECRET_KEY"),
+    data_key=env("JARING_DATA_KEY"),
+)
+SECRET_KEY = _secrets.secret_key
+# 32-byte master key (base64) for personal identifiers: AES-GCM encryption and HMAC blind index.
+JARING_DATA_KEY = _secrets.data_key
+
+DEBUG = envbool("DEBUG", "false")
+ALLOWED_HOSTS = [h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")]
+CSRF_TRUSTED_ORIGINS = [o for o in env("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "jaring.core",
+    "jaring.regions",
+    "jaring.accounts",
+    "jaring.registry",
+    "jaring.simulator",
+    "jaring.membership",
+    "jaring.contributions",
+    "jaring.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "jaring.core.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "jaring.core.middleware.LanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "jaring.urls"
+WSGI_APPLICATION = "jaring.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "jaring" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "jaring.core.context_processors.jaring",
+            ],
+        },
+    },
+]
+
+# --- Database ------------------------------------------------------------------------------------
+_sqlite_path = JARING_HOME / "jaring.sqlite3"
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{_sqlite_path}"), conn_max_age=envint("DB_CONN_MAX_AGE", 0)
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at BEGIN
+        # so two writers queue on busy_timeout instead of failing half-way (healthchecks does this).
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": envint("SQLITE_BUSY_TIMEOUT", 20),
+    }
+    # A file (not :memory:) so WAL, locking and the no-NIK-in-clear test behave as in production.
+    DATABASES["default"]["TEST"] = {"NAME": str(JARING_HOME / f"test-{os.getpid()}.sqlite3")}
+else:
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
+        "TEST_DATABASE_NAME", f"test_jaring_{os.getpid()}"
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth ----------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["jaring.accounts.backends.LockoutBackend"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    # Argon2 is deliberately slow; tests create many users.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+JARING_LOCKOUT_ATTEMPTS = envint("JARING_LOCKOUT_ATTEMPTS", 5)
+JARING_LOCKOUT_MINUTES = envint("JARING_LOCKOUT_MINUTES", 15)
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag instead
+if JARING_ENV == "production":
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+# --- I18n ----------------------------------------------------------------------------------------
+LANGUAGE_CODE = env("LANGUAGE_CODE", "id")
+LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "jaring" / "locale"]
+TIME_ZONE = env("TIME_ZONE", "Asia/Jayapura")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static --------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = JARING_HOME / "static"
+STATICFILES_DIRS = [BASE_DIR / "jaring" / "static"]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+
+# --- Requests ------------------------------------------------------------------------------------
+# Bodies above this are refused with 413 before Django reads them (core.middleware).
+JARING_MAX_BODY_BYTES = envint("JARING_MAX_BODY_BYTES", 2 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = JARING_MAX_BODY_BYTES
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "jaring.api.auth.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "jaring.api.pagination.CursorPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "jaring.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Jaring API",
+    "DESCRIPTION": "Registry and coverage of vulnerable workers under BPJS Ketenagakerjaan.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI served from our own static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Jaring --------------------------------------------------------------------------------------
+JARING_TENANT_REGION = env("JARING_TENANT_REGION", "96.71")
+JARING_OFFICE_NAME = env("JARING_OFFICE_NAME", "Dinas Sosial Kota Sorong")
+# Extra regulation parameter files (TOML), separated by commas: they extend or supersede the
+# shipped ones by effective date, without a code change (see jaring/rules/params/README.md).
+JARING_RULES_EXTRA = [p.strip() for p in env("JARING_RULES_EXTRA", "").split(",") if p.strip()]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
+}
