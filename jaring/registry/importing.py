@@ -152,6 +152,41 @@ class ImportResult:
 Progress = Callable[[str, int, int], None]
 
 
+@dataclass(frozen=True)
+class ExternalProfile:
+    """A file format read by a higher floor (Kobo and ODK submissions: the outreach app).
+
+    ``detect(path)`` says whether ``--profile auto`` should hand the file over; ``run`` takes the
+    same keyword arguments as ``import_registry`` (actor, path, dry_run, report, progress, job)
+    and returns an ``ImportResult`` whose counts add up like any other import's.
+    """
+
+    detect: Callable[[Path], bool]
+    run: Callable[..., ImportResult]
+
+
+external_profiles: dict[str, ExternalProfile] = {}
+
+
+def register_profile(name: str, profile: ExternalProfile) -> ExternalProfile:
+    external_profiles[name] = profile
+    return profile
+
+
+def profile_names() -> tuple[str, ...]:
+    return (*PROFILES, *sorted(external_profiles))
+
+
+def _external_profile(path: Path, profile: str) -> ExternalProfile | None:
+    if profile in external_profiles:
+        return external_profiles[profile]
+    if profile == "auto":
+        for candidate in external_profiles.values():
+            if candidate.detect(path):
+                return candidate
+    return None
+
+
 def map_columns(frame: pl.DataFrame, profile: str) -> dict[str, str]:
     """Canonical field → the file's header, through the synonyms (and the Jaring template's names)."""
     if profile not in PROFILES:
@@ -302,8 +337,12 @@ def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: 
                                                                 "dry_run": dry_run, "pid": os.getpid(),
                                                                 "host": socket.gethostname()})
     try:
-        result = _run(actor=actor, path=path, profile=profile, dry_run=dry_run, report=report, source=source,
-                      say=say, job=job)
+        external = _external_profile(path, profile)
+        if external is not None:
+            result = external.run(actor=actor, path=path, dry_run=dry_run, report=report, progress=say, job=job)
+        else:
+            result = _run(actor=actor, path=path, profile=profile, dry_run=dry_run, report=report,
+                          source=source, say=say, job=job)
     except Exception as exc:
         Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, finished_at=timezone.now(),
                                              message=str(getattr(exc, "message", exc))[:1000])

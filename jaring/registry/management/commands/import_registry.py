@@ -5,7 +5,7 @@ from typing import Any
 
 from jaring.accounts.services import cli_actor
 from jaring.core.commands import JaringCommand
-from jaring.registry.importing import PROFILES, import_registry
+from jaring.registry.importing import import_registry, profile_names
 
 
 class Command(JaringCommand):
@@ -13,7 +13,7 @@ class Command(JaringCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--profile", default="auto", choices=PROFILES)
+        parser.add_argument("--profile", default="auto", choices=profile_names())
         parser.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
         parser.add_argument("--report", type=Path, help="where to write the XLSX error report")
         parser.add_argument("--as", dest="as_user")
