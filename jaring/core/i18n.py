@@ -18,7 +18,8 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 def _catalogue(entries: polib._BaseFile) -> dict[tuple[str | None, str], object]:
     result: dict[tuple[str | None, str], object] = {}
     for entry in entries:
-        if entry.obsolete or "fuzzy" in entry.flags or not entry.translated():
+        translated = entry.msgstr or any(entry.msgstr_plural.values())
+        if entry.obsolete or "fuzzy" in entry.flags or not translated:
             continue
         value = dict(sorted(entry.msgstr_plural.items())) if entry.msgstr_plural else entry.msgstr
         result[(entry.msgctxt, entry.msgid)] = value
