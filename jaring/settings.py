@@ -175,6 +175,11 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 # --- Requests ------------------------------------------------------------------------------------
 # Bodies above this are refused with 413 before Django reads them (core.middleware).
 JARING_MAX_BODY_BYTES = envint("JARING_MAX_BODY_BYTES", 2 * 1024 * 1024)
+# File uploads (registry imports) may be larger than other bodies; Django streams them to disk.
+JARING_MAX_UPLOAD_BYTES = envint("JARING_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# Background jobs (imports started from the web) run in a thread of the server process; tests
+# run them inline when the request's transaction commits.
+JARING_JOBS_INLINE = envbool("JARING_JOBS_INLINE", "true" if TESTING else "false")
 DATA_UPLOAD_MAX_MEMORY_SIZE = JARING_MAX_BODY_BYTES
 
 REST_FRAMEWORK = {

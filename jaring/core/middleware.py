@@ -18,14 +18,16 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         length = request.META.get("CONTENT_LENGTH") or "0"
+        upload = (request.META.get("CONTENT_TYPE", "").startswith("multipart/form-data")
+                  and not request.path.startswith("/api/"))
+        limit = settings.JARING_MAX_UPLOAD_BYTES if upload else settings.JARING_MAX_BODY_BYTES
         try:
-            too_big = int(length) > settings.JARING_MAX_BODY_BYTES
+            too_big = int(length) > limit
         except ValueError:
             too_big = False
         if too_big:
             body = {"error": {"code": "too_large", "message": _(
-                "Kiriman terlalu besar (batas %(limit)s byte).") % {
-                "limit": settings.JARING_MAX_BODY_BYTES}}}
+                "Kiriman terlalu besar (batas %(limit)s byte).") % {"limit": limit}}}
             return JsonResponse(body, status=413)
         channel = "api" if request.path.startswith("/api/") else "web"
         info = RequestInfo(ip=request.META.get("REMOTE_ADDR"), request_id=str(uuid.uuid4()),

@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from django.utils.translation import gettext as _
@@ -18,6 +19,13 @@ from jaring.core.errors import ValidationFailed
 
 ROW = "__row"
 MAX_BYTES = 200 * 1024 * 1024
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise text a spreadsheet would run as a formula (=, +, -, @) in every file we write."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def header_key(text: str) -> str:

@@ -28,6 +28,7 @@ from jaring.core.audit import audit_log
 from jaring.core.crypto import cipher
 from jaring.core.errors import Conflict, ValidationFailed
 from jaring.core.money import format_month, parse_month
+from jaring.core.tables import safe_cell
 from jaring.membership.models import Membership, Payer
 from jaring.membership.services import membership_activate, membership_submit
 from jaring.registry.identity import clean_digits
@@ -86,13 +87,6 @@ def export_profile() -> list[tuple[str, str]]:
     if unknown:
         raise ValidationFailed(_("Profil kolom memakai kolom yang tidak dikenal: %(f)s") % {"f": ", ".join(unknown)})
     return [(str(h), str(f)) for h, f in columns]
-
-
-def safe_cell(value: Any) -> Any:
-    """Neutralise text a spreadsheet would run as a formula (=, +, -, @)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 @dataclass

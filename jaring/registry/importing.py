@@ -14,10 +14,10 @@ transaction: killed half-way, nothing of it is kept, and running it again equals
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-import os
-import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,9 +34,10 @@ from jaring.accounts.selectors import scope_for
 from jaring.core.audit import audit_log
 from jaring.core.bulk import bulk_insert, ids_by_key
 from jaring.core.crypto import cipher
-from jaring.core.errors import PermissionDenied, ValidationFailed
+from jaring.core.errors import JaringError, PermissionDenied, ValidationFailed
+from jaring.core.jobs import JobCancelled, JobChannel, job_finish, mark_interrupted, process_marker
 from jaring.core.models import Job
-from jaring.core.tables import ROW, header_key, read_table
+from jaring.core.tables import ROW, header_key, read_table, safe_cell
 from jaring.regions.models import Region
 from jaring.regions.selectors import region_lookup
 from jaring.registry.models import DataSource, Occupation
@@ -324,51 +325,71 @@ def _region_map(values: list[str], allowed: set[int] | None) -> tuple[dict[str, 
     return mapping, problems
 
 
+IMPORT_JOB = "import.registry"
+
+
+def import_job_create(*, actor: User, path: Path, profile: str = "auto", dry_run: bool = False,
+                      file_name: str = "") -> Job:
+    """A queued import (the web upload): ``import_job_run`` runs it later, in the background."""
+    if not actor.can_write_registry:
+        raise PermissionDenied(_("Peran Anda tidak boleh mengimpor data registri."))
+    if profile not in profile_names():
+        raise ValidationFailed(_("Profil tidak dikenal: %(p)s") % {"p": profile}, fields={"profile": [profile]})
+    job = Job.objects.create(kind=IMPORT_JOB, created_by=actor, status=Job.Status.QUEUED,
+                             params={"file": file_name or path.name, "path": str(path), "profile": profile,
+                                     "dry_run": dry_run})
+    audit_log(actor=actor, action="registry.import.queue", object_type="core.job", object_id=str(job.pk),
+              after={"file": file_name or path.name, "profile": profile, "dry_run": dry_run})
+    return job
+
+
+def import_job_run(job: Job) -> None:
+    """Run a queued import (in the web server's background thread); failures stay on the job."""
+    if job.created_by is None:
+        job_finish(job, status=Job.Status.FAILED, message=_("Pengguna pekerjaan ini tidak ada lagi."))
+        return
+    with contextlib.suppress(JaringError):
+        import_registry(actor=job.created_by, path=Path(job.params["path"]), profile=job.params["profile"],
+                        dry_run=bool(job.params.get("dry_run")), job=job)
+
+
 def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: bool = False,
                     report: Path | None = None, source: str = DataSource.IMPORT,
-                    progress: Progress | None = None) -> ImportResult:
+                    progress: Progress | None = None, job: Job | None = None) -> ImportResult:
     if not actor.can_write_registry:
         raise PermissionDenied(_("Peran Anda tidak boleh mengimpor data registri."))
     started = time.perf_counter()
-    say = progress or (lambda stage, done, total: None)
-    _mark_interrupted_jobs()
-    job = Job.objects.create(kind="import.registry", created_by=actor, status=Job.Status.RUNNING,
-                             started_at=timezone.now(), params={"file": path.name, "profile": profile,
-                                                                "dry_run": dry_run, "pid": os.getpid(),
-                                                                "host": socket.gethostname()})
+    mark_interrupted(IMPORT_JOB)
+    running = {**process_marker(), "thread": threading.get_ident()}
+    if job is None:
+        job = Job.objects.create(kind=IMPORT_JOB, created_by=actor, status=Job.Status.RUNNING,
+                                 started_at=timezone.now(),
+                                 params={"file": path.name, "profile": profile, "dry_run": dry_run, **running})
+    else:
+        job.params = {**job.params, **running}
+        Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now(),
+                                             params=job.params)
+    say = JobChannel(job.pk, also=progress)
     try:
+        say("read", 0, 1)
         external = _external_profile(path, profile)
         if external is not None:
             result = external.run(actor=actor, path=path, dry_run=dry_run, report=report, progress=say, job=job)
         else:
             result = _run(actor=actor, path=path, profile=profile, dry_run=dry_run, report=report,
                           source=source, say=say, job=job)
+    except JobCancelled as exc:
+        job_finish(job, status=Job.Status.CANCELLED, message=str(exc.message))
+        audit_log(actor=actor, action="registry.import.cancel", object_type="core.job", object_id=str(job.pk),
+                  after={"file": path.name, "cancelled_by": exc.extra.get("by")})
+        raise
     except Exception as exc:
-        Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, finished_at=timezone.now(),
-                                             message=str(getattr(exc, "message", exc))[:1000])
+        job_finish(job, status=Job.Status.FAILED, message=str(getattr(exc, "message", exc)))
         raise
     result.seconds = time.perf_counter() - started
     result.job_id = job.pk
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED, finished_at=timezone.now(),
-                                         progress_done=result.rows, progress_total=result.rows,
-                                         result=result.as_dict())
+    job_finish(job, status=Job.Status.SUCCEEDED, result={**result.as_dict(), "dry_run": dry_run}, done=result.rows)
     return result
-
-
-def _mark_interrupted_jobs() -> None:
-    """An import killed half-way left its job 'running' (its transaction was rolled back): say so."""
-    host = socket.gethostname()
-    for job in Job.objects.filter(kind="import.registry", status=Job.Status.RUNNING):
-        pid = job.params.get("pid")
-        if job.params.get("host") != host or not isinstance(pid, int):
-            continue
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            Job.objects.filter(pk=job.pk).update(status=Job.Status.FAILED, finished_at=timezone.now(),
-                                                 message="interrupted: nothing of it was kept")
-        except PermissionError:
-            continue
 
 
 def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path | None, source: str,
@@ -557,13 +578,56 @@ def _fill_empty(known: pl.DataFrame, households: dict[str, int], *, dry_run: boo
     return sorted(touched)
 
 
+TEMPLATE_HEADERS = [
+    ("NIK", "16 digit, ditulis sebagai teks (bukan angka) agar Excel tidak mengubahnya"),
+    ("Nama Lengkap", "wajib"),
+    ("Tempat Lahir", ""),
+    ("Tanggal Lahir", "wajib; dd/mm/yyyy, yyyy-mm-dd atau 14 Agustus 1990"),
+    ("Jenis Kelamin", "L atau P"),
+    ("No KK", "16 digit; anggota satu keluarga memakai No KK yang sama"),
+    ("Hubungan", "Kepala Keluarga, Istri, Suami, Anak, Orang Tua, Mertua, Menantu, Cucu, Famili Lain, Lainnya"),
+    ("Kelurahan", "wajib; nama atau kode Kemendagri (96.71… atau 92.71…)"),
+    ("Alamat", ""),
+    ("No HP", "08…"),
+    ("Pekerjaan", "mis. Ojek, Nelayan, Pedagang Pasar, Petani, Buruh Harian"),
+    ("Desil", "1–10 (P3KE/DTSEN)"),
+    ("PKH", "Ya atau Tidak"),
+    ("Disabilitas", ""),
+]
+
+
+def template_workbook() -> bytes:
+    """The Jaring import template: the header row, every column as text, and a sheet of guidance."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    data = book.active
+    data.title = "Data"
+    data.append([header for header, _note in TEMPLATE_HEADERS])
+    for cell in data[1]:
+        cell.font = Font(bold=True)
+    for index in range(1, len(TEMPLATE_HEADERS) + 1):
+        letter = data.cell(row=1, column=index).column_letter
+        data.column_dimensions[letter].width = 18
+        for row in range(2, 1002):
+            data.cell(row=row, column=index).number_format = "@"
+    guide = book.create_sheet("Petunjuk")
+    guide.append(["Kolom", "Keterangan"])
+    for header, note in TEMPLATE_HEADERS:
+        guide.append([header, note])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def write_report(path: Path, *, frame: pl.DataFrame, original: list[str], in_file_dups: pl.DataFrame,
                  registered: pl.DataFrame, result: ImportResult) -> None:
     """The error report: each problem row with its column and reason in Indonesian, and the original row."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
-
-    from jaring.membership.exchange import safe_cell
 
     book = Workbook(write_only=True)
     summary = book.create_sheet("Ringkasan")

@@ -62,7 +62,7 @@ def test_kill_minus_nine_then_rerun_equals_clean_run(tmp_path):
     _out, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err.decode()[-2000:]
     assert Person.objects.count() == ROWS
-    assert Job.objects.filter(status="failed", message__startswith="interrupted").count() == 1
+    assert Job.objects.filter(status="failed", message__startswith="Terputus").count() == 1
     again = _jaring(path)
     again.communicate(timeout=300)
     assert Person.objects.count() == ROWS  # a re-import adds nothing

@@ -1,0 +1,185 @@
+"""Long-running work: where a running job tells its progress, and how someone asks it to stop.
+
+A job's row (``core.Job``) holds its status and result. While the job writes inside one long
+transaction (an import is all or nothing, decision 0011), SQLite holds the write lock and an
+update of the row would be invisible to others anyway; so a running job reports progress through
+a small file beside the database, ``$JARING_HOME/jobs/<id>.json``, and a cancel request is a file
+``<id>.cancel`` that the job looks for each time it reports (decision 0013). Both work the same
+on PostgreSQL and on SQLite, for the CLI and for the web.
+
+Jobs started from the web run in a thread of the server process (``job_start``), after the
+request's transaction commits. A job whose process died stays "running" in its row until the
+next job of its kind notices (``mark_interrupted``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jaring.core.errors import JaringError
+from jaring.core.models import Job
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+class JobCancelled(JaringError):
+    code = "cancelled"
+    http_status = 409
+    exit_code = 6
+
+
+def _folder() -> Path:
+    folder = Path(settings.JARING_HOME) / "jobs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _progress_path(job_id: int) -> Path:
+    return _folder() / f"{job_id}.json"
+
+
+def _cancel_path(job_id: int) -> Path:
+    return _folder() / f"{job_id}.cancel"
+
+
+def process_marker() -> dict[str, Any]:
+    return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
+class JobChannel:
+    """The progress callback of one running job: writes progress (at most every ``interval``
+    seconds, and always at a stage's start and end) and raises ``JobCancelled`` when asked to stop."""
+
+    def __init__(self, job_id: int, *, interval: float = 0.5, also: Progress | None = None):
+        self.job_id = job_id
+        self.interval = interval
+        self.also = also
+        self._last = 0.0
+        self._stage = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.also is not None:
+            self.also(stage, done, total)
+        now = time.monotonic()
+        boundary = stage != self._stage or done == 0 or done >= total
+        if not boundary and now - self._last < self.interval:
+            return
+        self._stage, self._last = stage, now
+        path = _progress_path(self.job_id)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"stage": stage, "done": done, "total": total}), encoding="utf-8")
+        temporary.replace(path)
+        cancel = cancel_requested(self.job_id)
+        if cancel is not None:
+            raise JobCancelled(_("Dibatalkan oleh %(name)s.") % {"name": cancel.get("by_name") or "?"},
+                               extra={"by": cancel.get("by")})
+
+
+def job_progress(job: Job) -> dict[str, Any]:
+    """What the job's page shows: stage, done, total and a percentage (``None`` while unknown)."""
+    data: dict[str, Any] = {"stage": "", "done": job.progress_done, "total": job.progress_total}
+    if job.status == Job.Status.RUNNING:
+        with contextlib.suppress(OSError, ValueError):
+            data.update(json.loads(_progress_path(job.pk).read_text(encoding="utf-8")))
+    total = data.get("total") or 0
+    data["percent"] = min(100, int(data["done"] * 100 / total)) if total else None
+    return data
+
+
+def cancel_requested(job_id: int) -> dict[str, Any] | None:
+    try:
+        return json.loads(_cancel_path(job_id).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}
+
+
+def job_request_cancel(*, actor: Any, job: Job) -> bool:
+    """Ask a queued or running job to stop. Writes no row (the job may hold the database's write
+    lock): the job sees the request at its next progress report, rolls back, records the
+    cancellation and who asked. Returns False when the job has already finished."""
+    if job.status not in (Job.Status.QUEUED, Job.Status.RUNNING):
+        return False
+    _cancel_path(job.pk).write_text(json.dumps({"by": actor.pk, "by_name": getattr(actor, "name", "")}),
+                                    encoding="utf-8")
+    return True
+
+
+def job_finish(job: Job, *, status: str, message: str = "", result: dict[str, Any] | None = None,
+               done: int | None = None) -> None:
+    values: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "message": message[:1000]}
+    if result is not None:
+        values["result"] = result
+    if done is not None:
+        values.update(progress_done=done, progress_total=done)
+    Job.objects.filter(pk=job.pk).update(**values)
+    for path in (_progress_path(job.pk), _cancel_path(job.pk)):
+        path.unlink(missing_ok=True)
+
+
+def mark_interrupted(kind: str) -> int:
+    """Jobs of ``kind`` still 'running' whose process on this host is gone: say so. Returns how many."""
+    host = socket.gethostname()
+    count = 0
+    for job in Job.objects.filter(kind=kind, status=Job.Status.RUNNING):
+        pid = job.params.get("pid")
+        if job.params.get("host") != host or not isinstance(pid, int):
+            continue
+        if pid == os.getpid() and job.params.get("thread") not in {t.ident for t in threading.enumerate()}:
+            alive = False
+        else:
+            try:
+                os.kill(pid, 0)
+                alive = True
+            except ProcessLookupError:
+                alive = False
+            except PermissionError:
+                alive = True
+        if not alive:
+            job_finish(job, status=Job.Status.FAILED,
+                       message=_("Terputus: tidak ada yang tersimpan dari pekerjaan ini."))
+            count += 1
+    return count
+
+
+def job_start(job: Job, work: Callable[[Job], None]) -> None:
+    """Run ``work(job)`` after the current transaction commits: inline when
+    ``JARING_JOBS_INLINE`` is set (tests), else in a daemon thread of this process."""
+
+    def run() -> None:
+        try:
+            work(Job.objects.get(pk=job.pk))
+        except Exception:  # the work records its own failure on the job; never kill the server
+            log.exception("job %s failed", job.pk)
+
+    def in_thread() -> None:
+        close_old_connections()
+        try:
+            run()
+        finally:
+            close_old_connections()
+
+    def launch() -> None:
+        if getattr(settings, "JARING_JOBS_INLINE", False):
+            run()
+            return
+        threading.Thread(target=in_thread, name=f"jaring-job-{job.pk}", daemon=True).start()
+
+    transaction.on_commit(launch)

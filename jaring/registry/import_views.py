@@ -1,0 +1,162 @@
+"""Registry import screens: upload a file, watch it run (htmx polling), cancel it, get its report."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from jaring.core.audit import audit_log
+from jaring.core.errors import JaringError, NotFound
+from jaring.core.jobs import job_progress, job_request_cancel, job_start
+from jaring.core.models import Job
+from jaring.core.tables import MAX_BYTES
+from jaring.registry.import_selectors import import_job_get, import_jobs
+from jaring.registry.importing import import_job_create, import_job_run, profile_names, template_workbook
+
+PROFILE_LABELS = {
+    "auto": gettext_lazy("Otomatis (kenali dari judul kolom)"),
+    "jaring": gettext_lazy("Templat Jaring"),
+    "p3ke": gettext_lazy("Ekstrak P3KE / DTKS"),
+    "kobo": gettext_lazy("Ekspor KoboToolbox (XLSX)"),
+    "odk": gettext_lazy("Ekspor ODK Central (JSON)"),
+}
+SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".json")
+STAGES = {"read": gettext_lazy("Membaca berkas"), "validate": gettext_lazy("Memeriksa baris"),
+          "match": gettext_lazy("Mencocokkan dengan registri"), "write": gettext_lazy("Menyimpan")}
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Berkas (CSV, XLSX atau JSON)"))
+    profile = forms.ChoiceField(label=gettext_lazy("Jenis berkas"), initial="auto")
+    dry_run = forms.BooleanField(label=gettext_lazy("Periksa saja, jangan simpan"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["profile"].choices = [(name, PROFILE_LABELS.get(name, name)) for name in profile_names()]
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() not in SUFFIXES:
+            raise forms.ValidationError(_("Jenis berkas tidak didukung. Gunakan: %(s)s") % {
+                "s": ", ".join(SUFFIXES)})
+        if upload.size == 0:
+            raise forms.ValidationError(_("Berkas kosong."))
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(_("Berkas terlalu besar (%(mb)s MB; batas %(max)s MB).") % {
+                "mb": upload.size // 2**20, "max": MAX_BYTES // 2**20})
+        return upload
+
+
+def _job_or_404(request: HttpRequest, job_id: int) -> Job:
+    try:
+        return import_job_get(actor=request.user, job_id=job_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _save_upload(upload: Any) -> Path:
+    folder = Path(settings.JARING_HOME) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
+    with target.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return target
+
+
+def _run_and_discard_upload(job: Job) -> None:
+    """The uploaded file holds NIKs in clear: it is deleted as soon as its import has run."""
+    try:
+        import_job_run(job)
+    finally:
+        Path(job.params["path"]).unlink(missing_ok=True)
+
+
+@login_required
+def import_start(request: HttpRequest) -> HttpResponse:
+    if not request.user.can_write_registry and request.user.role != "auditor":
+        raise DjangoPermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if not request.user.can_write_registry:
+            raise DjangoPermissionDenied
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            path = _save_upload(upload)
+            try:
+                job = import_job_create(actor=request.user, path=path, profile=form.cleaned_data["profile"],
+                                        dry_run=form.cleaned_data["dry_run"], file_name=upload.name)
+            except JaringError as exc:
+                path.unlink(missing_ok=True)
+                form.add_error(None, str(exc.message))
+            else:
+                job_start(job, _run_and_discard_upload)
+                return redirect("registry:import_detail", job_id=job.pk)
+    page = Paginator(import_jobs(actor=request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "registry/import_start.html", {
+        "form": form, "page": page, "nav": "import", "max_mb": MAX_BYTES // 2**20})
+
+
+def _progress_context(job: Job) -> dict[str, Any]:
+    progress = job_progress(job)
+    return {"job": job, "progress": progress, "stage": STAGES.get(progress.get("stage", ""), ""),
+            "active": job.status in (Job.Status.QUEUED, Job.Status.RUNNING), "result": job.result or {}}
+
+
+@login_required
+def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_or_404(request, job_id)
+    return render(request, "registry/import_detail.html", {**_progress_context(job), "nav": "import"})
+
+
+@login_required
+def import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The htmx fragment polled every second while the job runs; when it stops polling, the
+    summary replaces it."""
+    job = _job_or_404(request, job_id)
+    return render(request, "registry/_import_progress.html", _progress_context(job))
+
+
+@login_required
+@require_POST
+def import_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_or_404(request, job_id)
+    if not request.user.can_write_registry:
+        raise DjangoPermissionDenied
+    if job_request_cancel(actor=request.user, job=job):
+        messages.info(request, _("Permintaan batal dikirim. Tidak ada yang disimpan dari impor ini."))
+    else:
+        messages.warning(request, _("Impor ini sudah selesai; tidak bisa dibatalkan lagi."))
+    return redirect("registry:import_detail", job_id=job.pk)
+
+
+@login_required
+def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_or_404(request, job_id)
+    report = (job.result or {}).get("report")
+    if not report or not Path(report).is_file():
+        raise Http404
+    audit_log(actor=request.user, action="registry.import.report", object_type="core.job", object_id=str(job.pk),
+              after={"file": job.params.get("file", "")})
+    return FileResponse(Path(report).open("rb"), as_attachment=True, filename=f"laporan-impor-{job.pk}.xlsx")
+
+
+@login_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(template_workbook(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="templat-impor-jaring.xlsx"'
+    return response
