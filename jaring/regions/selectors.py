@@ -27,12 +27,20 @@ def region_subtree(codes: Iterable[str], *, level: str | None = None) -> QuerySe
 def region_by_code(code: str) -> Region | None:
     """Current code first, then legacy code. Accepts codes with or without dots."""
     code = code.strip()
+    if not code:
+        return None
     if code.isdigit() and len(code) in (4, 6, 10):
         code = ".".join(filter(None, [code[:2], code[2:4], code[4:6], code[6:]]))
     region = Region.objects.filter(code=code).first()
     if region is None:
         region = Region.objects.filter(legacy_code=code).first()
     return region
+
+
+def _adds_letters(a: str, b: str) -> bool:
+    short, long = sorted((a, b), key=len)
+    letters = iter(long)
+    return all(ch in letters for ch in short)
 
 
 def region_lookup(text: str, *, level: str | None = None,
@@ -58,8 +66,10 @@ def region_lookup(text: str, *, level: str | None = None,
     # Spelling variants: compare consonant skeletons, then close matches; never guess between two.
     pool = list(qs.only("id", "name", "code", "level"))
     for candidate in (text, strip_prefix(text)):
-        wanted = skeleton(candidate)
-        hits = [r for r in pool if skeleton(r.name) == wanted]
+        wanted, key = skeleton(candidate), name_key(candidate)
+        # Same consonants, and one spelling is the other with letters added (Klasur/Klasuur,
+        # Cendrawasih/Cenderawasih) — never with vowels changed (Klamono is not Klamana).
+        hits = [r for r in pool if skeleton(r.name) == wanted and _adds_letters(key, name_key(r.name))]
         if len(hits) == 1:
             return hits[0]
     keys = {name_key(r.name): r for r in pool}

@@ -62,7 +62,7 @@ def nik_findings(raw: str, *, birth_date: dt.date | None = None, sex: str | None
             "NIK rusak oleh Excel (ditulis sebagai angka pecahan %(raw)s); ketik ulang dari KTP/KK."
         ) % {"raw": raw}), field)]
     nik = clean_digits(raw)
-    if not nik.isdigit():
+    if not (nik.isascii() and nik.isdigit()):
         return [Finding("nik_not_digits", ERROR, str(_("NIK hanya boleh berisi angka.")), field)]
     if len(nik) != 16:
         return [Finding("nik_length", ERROR, str(_(
@@ -109,7 +109,7 @@ def kk_findings(raw: str, *, field: str = "kk_number") -> list[Finding]:
         return [Finding("kk_float", ERROR, str(_(
             "Nomor KK rusak oleh Excel (ditulis sebagai angka pecahan); ketik ulang dari KK.")), field)]
     kk = clean_digits(raw)
-    if not kk.isdigit():
+    if not (kk.isascii() and kk.isdigit()):
         return [Finding("kk_not_digits", ERROR, str(_("Nomor KK hanya boleh berisi angka.")), field)]
     if len(kk) != 16:
         return [Finding("kk_length", ERROR, str(_(

@@ -219,7 +219,7 @@ def _parse_dates(raw: pl.Expr) -> pl.Expr:
     for name, number in sorted(MONTHS.items(), key=lambda kv: -len(kv[0])):
         lowered = lowered.str.replace(rf"\b{name}\b", f"{number:02d}")
     spaced = lowered.str.replace_all(r"[\s./]+", "-")
-    serial = pl.when(raw.str.contains(r"^\d{4,5}(\.0+)?$")).then(
+    serial = pl.when(raw.str.contains(r"^[0-9]{4,5}(\.0+)?$")).then(
         pl.lit(dt.date(1899, 12, 30)) + pl.duration(days=raw.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False))
     ).otherwise(None).cast(pl.Date)
     return pl.coalesce(
@@ -248,7 +248,7 @@ def validate(frame: pl.DataFrame, columns: dict[str, str], today: dt.date) -> pl
         kk.alias("_kk"),
         kk_raw.alias("_kk_raw"),
         day.alias("_day"), month.alias("_month"), real_day.alias("_real_day"), max_day.alias("_max_day"),
-        nik_raw.str.contains(r"^\d+(\.\d+)?[eE][+-]?\d+$").alias("_floatish"),
+        nik_raw.str.contains(r"^[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+$").alias("_floatish"),
     )
     sex = (pl.when(pl.col("_sex_raw").is_in(list(MALE))).then(pl.lit("M"))
            .when(pl.col("_sex_raw").is_in(list(FEMALE))).then(pl.lit("F"))
@@ -258,7 +258,7 @@ def validate(frame: pl.DataFrame, columns: dict[str, str], today: dt.date) -> pl
     error = (
         pl.when(pl.col("_nik") == "").then(pl.lit("nik_required"))
         .when(pl.col("_floatish")).then(pl.lit("nik_float"))
-        .when(~pl.col("_nik").str.contains(r"^\d+$")).then(pl.lit("nik_not_digits"))
+        .when(~pl.col("_nik").str.contains(r"^[0-9]+$")).then(pl.lit("nik_not_digits"))
         .when(pl.col("_nik").str.len_chars() != 16).then(pl.lit("nik_length"))
         .when(~(pl.col("_day").is_between(1, 31) | pl.col("_day").is_between(41, 71))).then(pl.lit("nik_day"))
         .when(~pl.col("_month").is_between(1, 12)).then(pl.lit("nik_month"))
@@ -271,7 +271,7 @@ def validate(frame: pl.DataFrame, columns: dict[str, str], today: dt.date) -> pl
         .when(pl.col("_birth").is_null()).then(pl.lit("birth_date_invalid"))
         .when(pl.col("_birth") > pl.lit(today)).then(pl.lit("birth_date_future"))
         .when(pl.col("_sex").is_null()).then(pl.lit("sex_invalid"))
-        .when((pl.col("_kk_raw") != "") & ~pl.col("_kk").str.contains(r"^\d{16}$")).then(pl.lit("kk_invalid"))
+        .when((pl.col("_kk_raw") != "") & ~pl.col("_kk").str.contains(r"^[0-9]{16}$")).then(pl.lit("kk_invalid"))
         .otherwise(pl.lit(None, dtype=pl.Utf8))
     )
     birth_matches = ((pl.col("_birth").dt.day() == pl.col("_real_day"))
@@ -419,8 +419,8 @@ def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path |
     frame = frame.with_columns(
         _text(frame, columns, "occupation").replace_strict(occ_map, default=None, return_dtype=pl.Int64).alias("_occ"),
         _text(frame, columns, "occupation").is_in(list(occ_unknown)).alias("_occ_unknown"),
-        pl.when(phone.str.contains(r"^\+?\d{8,15}$")).then(phone).otherwise(pl.lit("")).alias("_phone"),
-        ((phone != "") & ~phone.str.contains(r"^\+?\d{8,15}$")).alias("_phone_bad"),
+        pl.when(phone.str.contains(r"^\+?[0-9]{8,15}$")).then(phone).otherwise(pl.lit("")).alias("_phone"),
+        ((phone != "") & ~phone.str.contains(r"^\+?[0-9]{8,15}$")).alias("_phone_bad"),
         pl.when(decile.is_between(1, 10)).then(decile).otherwise(None).alias("_decile"),
         ((decile_raw != "") & ~decile.is_between(1, 10).fill_null(False)).alias("_decile_bad"),
         _text(frame, columns, "pkh").str.to_lowercase().is_in(list(YES)).alias("_pkh"),

@@ -54,7 +54,7 @@ def test_update_fills_only_empty_fields(personas, tmp_path, register_person):
 
 
 @pytest.mark.parametrize("nik", ["3.27E+15", "927101140385000", "92710114038500011", "9271011403850000",
-                                 "9271019903850001"])
+                                 "9271019903850001", "٩٢٧١٠١١٤٠٣٨٥٠٠٠١"])
 def test_bad_niks_are_rejected_never_repaired(personas, tmp_path, nik):
     result = run(personas, write(tmp_path, HEADER + f"Orang;{nik};;14/03/1985;L;Remu;;;\n"))
     assert result.rejected == 1 and Person.objects.count() == 0
