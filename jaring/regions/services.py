@@ -48,6 +48,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 def _validate(rows: list[dict[str, str]], known: set[str]) -> list[str]:
     errors = []
     seen: set[str] = set()
+    in_file = {row["code"] for row in rows}  # a child may come before its parent: rows load by depth
     for number, row in enumerate(rows, start=2):
         code, level = row["code"], row["level"]
         if not code or not row["name"]:
@@ -63,7 +64,7 @@ def _validate(rows: list[dict[str, str]], known: set[str]) -> list[str]:
             errors.append(_("Baris %(n)s: kode %(code)s muncul dua kali.") % {"n": number, "code": code})
         seen.add(code)
         parent = row["parent_code"]
-        if level != "province" and parent not in seen and parent not in known:
+        if level != "province" and parent not in in_file and parent not in known:
             errors.append(_("Baris %(n)s: induk %(parent)s tidak ditemukan.")
                           % {"n": number, "parent": parent})
         if parent and not code.startswith(parent + "."):

@@ -309,3 +309,18 @@ def test_regions_load_service_takes_rows_directly(db):
     assert result.created == 1
     assert Region.objects.get(code="96.71.01.1005").parent.code == "96.71.01"
     assert AuditEvent.objects.get(action="regions.load").after == {"source": "test", "created": 1, "updated": 0}
+
+
+def test_loader_accepts_children_listed_before_their_parents(db, tmp_path):
+    from jaring.regions.models import Region
+    from jaring.regions.services import regions_load
+
+    rows = [
+        {"code": "91.05.01.2001", "legacy_code": "", "name": "Kampung Baru", "level": "kelurahan",
+         "parent_code": "91.05.01"},
+        {"code": "91.05.01", "legacy_code": "", "name": "Distrik Contoh", "level": "district", "parent_code": "91.05"},
+        {"code": "91.05", "legacy_code": "", "name": "Kabupaten Contoh", "level": "city", "parent_code": "91"},
+        {"code": "91", "legacy_code": "", "name": "Papua Contoh", "level": "province", "parent_code": ""},
+    ]
+    regions_load(rows=rows)
+    assert Region.objects.get(code="91.05.01.2001").parent.code == "91.05.01"
