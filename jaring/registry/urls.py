@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jaring.registry import views
+from jaring.registry import import_views, review_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -12,4 +12,21 @@ urlpatterns = [
     path("keluarga/baru/", views.household_create, name="household_create"),
     path("keluarga/<int:household_id>/", views.household_detail, name="household_detail"),
     path("keluarga/<int:household_id>/ubah/", views.household_edit, name="household_edit"),
+]
+
+urlpatterns += [
+    path("duplikat/", review_views.duplicate_list, name="duplicate_list"),
+    path("duplikat/pindai/", review_views.duplicate_scan, name="duplicate_scan"),
+    path("duplikat/<int:candidate_id>/", review_views.duplicate_detail, name="duplicate_detail"),
+    path("duplikat/<int:candidate_id>/gabung/", review_views.duplicate_merge, name="duplicate_merge"),
+    path("duplikat/<int:candidate_id>/bukan-duplikat/", review_views.duplicate_dismiss, name="duplicate_dismiss"),
+]
+
+urlpatterns += [
+    path("impor/", import_views.import_start, name="import_start"),
+    path("impor/templat/", import_views.import_template, name="import_template"),
+    path("impor/<int:job_id>/", import_views.import_detail, name="import_detail"),
+    path("impor/<int:job_id>/kemajuan/", import_views.import_progress, name="import_progress"),
+    path("impor/<int:job_id>/batal/", import_views.import_cancel, name="import_cancel"),
+    path("impor/<int:job_id>/laporan/", import_views.import_report, name="import_report"),
 ]

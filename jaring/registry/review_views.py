@@ -1,0 +1,253 @@
+"""The duplicate review queue: pairs side by side, merge or dismiss, re-scan. Parse, call, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from jaring.accounts.models import Role
+from jaring.core.audit import audit_log
+from jaring.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jaring.core.money import format_idr
+from jaring.registry.models import DuplicateCandidate, Person
+from jaring.registry.review_selectors import (
+    can_decide_duplicates,
+    can_scan_duplicates,
+    duplicate_candidate_get,
+    duplicate_candidates,
+)
+from jaring.registry.services import dedup_scan, person_merge
+from jaring.registry.services import duplicate_dismiss as duplicate_dismiss_service
+
+PAGE_SIZE = 25
+
+# dedup.py writes its reasons as fixed Indonesian phrases (data, not UI text); these are their labels.
+# A phrase not known here is shown as written, so a new reason never breaks the page.
+REASON_LABELS = {
+    "tanggal lahir sama": gettext_lazy("tanggal lahir sama"),
+    "tanggal dan bulan lahir tertukar": gettext_lazy("tanggal dan bulan lahir tertukar"),
+    "tanggal lahir beda satu angka": gettext_lazy("tanggal lahir beda satu angka"),
+    "KK sama": gettext_lazy("nomor KK sama"),
+    "jenis kelamin berbeda": gettext_lazy("jenis kelamin berbeda"),
+    "satu kata nama berbeda": gettext_lazy("satu kata nama berbeda"),
+}
+_SIMILAR_NAME = re.compile(r"^nama mirip (\d+(?:[.,]\d+)?)%$")
+_COMMON_NAME = re.compile(r"^nama umum \((\d+) orang\)$")
+
+
+def reason_labels(reasons: list[str]) -> list[str]:
+    labels = []
+    for reason in reasons or []:
+        reason = str(reason)
+        if similar := _SIMILAR_NAME.match(reason):
+            labels.append(_("nama mirip %(percent)s%%") % {"percent": similar.group(1)})
+        elif common := _COMMON_NAME.match(reason):
+            people = int(common.group(1))
+            labels.append(ngettext("nama umum (%(n)s orang)", "nama umum (%(n)s orang)", people) % {
+                "n": formats.number_format(people, force_grouping=True)})
+        else:
+            labels.append(str(REASON_LABELS.get(reason, reason)))
+    return labels
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    label: str
+    a: str
+    b: str
+    differs: bool
+    note: str = ""
+    monospace: bool = False
+
+
+def _date(value: Any) -> str:
+    if isinstance(value, dt.datetime):  # a timestamp: the day it was in the office's time zone
+        value = timezone.localtime(value)
+    return formats.date_format(value, "j M Y") if value else "—"
+
+
+def _text(value: Any) -> str:
+    return str(value) if value not in (None, "") else "—"
+
+
+# (label, what is shown, what is compared). Registry fields only; the person page has the rest.
+_FIELDS: list[tuple[Any, Callable[[Person], str], Callable[[Person], Any]]] = [
+    (gettext_lazy("Nama"), lambda p: p.full_name, lambda p: " ".join(p.full_name.casefold().split())),
+    (gettext_lazy("Jenis kelamin"), lambda p: p.get_sex_display(), lambda p: p.sex),
+    (gettext_lazy("Tempat lahir"), lambda p: _text(p.birth_place), lambda p: p.birth_place.strip().lower()),
+    (gettext_lazy("Tanggal lahir"), lambda p: _date(p.birth_date), lambda p: p.birth_date),
+    (gettext_lazy("Kelurahan"), lambda p: p.kelurahan.name, lambda p: p.kelurahan_id),
+    (gettext_lazy("KK"), lambda p: p.household.kk_masked if p.household_id else "—", lambda p: p.household_id),
+    (gettext_lazy("Hubungan"), lambda p: _text(p.get_relationship_display()), lambda p: p.relationship),
+    (gettext_lazy("Nomor HP"), lambda p: _text(p.phone), lambda p: p.phone),
+    (gettext_lazy("Pekerjaan"), lambda p: p.occupation.name if p.occupation_id else "—", lambda p: p.occupation_id),
+    (gettext_lazy("Penghasilan"), lambda p: format_idr(p.declared_income_idr) if p.declared_income_idr is not None
+     else "—", lambda p: p.declared_income_idr),
+    (gettext_lazy("Disabilitas"), lambda p: p.get_disability_display(), lambda p: p.disability),
+    (gettext_lazy("Dasar data"), lambda p: _text(p.get_consent_basis_display()), lambda p: p.consent_basis),
+    (gettext_lazy("Sumber data"), lambda p: p.get_data_source_display(), lambda p: p.data_source),
+    (gettext_lazy("Meninggal"), lambda p: _date(p.death_date), lambda p: p.death_date),
+    (gettext_lazy("Didaftarkan"), lambda p: _date(p.created_at), lambda p: None),
+]
+
+
+def compare_rows(a: Person, b: Person) -> list[CompareRow]:
+    nik_a, nik_b = a.nik, b.nik
+    digits = sum(x != y for x, y in zip(nik_a, nik_b, strict=False)) + abs(len(nik_a) - len(nik_b))
+    # How many digits differ tells a typing slip (1–2) from another person, without showing the NIK.
+    note = ngettext("berbeda %(n)s angka", "berbeda %(n)s angka", digits) % {"n": digits} if digits else ""
+    rows = [CompareRow("NIK", a.nik_masked, b.nik_masked, bool(digits), note=note, monospace=True)]
+    for label, shown, key in _FIELDS:
+        row = CompareRow(str(label), shown(a), shown(b), key(a) != key(b))
+        if row.differs or row.a != "—":  # a field empty on both sides says nothing: fewer rows to scroll
+            rows.append(row)
+    return rows
+
+
+def _log_auditor_read(request: HttpRequest, action: str, **kwargs: Any) -> None:
+    if request.user.role == Role.AUDITOR:
+        audit_log(actor=request.user, action=action, **kwargs)
+
+
+def _candidate_or_404(request: HttpRequest, candidate_id: int) -> DuplicateCandidate:
+    try:
+        return duplicate_candidate_get(actor=request.user, candidate_id=candidate_id)
+    except PermissionDenied:
+        raise DjangoPermissionDenied from None
+    except NotFound:
+        raise Http404 from None
+
+
+def _is_stale(candidate: DuplicateCandidate) -> bool:
+    return bool(candidate.person_a.merged_into_id or candidate.person_b.merged_into_id)
+
+
+def _already_decided(candidate: DuplicateCandidate) -> str:
+    return _("Pasangan ini sudah diputuskan (%(status)s); tidak ada yang diubah.") % {
+        "status": candidate.get_status_display()}
+
+
+@login_required
+def duplicate_list(request: HttpRequest) -> HttpResponse:
+    try:
+        candidates = duplicate_candidates(actor=request.user)
+    except PermissionDenied:
+        raise DjangoPermissionDenied from None
+    page = Paginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(c, reason_labels(c.reasons)) for c in page.object_list]
+    _log_auditor_read(request, "duplicate.list", object_type="registry.duplicatecandidate",
+                      after={"page": page.number})
+    return render(request, "registry/duplicate_list.html", {
+        "nav": "duplicates", "page": page, "rows": rows, "total": page.paginator.count,
+        "can_scan": can_scan_duplicates(request.user)})
+
+
+@login_required
+def duplicate_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    candidate = _candidate_or_404(request, candidate_id)
+    _log_auditor_read(request, "duplicate.view", obj=candidate)
+    a, b = candidate.person_a, candidate.person_b
+    is_open = candidate.status == DuplicateCandidate.Status.OPEN
+    stale = is_open and _is_stale(candidate)
+    return render(request, "registry/duplicate_detail.html", {
+        "nav": "duplicates", "candidate": candidate, "pair": (a, b), "rows": compare_rows(a, b),
+        "reasons": reason_labels(candidate.reasons), "is_open": is_open, "stale": stale,
+        "can_decide": is_open and not stale and can_decide_duplicates(request.user)})
+
+
+def _decision_target(request: HttpRequest, candidate_id: int, *, get_message: str) -> Any:
+    """The pair to decide on, or the response that refuses: a role that may not decide (403), a pair
+    outside the area (404), a GET (back to the pair with a message)."""
+    candidate = _candidate_or_404(request, candidate_id)
+    if not can_decide_duplicates(request.user):
+        raise DjangoPermissionDenied
+    if request.method != "POST":
+        messages.warning(request, get_message)
+        return redirect("registry:duplicate_detail", candidate_id=candidate.pk)
+    if candidate.status != DuplicateCandidate.Status.OPEN:
+        messages.error(request, _already_decided(candidate))
+        return redirect("registry:duplicate_detail", candidate_id=candidate.pk)
+    return candidate
+
+
+@login_required
+def duplicate_merge(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    target = _decision_target(request, candidate_id, get_message=_(
+        "Penggabungan hanya bisa dilakukan dengan tombol Gabungkan di halaman ini; tidak ada yang diubah."))
+    if isinstance(target, HttpResponse):
+        return target
+    candidate = target
+    back = redirect("registry:duplicate_detail", candidate_id=candidate.pk)
+    if _is_stale(candidate):
+        messages.error(request, _("Salah satu orang dalam pasangan ini sudah digabung dengan data lain. "
+                                  "Pindai ulang antrean; tidak ada yang diubah."))
+        return back
+    people = {str(candidate.person_a_id): candidate.person_a, str(candidate.person_b_id): candidate.person_b}
+    keep = people.get(request.POST.get("keep", "").strip())
+    if keep is None:
+        messages.error(request, _("Pilih data yang dipertahankan: salah satu dari dua orang di halaman ini. "
+                                  "Tidak ada yang diubah."))
+        return back
+    other = candidate.person_b if keep.pk == candidate.person_a_id else candidate.person_a
+    try:
+        kept = person_merge(actor=request.user, candidate=candidate, keep=keep)
+    except (Conflict, ValidationFailed) as exc:
+        messages.error(request, str(exc.message))
+        return back
+    except PermissionDenied:
+        raise DjangoPermissionDenied from None
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, _("%(other)s digabung ke %(kept)s. Data yang digabung tidak tampil lagi di daftar; "
+                                "riwayatnya tetap tercatat.") % {"other": other.full_name, "kept": kept.full_name})
+    return redirect("registry:duplicate_list")
+
+
+@login_required
+def duplicate_dismiss(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    target = _decision_target(request, candidate_id, get_message=_(
+        "Tandai bukan duplikat dengan tombol di halaman ini; tidak ada yang diubah."))
+    if isinstance(target, HttpResponse):
+        return target
+    try:
+        candidate = duplicate_dismiss_service(actor=request.user, candidate=target)
+    except PermissionDenied:
+        raise DjangoPermissionDenied from None
+    if candidate.status != DuplicateCandidate.Status.DISMISSED:  # decided by someone else meanwhile
+        messages.error(request, _already_decided(candidate))
+        return redirect("registry:duplicate_detail", candidate_id=candidate.pk)
+    messages.success(request, _("%(a)s dan %(b)s ditandai bukan duplikat. Pasangan ini tidak akan diusulkan lagi.")
+                     % {"a": target.person_a.full_name, "b": target.person_b.full_name})
+    return redirect("registry:duplicate_list")
+
+
+@login_required
+def duplicate_scan(request: HttpRequest) -> HttpResponse:
+    if not can_scan_duplicates(request.user):
+        raise DjangoPermissionDenied
+    if request.method != "POST":
+        messages.warning(request, _("Pemindaian ulang hanya bisa dimulai dengan tombol Pindai ulang; "
+                                    "tidak ada yang diubah."))
+        return redirect("registry:duplicate_list")
+    try:
+        result = dedup_scan(actor=request.user)
+    except PermissionDenied:
+        raise DjangoPermissionDenied from None
+    messages.success(request, _("Pemindaian selesai: %(persons)s orang diperiksa, %(candidates)s pasangan "
+                                "perlu diperiksa. Pasangan yang sudah diputuskan tidak diusulkan lagi.") % {
+        "persons": formats.number_format(result["persons"], force_grouping=True),
+        "candidates": formats.number_format(result["candidates"], force_grouping=True)})
+    return redirect("registry:duplicate_list")
