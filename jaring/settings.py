@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "jaring.simulator",
     "jaring.membership",
     "jaring.contributions",
+    "jaring.outreach",
     "jaring.api",
 ]
 
