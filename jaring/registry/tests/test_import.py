@@ -1,6 +1,7 @@
 """Registry import: every bad input the field sends, every row accounted for."""
 
 import datetime as dt
+import shutil
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -159,3 +160,20 @@ def test_facilitator_imports_only_their_area(personas, tmp_path):
     body = GOOD[0] + "\nB;9271011403850002;;14/03/1985;L;Klawasi;;;\n"
     result = import_registry(actor=personas["facilitator_remu"], path=write(tmp_path, HEADER + body))
     assert (result.imported, result.rejected) == (1, 1)
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_error_report_opens_in_libreoffice_with_indonesian_reasons(personas, tmp_path):
+    import subprocess
+
+    path = write(tmp_path, HEADER + "Orang;3.27E+15;;14/03/1985;L;Remu;;;\n" + GOOD[0] + "\n")
+    report = tmp_path / "laporan.xlsx"
+    run(personas, path, report=report)
+    out = tmp_path / "out"
+    subprocess.run([shutil.which("soffice") or "soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+                    str(report), "--outdir", str(out)], check=True, capture_output=True, timeout=120)
+    rejected = (out / "laporan-Ditolak.csv").read_text(encoding="utf-8")
+    assert "NIK rusak oleh Excel" in rejected and "Orang" in rejected
+    summary = (out / "laporan-Ringkasan.csv").read_text(encoding="utf-8")
+    assert "Ditolak,1" in summary and "Diimpor (baru),1" in summary
