@@ -123,6 +123,13 @@ def seed_demo(*, persons: int = 25_000, seed: int = 2026, today: dt.date | None 
             data_source=p.data_source, created_by=actor))
     Person.objects.bulk_create(people, batch_size=BATCH)
     money = seed_money(seed=seed, today=today) if with_money else {}
+    if with_money:
+        from jaring.reports.services import snapshot_refresh
+
+        snapshot_refresh(actor=actor, months=24, today=today, trigger="demo")
+    from jaring.targeting.demo import seed_demo_targeting
+
+    seed_demo_targeting(actor=actor)
     audit_log(actor=actor, action="demo.seed", object_type="registry.person",
               after={"persons": len(people), "households": len(rows), "seed": seed, **money})
     return SeedResult(created=True, persons=len(people), households=len(rows), users=logins)
@@ -178,7 +185,7 @@ def seed_money(*, seed: int, today: dt.date) -> dict[str, int]:
         "province": payer_create(actor=actor, code="APBD-PROV", name="APBD Provinsi Papua Barat Daya",
                                  kind=Payer.Kind.GOVERNMENT_PROVINCE, wadah_code="SG", region_code="96"),
     }
-    for year in (today.year - 1, today.year):
+    for year in (today.year - 1, today.year, today.year + 1):
         budget_line_add(actor=actor, payer=payers["city"], fiscal_year=year, amount_idr=2_200_000_000,
                         source_document=f"DPA Dinas Sosial Kota Sorong {year}")
         budget_line_add(actor=actor, payer=payers["province"], fiscal_year=year, amount_idr=1_500_000_000,

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "jaring.simulator",
     "jaring.membership",
     "jaring.contributions",
+    "jaring.targeting",
+    "jaring.reports",
     "jaring.outreach",
     "jaring.api",
 ]
@@ -117,7 +119,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at BEGIN
         # so two writers queue on busy_timeout instead of failing half-way (healthchecks does this).
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        # mmap lets the large scans (allocation, dashboards) read pages without copying them.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                        f"PRAGMA mmap_size={envint('SQLITE_MMAP_BYTES', 256 * 1024 * 1024)};",
         "transaction_mode": "IMMEDIATE",
         "timeout": envint("SQLITE_BUSY_TIMEOUT", 20),
     }

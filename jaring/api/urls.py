@@ -1,7 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from jaring.api import money, views
+from jaring.reports.api import DashboardFigures
 
 urlpatterns = [
     path("persons/", views.PersonListCreate.as_view(), name="api-persons"),
@@ -23,6 +24,8 @@ urlpatterns = [
     path("invoices/", money.InvoiceList.as_view(), name="api-invoices"),
     path("invoices/pay/", money.InvoicePay.as_view(), name="api-invoice-pay"),
     path("persons/<int:person_id>/coverage/", money.PersonCoverage.as_view(), name="api-person-coverage"),
+    path("dashboard/", DashboardFigures.as_view(), name="api-dashboard"),
+    path("targeting/", include("jaring.targeting.api")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,0 +1,298 @@
+"""Writes of the reports app: its own snapshot tables, the coverage target, and audited exports.
+
+The reports app reads every other app's tables and writes none of them (ARCHITECTURE §2).
+
+A snapshot month is rebuilt whole, set-based: one ``INSERT … SELECT … GROUP BY`` for the coverage
+counts, one for the extremely poor households, two small grouped counts for the facilitators.
+Re-running a month replaces it (idempotent). Decision 0015 says what a snapshot holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jaring.accounts.models import Role, User
+from jaring.core.audit import audit_log
+from jaring.core.errors import PermissionDenied, ValidationFailed
+from jaring.core.money import add_months, format_month, month_start
+from jaring.core.parameters import current_parameters
+from jaring.membership.models import Membership
+from jaring.registry.models import Person
+from jaring.reports.models import (
+    CoverageSnapshot,
+    CoverageTarget,
+    FacilitatorSnapshot,
+    HouseholdSnapshot,
+    SnapshotMonth,
+)
+
+EPOCH = dt.date(1900, 1, 1)
+
+# Members and protected come from the month's dues; at risk counts unpaid past-due months after the
+# last month paid as of the day (billing_close's rule, seen from that day: a due paid later was unpaid
+# then); lapsed are memberships billing_close ended for arrears during the month.
+#
+# At-risk looks only at the last (limit + 2) months before the month and the month itself: dues are
+# billed every month, so a membership whose unpaid run starts earlier has more than ``limit``
+# unpaid months inside that window and is lapsing, not at risk — exactly as if all were counted.
+# (So the last paid month is looked for inside the window too: one paid before it makes no difference.)
+_COVERAGE_SQL = """
+INSERT INTO reports_coveragesnapshot (period, kelurahan_id, payer_kind, occupation_id, sex,
+                                      members, protected, at_risk, lapsed)
+SELECT %(period)s, pe.kelurahan_id, pa.kind, pe.occupation_id, pe.sex,
+       SUM(x.members), SUM(x.protected), SUM(x.at_risk), SUM(x.lapsed)
+FROM (
+    SELECT d.person_id, d.payer_id, 1 AS members,
+           CASE WHEN d.status = 'paid' THEN 1 ELSE 0 END AS protected, 0 AS at_risk, 0 AS lapsed
+    FROM contributions_due d
+    WHERE d.period = %(period)s AND d.status <> 'void'
+  UNION ALL
+    SELECT m.person_id, m.payer_id, 0, 0, 1, 0
+    FROM membership_membership m JOIN (
+        SELECT d.membership_id FROM contributions_due d
+        WHERE d.period >= %(window)s AND d.period <= %(period)s AND d.due_date < %(as_of)s
+          AND (d.status = 'open' OR (d.status = 'paid' AND d.paid_on > %(as_of)s))
+          AND d.period > COALESCE((SELECT MAX(q.period) FROM contributions_due q
+                                   WHERE q.membership_id = d.membership_id AND q.period >= %(window)s
+                                     AND q.period <= %(period)s AND q.status = 'paid'
+                                     AND q.paid_on <= %(as_of)s), %(epoch)s)
+        GROUP BY d.membership_id
+        HAVING COUNT(*) <= %(limit)s
+    ) r ON r.membership_id = m.id
+    WHERE m.start_date <= %(as_of)s AND m.status IN ('active', 'ended')
+      AND (m.ended_on IS NULL OR m.ended_on > %(as_of)s)
+  UNION ALL
+    SELECT m.person_id, m.payer_id, 0, 0, 0, 1
+    FROM membership_membership m
+    WHERE m.end_reason = 'arrears' AND m.ended_on >= %(period)s AND m.ended_on <= %(as_of)s
+) x
+JOIN registry_person pe ON pe.id = x.person_id
+JOIN membership_payer pa ON pa.id = x.payer_id
+GROUP BY pe.kelurahan_id, pa.kind, pe.occupation_id, pe.sex
+"""
+
+# ``d.status <> 'void'`` is redundant beside ``= 'paid'`` but lets SQLite use the partial
+# (person, period) index of one_payer_per_person_month.
+_HOUSEHOLD_SQL = """
+INSERT INTO reports_householdsnapshot (period, kelurahan_id, decile1_households, decile1_protected)
+SELECT %(period)s, h.kelurahan_id, COUNT(*),
+       SUM(CASE WHEN EXISTS (
+               SELECT 1 FROM registry_person pe JOIN contributions_due d ON d.person_id = pe.id
+               WHERE pe.household_id = h.id AND d.period = %(period)s AND d.status <> 'void'
+                 AND d.status = 'paid') THEN 1 ELSE 0 END)
+FROM registry_household h
+WHERE h.welfare_decile IS NOT NULL AND h.welfare_decile <= %(decile)s
+GROUP BY h.kelurahan_id
+"""
+
+
+def extreme_poverty_decile() -> int:
+    """The highest welfare decile counted as extremely poor (a convention, not law: DOMAIN §3)."""
+    return int(getattr(settings, "JARING_EXTREME_POVERTY_DECILE", 1))
+
+
+def _require(actor: User, *roles: str) -> None:
+    if actor is None or (actor.role not in roles and not actor.is_superuser):
+        raise PermissionDenied(_("Peran Anda tidak boleh melakukan ini."))
+
+
+@dataclass
+class MonthResult:
+    period: dt.date
+    as_of: dt.date
+    rows: int
+    members: int
+    protected: int
+    at_risk: int
+    lapsed: int
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"period": format_month(self.period), "as_of": self.as_of.isoformat(), "rows": self.rows,
+                "members": self.members, "protected": self.protected, "at_risk": self.at_risk,
+                "lapsed": self.lapsed, "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class RefreshResult:
+    months: list[MonthResult] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"months": [m.as_dict() for m in self.months],
+                "seconds": round(sum(m.seconds for m in self.months), 3)}
+
+
+def snapshot_periods(*, period: dt.date | None = None, months: int | None = None,
+                     today: dt.date | None = None) -> list[dt.date]:
+    """The months to refresh: one ``period``, or the last ``months`` up to the running month."""
+    today = today or timezone.localdate()
+    current = month_start(today)
+    if period is not None:
+        period = month_start(period)
+        if period > current:
+            raise ValidationFailed(_("Bulan %(month)s belum dimulai.") % {"month": format_month(period)},
+                                   fields={"period": [format_month(period)]})
+        return [period]
+    count = months or 1
+    if not 1 <= count <= 120:
+        raise ValidationFailed(_("Jumlah bulan harus 1 sampai 120."), fields={"months": [str(count)]})
+    return [add_months(current, -i) for i in range(count - 1, -1, -1)]
+
+
+def snapshot_refresh(*, actor: User, period: dt.date | None = None, months: int | None = None,
+                     today: dt.date | None = None, trigger: str = "manual") -> RefreshResult:
+    """Rebuild the snapshot of one month (``period``) or of the last ``months`` months.
+
+    Each month is replaced whole in its own transaction, with its audit event: a long backfill never
+    holds the database's write lock for more than one month's statements."""
+    _require(actor, Role.ADMIN, Role.OPERATOR)
+    today = today or timezone.localdate()
+    result = RefreshResult()
+    for month in snapshot_periods(period=period, months=months, today=today):
+        result.months.append(_refresh_month(actor, month, today, trigger))
+    return result
+
+
+def _refresh_month(actor: User, period: dt.date, today: dt.date, trigger: str) -> MonthResult:
+    started = time.perf_counter()
+    next_month = add_months(period, 1)
+    as_of = min(today, next_month - dt.timedelta(days=1))
+    limit = current_parameters().on(as_of, field="as_of").value("membership", "max_arrears_months")
+    values = {"period": period, "as_of": as_of, "epoch": EPOCH, "limit": limit,
+              "window": add_months(period, -(limit + 2)), "decile": extreme_poverty_decile()}
+    with transaction.atomic():
+        CoverageSnapshot.objects.filter(period=period).delete()
+        HouseholdSnapshot.objects.filter(period=period).delete()
+        FacilitatorSnapshot.objects.filter(period=period).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(_COVERAGE_SQL, values)
+            cursor.execute(_HOUSEHOLD_SQL, values)
+        _facilitator_month(period, next_month)
+        totals = CoverageSnapshot.objects.filter(period=period).aggregate(
+            rows=Count("id"), members=Sum("members"), protected=Sum("protected"), at_risk=Sum("at_risk"),
+            lapsed=Sum("lapsed"))
+        seconds = time.perf_counter() - started
+        month = MonthResult(period=period, as_of=as_of, rows=totals["rows"], members=totals["members"] or 0,
+                            protected=totals["protected"] or 0, at_risk=totals["at_risk"] or 0,
+                            lapsed=totals["lapsed"] or 0, seconds=seconds)
+        SnapshotMonth.objects.update_or_create(period=period, defaults={
+            "as_of": as_of, "refreshed_at": timezone.now(), "seconds": seconds, "refreshed_by": actor})
+        audit_log(actor=actor, action="reports.snapshot", object_type="reports.snapshotmonth",
+                  object_id=format_month(period), after={**month.as_dict(), "trigger": trigger})
+    return month
+
+
+def _month_bounds(period: dt.date, next_month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The month in the office's time zone, as aware datetimes (timestamps are stored in UTC)."""
+    zone = timezone.get_current_timezone()
+    return (dt.datetime.combine(period, dt.time.min, tzinfo=zone),
+            dt.datetime.combine(next_month, dt.time.min, tzinfo=zone))
+
+
+def _facilitator_month(period: dt.date, next_month: dt.date) -> None:
+    ids = list(User.objects.filter(role=Role.FACILITATOR).values_list("id", flat=True))
+    if not ids:
+        return
+    start, end = _month_bounds(period, next_month)
+    registrations = dict(Person.objects.filter(created_by_id__in=ids, created_at__gte=start, created_at__lt=end)
+                         .order_by().values_list("created_by_id").annotate(n=Count("id")))
+    enrolments = dict(Membership.objects.filter(created_by_id__in=ids, created_at__gte=start, created_at__lt=end)
+                      .order_by().values_list("created_by_id").annotate(n=Count("id")))
+    FacilitatorSnapshot.objects.bulk_create([
+        FacilitatorSnapshot(period=period, facilitator_id=i, registrations=registrations.get(i, 0),
+                            enrolments=enrolments.get(i, 0)) for i in ids])
+
+
+def _system_actor() -> User:
+    from jaring.accounts.services import system_user
+
+    return system_user()
+
+
+def snapshot_refresh_if_stale(*, viewer: User, today: dt.date | None = None) -> list[dt.date]:
+    """What the dashboard does when opened: refresh the running month if its snapshot is older than
+    ``JARING_SNAPSHOT_MAX_AGE`` seconds, and the month before if it was last refreshed before it ended.
+
+    Only when that is cheap: a month whose last refresh took longer than
+    ``JARING_SNAPSHOT_INLINE_SECONDS`` is left to the scheduled ``jaring reports snapshot`` (a
+    national deployment), and the page says how old its figures are. Runs as the system user (a
+    viewer may be an auditor who changes nothing); the audit event names the viewer. One query
+    when fresh."""
+    if not getattr(settings, "JARING_SNAPSHOT_REFRESH_ON_VIEW", True):
+        return []
+    today = today or timezone.localdate()
+    current = month_start(today)
+    previous = add_months(current, -1)
+    rows = {r.period: r for r in SnapshotMonth.objects.filter(period__in=[previous, current])}
+    max_age = dt.timedelta(seconds=int(getattr(settings, "JARING_SNAPSHOT_MAX_AGE", 900)))
+    inline = float(getattr(settings, "JARING_SNAPSHOT_INLINE_SECONDS", 2.0))
+    now = timezone.now()
+    stale = []
+    row = rows.get(current)
+    if row is None or now - row.refreshed_at > max_age:
+        stale.append(current)
+    row = rows.get(previous)
+    if row is not None and row.as_of < current - dt.timedelta(days=1):
+        stale.insert(0, previous)
+    cost = max((r.seconds for r in rows.values()), default=0.0)
+    if not stale or cost > inline:
+        return []
+    actor = _system_actor()
+    for period in stale:
+        snapshot_refresh(actor=actor, period=period, today=today, trigger=f"dashboard:{viewer.username}")
+    return stale
+
+
+@transaction.atomic
+def coverage_target_set(*, actor: User, year: int, workers: int, source: str) -> CoverageTarget:
+    """Set (or change) the number of workers the region means to protect in a year."""
+    _require(actor, Role.ADMIN)
+    errors: dict[str, list[str]] = {}
+    if not 2000 <= int(year) <= 2100:
+        errors["year"] = [_("Tahun tidak masuk akal.")]
+    if int(workers) <= 0:
+        errors["workers"] = [_("Target harus lebih dari nol.")]
+    if not (source or "").strip():
+        errors["source"] = [_("Sebutkan dokumen sumber target (mis. RPJMD, SK Wali Kota).")]
+    if errors:
+        raise ValidationFailed(_("Target tidak dapat disimpan."), fields=errors)
+    target = CoverageTarget.objects.select_for_update().filter(year=year).first()
+    before = {"workers": target.workers, "source": target.source} if target else None
+    if target is None:
+        target = CoverageTarget(year=year)
+    target.workers, target.source, target.set_by = int(workers), source.strip(), actor
+    target.save()
+    audit_log(actor=actor, action="reports.target_set", obj=target, before=before,
+              after={"year": year, "workers": target.workers, "source": target.source})
+    return target
+
+
+@dataclass
+class DashboardExport:
+    content: bytes
+    filename: str
+
+
+@transaction.atomic
+def dashboard_export(*, actor: User, period: dt.date | None = None) -> DashboardExport:
+    """Every table of the dashboard as one XLSX workbook, for the actor's area. Audited."""
+    from jaring.reports.exports import dashboard_workbook
+    from jaring.reports.selectors import dashboard
+
+    figures = dashboard(actor=actor, period=period)
+    content = dashboard_workbook(figures)
+    audit_log(actor=actor, action="reports.export", object_type="reports.dashboard",
+              object_id=format_month(figures.period),
+              after={"period": format_month(figures.period), "format": "xlsx", "areas": figures.scope_codes,
+                     "poverty": figures.decile is not None})
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return DashboardExport(content=content, filename=f"dasbor-cakupan-{format_month(figures.period)}-{stamp}.xlsx")

@@ -1,0 +1,1 @@
+from jaring.reports.tests.fixtures import small_city  # noqa: F401 - a fixture

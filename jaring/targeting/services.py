@@ -1,0 +1,329 @@
+"""All writes of targeting: policy versions, preparing a round (its frozen ranking), approving it
+(maker-checker, budget line re-checked, draft memberships created set-based), top-ups, cancelling."""
+
+# ruff: noqa: S608 - SQL is assembled from this module's constant fragments; every value is a bound parameter.
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import numpy as np
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jaring.accounts.models import Role, User
+from jaring.core.audit import audit_log
+from jaring.core.bulk import bulk_insert
+from jaring.core.errors import Conflict, PermissionDenied, ValidationFailed
+from jaring.core.money import format_idr, format_month, month_start
+from jaring.core.parameters import current_parameters
+from jaring.membership.models import Membership
+from jaring.registry.models import Occupation
+from jaring.targeting import engine
+from jaring.targeting.models import AllocationEntry, AllocationRound, EligibilityPolicy
+from jaring.targeting.selectors import RoundInput, allocation_preview, budget_available
+
+POLICY_FIELDS = ("name", "basis", "max_decile", "min_age", "max_age", "occupation_codes", "weights")
+
+
+def _require(actor: User, *roles: str) -> None:
+    if actor.role not in roles and not actor.is_superuser:
+        raise PermissionDenied(_("Peran Anda tidak boleh melakukan ini."))
+
+
+# --- Policies -----------------------------------------------------------------------------------
+
+def _clean_policy(values: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    name = str(values.get("name") or "").strip()
+    if not name:
+        errors["name"] = [_("Nama kebijakan wajib diisi.")]
+    numbers = {}
+    for key, low, high in (("max_decile", 1, 10), ("min_age", 0, 120), ("max_age", 0, 120)):
+        value = values.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            errors[key] = [_("Harus bilangan bulat %(low)s sampai %(high)s.") % {"low": low, "high": high}]
+        else:
+            numbers[key] = value
+    if "min_age" in numbers and "max_age" in numbers and numbers["min_age"] > numbers["max_age"]:
+        errors["min_age"] = [_("Batas umur bertentangan: paling rendah %(low)s lebih tinggi dari paling tinggi "
+                               "%(high)s.") % {"low": numbers["min_age"], "high": numbers["max_age"]}]
+    codes = values.get("occupation_codes") or []
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        errors["occupation_codes"] = [_("Pekerjaan harus berupa daftar kode.")]
+        codes = []
+    unknown = sorted(set(codes) - set(Occupation.objects.filter(code__in=codes).values_list("code", flat=True)))
+    if unknown:
+        errors["occupation_codes"] = [_("Kode pekerjaan tidak dikenal: %(c)s") % {"c": ", ".join(unknown)}]
+    weights = values.get("weights")
+    if weights is None:
+        from jaring.targeting.models import default_weights
+
+        weights = default_weights()
+    if not isinstance(weights, dict):
+        errors["weights"] = [_("Bobot harus berupa pasangan nama dan angka.")]
+        weights = {}
+    bad = [k for k in weights if k not in engine.WEIGHT_KEYS]
+    if bad:
+        errors["weights"] = [_("Bobot tidak dikenal: %(k)s") % {"k": ", ".join(sorted(bad))}]
+    wrong = [k for k, v in weights.items()
+             if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 1000]
+    if wrong:
+        errors.setdefault("weights", []).append(
+            _("Bobot harus bilangan bulat 0 sampai 1000: %(k)s") % {"k": ", ".join(sorted(wrong))})
+    merged = {**engine.WEIGHT_DEFAULTS, **{k: v for k, v in weights.items() if k not in wrong}}
+    if merged["dependant_child_below"] > merged["dependant_elder_from"]:
+        errors.setdefault("weights", []).append(_("Batas umur tanggungan bertentangan (anak di bawah lebih tinggi "
+                                                  "dari lansia mulai)."))
+    if not errors:
+        probe = EligibilityPolicy(min_age=numbers["min_age"], max_age=numbers["max_age"])
+        window = engine.age_window(probe, start=month_start(timezone.localdate()), params=current_parameters())
+        if window.low > window.high:
+            errors["max_age"] = [_("Tidak ada umur yang bisa didaftarkan: batas kebijakan %(pl)s–%(ph)s tahun di luar "
+                                   "batas peraturan.") % {"pl": window.policy_low, "ph": window.policy_high}]
+    if errors:
+        raise ValidationFailed(next(iter(errors.values()))[0], fields=errors, code="invalid_policy")
+    return {"name": name, "basis": str(values.get("basis") or "").strip()[:200], **numbers,
+            "occupation_codes": sorted(set(codes)), "weights": dict(sorted(weights.items()))}
+
+
+def _policy_snapshot(policy: EligibilityPolicy) -> dict[str, Any]:
+    return {"code": policy.code, "version": policy.version, **{f: getattr(policy, f) for f in POLICY_FIELDS}}
+
+
+@transaction.atomic
+def policy_create(*, actor: User, code: str, **values: Any) -> EligibilityPolicy:
+    """A new policy (version 1). Deciding who may be subsidised is the admin's."""
+    _require(actor, Role.ADMIN)
+    code = (code or "").strip()
+    if not code:
+        raise ValidationFailed(_("Kode kebijakan wajib diisi."), fields={"code": []})
+    clean = _clean_policy(values)
+    if EligibilityPolicy.objects.filter(code=code).exists():
+        raise Conflict(_("Kode kebijakan %(c)s sudah dipakai; ubah kebijakan itu untuk membuat versi baru.")
+                       % {"c": code}, code="duplicate")
+    policy = EligibilityPolicy.objects.create(code=code, version=1, created_by=actor, **clean)
+    audit_log(actor=actor, action="targeting.policy_create", obj=policy, after=_policy_snapshot(policy))
+    return policy
+
+
+@transaction.atomic
+def policy_revise(*, actor: User, policy: EligibilityPolicy, **changes: Any) -> EligibilityPolicy:
+    """A new version with the changes; the old one stays for the rounds that used it."""
+    _require(actor, Role.ADMIN)
+    current = EligibilityPolicy.objects.select_for_update().get(code=policy.code, is_current=True)
+    values = {f: getattr(current, f) for f in POLICY_FIELDS}
+    values.update({k: v for k, v in changes.items() if k in POLICY_FIELDS})
+    clean = _clean_policy(values)
+    if all(getattr(current, f) == clean[f] for f in POLICY_FIELDS):
+        return current  # nothing changed: no new version
+    current.is_current = False
+    current.save(update_fields=["is_current"])
+    revised = EligibilityPolicy.objects.create(code=current.code, version=current.version + 1, created_by=actor,
+                                               **clean)
+    audit_log(actor=actor, action="targeting.policy_revise", obj=revised, before=_policy_snapshot(current),
+              after=_policy_snapshot(revised))
+    return revised
+
+
+# --- Rounds -------------------------------------------------------------------------------------
+
+def _check_budget_lines(payer: Any, cost_by_year: dict[int, int], *, required: bool) -> None:
+    for year, cost in sorted(cost_by_year.items()):
+        if not cost:
+            continue
+        available = budget_available(payer=payer, year=year)
+        if available is None:
+            if required:
+                raise Conflict(_("%(payer)s belum punya pagu anggaran tahun %(year)s.") % {
+                    "payer": payer.name, "year": year}, code="no_budget_line")
+            continue
+        if cost > available:
+            raise Conflict(
+                _("Pagu anggaran %(payer)s tahun %(year)s tinggal %(available)s; putaran ini membutuhkan %(cost)s.")
+                % {"payer": payer.name, "year": year, "available": format_idr(available), "cost": format_idr(cost)},
+                code="budget_line_exceeded", extra={"year": year, "available_idr": available, "cost_idr": cost})
+
+
+def _points_json(points: dict[str, int]) -> str:
+    return json.dumps({k: v for k, v in points.items() if v}, sort_keys=True)
+
+
+@transaction.atomic
+def round_prepare(*, actor: User, data: RoundInput) -> AllocationRound:
+    """Save a round for approval: its parameters, totals and the frozen ranking (everyone
+    eligible, selected or waitlisted, with their points and cost)."""
+    _require(actor, Role.ADMIN, Role.OPERATOR)
+    if data.start is not None and data.start < month_start(timezone.localdate()):
+        raise ValidationFailed(_("Perlindungan tidak berlaku surut: bulan mulai paling cepat bulan ini."),
+                               fields={"start_month": [format_month(data.start)]}, code="backdated")
+    if data.parent is not None and data.parent.status != AllocationRound.Status.APPROVED:
+        raise Conflict(_("Hanya putaran yang sudah disetujui dapat ditambah dari daftar tunggunya."),
+                       code="parent_not_approved")
+    preview = allocation_preview(actor=actor, data=data, breakdown=True)
+    if preview.selected == 0:
+        raise ValidationFailed(_("Tidak ada orang yang terpilih dengan anggaran dan kebijakan ini."),
+                               fields={"budget_idr": []}, code="nobody_selected")
+    _check_budget_lines(data.payer, preview.by_year, required=False)
+    quotas = {}
+    if preview.allocation.quota_idr is not None:
+        quotas = {preview.distrik[d][0]: v for d, v in preview.allocation.quota_idr.items() if d in preview.distrik}
+    allocation_round = AllocationRound.objects.create(
+        payer=data.payer, policy=data.policy, parent=data.parent, budget_idr=data.budget_idr, months=data.months,
+        start_month=data.start, quota_mode=data.quota_mode, quotas=quotas, spill_unused=data.spill_unused,
+        eligible_count=preview.eligible, selected_count=preview.selected, waitlisted_count=preview.waitlisted,
+        cost_idr=preview.cost_idr, prepared_by=actor,
+        unit_costs={s: {str(y): v for y, v in c.by_year.items()} for s, c in preview.costs.items()})
+    _write_entries(allocation_round, preview)
+    audit_log(actor=actor, action="targeting.round_prepare", obj=allocation_round, after={
+        **preview.as_dict(), "by_distrik": None, "parent": data.parent.pk if data.parent else None})
+    return allocation_round
+
+
+def _write_entries(allocation_round: AllocationRound, preview: Any) -> None:
+    pool, allocation = preview.pool, preview.allocation
+    order = allocation.order
+    if pool.points is not None:
+        criteria = pool.criteria
+        points = [_points_json(dict(zip(criteria, (int(x) for x in pool.points[i]), strict=True))) for i in order]
+    else:  # a top-up: the points frozen in the round it tops up
+        frozen = dict(AllocationEntry.objects.filter(round=allocation_round.parent, person_id__in=[
+            int(x) for x in pool.ids]).values_list("person_id", "points"))
+        points = [_points_json(frozen.get(int(pool.ids[i]), {})) for i in order]
+    ids, distrik, score = pool.ids[order].tolist(), pool.distrik[order].tolist(), pool.score[order].tolist()
+    cost, selected = allocation.cost[order].tolist(), allocation.selected[order].tolist()
+    rows = ((allocation_round.pk, ids[n], distrik[n], n + 1, score[n], points[n], cost[n],
+             AllocationEntry.Status.SELECTED if selected[n] else AllocationEntry.Status.WAITLISTED)
+            for n in range(len(ids)))
+    bulk_insert(AllocationEntry._meta.db_table,
+                ["round_id", "person_id", "distrik_id", "rank", "score", "points", "cost_idr", "status"], rows)
+
+
+def _hard_checks(actor: User, allocation_round: AllocationRound) -> tuple[str, list[Any]]:
+    """What ``membership_enrol`` refuses, as one SQL condition on ``p``: outside the approver's
+    area or the payer's region, dead, merged, outside the registration age, an open membership
+    with any payer, or a month from the start on already billed."""
+    query = engine.Query(allocation_round.policy, start=allocation_round.start_month, params=current_parameters(),
+                         pop=engine.population(actor=actor, payer=allocation_round.payer))
+    rules = [r for r in query.rules() if r[0] in ("region", "alive", "age", "not_covered")]
+    return ("p.merged_into_id IS NULL AND " + " AND ".join(f"({sql})" for _c, sql, _p in rules),
+            [x for *_s, ps in rules for x in ps])
+
+
+def _sector_cost(allocation_round: AllocationRound, counts: dict[str, int]) -> dict[int, int]:
+    years: dict[int, int] = {}
+    for sector, n in counts.items():
+        for year, idr in allocation_round.unit_costs.get(sector, {}).items():
+            years[int(year)] = years.get(int(year), 0) + n * int(idr)
+    return years
+
+
+@transaction.atomic
+def round_approve(*, actor: User, allocation_round: AllocationRound) -> AllocationRound:
+    """Approve a prepared round: an admin who did not prepare it. The payer's budget line is
+    checked again; the selected people still enrollable get a draft membership each (ready for
+    the BPJSTK registration file); the others are marked skipped. One audit event per round."""
+    if actor.role != Role.ADMIN and not actor.is_superuser:
+        raise PermissionDenied(_("Hanya admin yang dapat menyetujui putaran alokasi."), code="not_admin")
+    locked = AllocationRound.objects.select_for_update(of=("self",)).select_related(
+        "payer", "policy", "approved_by").get(pk=allocation_round.pk)
+    if locked.status == AllocationRound.Status.APPROVED:
+        raise Conflict(_("Putaran #%(id)s sudah disetujui oleh %(who)s pada %(when)s; tidak ada yang diubah.") % {
+            "id": locked.pk, "who": locked.approved_by, "when": timezone.localtime(locked.approved_at)
+            .strftime("%d-%m-%Y %H:%M")}, code="already_approved")
+    if locked.status != AllocationRound.Status.PREPARED:
+        raise Conflict(_("Putaran #%(id)s sudah dibatalkan.") % {"id": locked.pk}, code="cancelled")
+    if locked.prepared_by_id == actor.pk:
+        raise PermissionDenied(_("Putaran ini Anda siapkan sendiri; persetujuan harus oleh admin lain "
+                                 "(prinsip empat mata)."), code="maker_checker")
+    checks_sql, checks_params = _hard_checks(actor, locked)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT CASE WHEN p.transport_sector THEN 'transport' ELSE 'other' END, COUNT(*)"
+            " FROM targeting_allocationentry e JOIN registry_person p ON p.id = e.person_id"
+            f" WHERE e.round_id = %s AND e.status = 'selected' AND {checks_sql} GROUP BY 1",
+            [locked.pk, *checks_params])
+        counts = {sector: int(n) for sector, n in cursor.fetchall()}
+    cost_by_year = _sector_cost(locked, counts)
+    _check_budget_lines(locked.payer, cost_by_year, required=True)
+    now = timezone.now()
+    income = current_parameters().on(locked.start_month, field="start_month").value(
+        "income_brackets", "brackets_idr")[0]
+    last_id = Membership.objects.aggregate(m=Max("id"))["m"] or 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE targeting_allocationentry SET status = 'skipped' WHERE round_id = %s AND status = 'selected'"
+            f" AND person_id NOT IN (SELECT p.id FROM registry_person p WHERE {checks_sql})",
+            [locked.pk, *checks_params])
+        # One INSERT … SELECT for the whole cohort; the one-open-membership index has the last word.
+        cursor.execute(
+            "INSERT INTO membership_membership (person_id, payer_id, has_jht, declared_income_idr, sector, kpj,"
+            " status, start_date, end_reason, created_at, created_by_id)"
+            " SELECT e.person_id, %s, %s, %s, CASE WHEN p.transport_sector THEN 'transport' ELSE 'other' END, NULL,"
+            " 'draft', %s, '', %s, %s FROM targeting_allocationentry e JOIN registry_person p ON p.id = e.person_id"
+            " WHERE e.round_id = %s AND e.status = 'selected' ORDER BY e.rank ON CONFLICT DO NOTHING",
+            [locked.payer_id, False, income, locked.start_month, now, actor.pk, locked.pk])
+        mine = ("SELECT m.id FROM membership_membership m WHERE m.person_id = targeting_allocationentry.person_id"
+                " AND m.id > %s AND m.payer_id = %s AND m.status = 'draft'")
+        cursor.execute(
+            f"UPDATE targeting_allocationentry SET membership_id = ({mine}), status = 'enrolled'"
+            f" WHERE round_id = %s AND status = 'selected' AND EXISTS ({mine})",
+            [last_id, locked.payer_id, locked.pk, last_id, locked.payer_id])
+        cursor.execute("UPDATE targeting_allocationentry SET status = 'skipped' WHERE round_id = %s"
+                       " AND status = 'selected'", [locked.pk])
+        cursor.execute(
+            "SELECT CASE WHEN p.transport_sector THEN 'transport' ELSE 'other' END, COUNT(*)"
+            " FROM targeting_allocationentry e JOIN registry_person p ON p.id = e.person_id"
+            " WHERE e.round_id = %s AND e.status = 'enrolled' GROUP BY 1", [locked.pk])
+        enrolled = {sector: int(n) for sector, n in cursor.fetchall()}
+    locked.status = AllocationRound.Status.APPROVED
+    locked.approved_by, locked.approved_at = actor, now
+    locked.enrolled_count = sum(enrolled.values())
+    locked.skipped_count = locked.selected_count - locked.enrolled_count
+    locked.committed_by_year = {str(y): v for y, v in sorted(_sector_cost(locked, enrolled).items())}
+    locked.save(update_fields=["status", "approved_by", "approved_at", "enrolled_count", "skipped_count",
+                               "committed_by_year"])
+    audit_log(actor=actor, action="targeting.round_approve", obj=locked, region_code=locked.payer.region.code
+              if locked.payer.region_id else "", after={
+                  "payer": locked.payer.code, "policy": f"{locked.policy.code} v{locked.policy.version}",
+                  "start": format_month(locked.start_month), "months": locked.months,
+                  "selected": locked.selected_count, "enrolled": locked.enrolled_count,
+                  "skipped": locked.skipped_count, "committed_by_year": locked.committed_by_year,
+                  "memberships_after_id": last_id})
+    return locked
+
+
+@transaction.atomic
+def round_cancel(*, actor: User, allocation_round: AllocationRound) -> AllocationRound:
+    """Withdraw a prepared round (the preparer or an admin). An approved round stays."""
+    _require(actor, Role.ADMIN, Role.OPERATOR)
+    locked = AllocationRound.objects.select_for_update(of=("self",)).get(pk=allocation_round.pk)
+    if locked.status == AllocationRound.Status.CANCELLED:
+        return locked
+    if locked.status != AllocationRound.Status.PREPARED:
+        raise Conflict(_("Putaran yang sudah disetujui tidak dapat dibatalkan."), code="already_approved")
+    if actor.role != Role.ADMIN and locked.prepared_by_id != actor.pk:
+        raise PermissionDenied(_("Hanya penyiap putaran atau admin yang dapat membatalkannya."))
+    locked.status = AllocationRound.Status.CANCELLED
+    locked.save(update_fields=["status"])
+    audit_log(actor=actor, action="targeting.round_cancel", obj=locked, before={"status": "prepared"},
+              after={"status": "cancelled"})
+    return locked
+
+
+def round_top_up(*, actor: User, parent: AllocationRound, budget_idr: int, start: dt.date,
+                 months: int) -> AllocationRound:
+    """Later money: a new round over the waitlist of an approved round, in its frozen order."""
+    parent = AllocationRound.objects.select_related("payer", "policy").get(pk=parent.pk)
+    return round_prepare(actor=actor, data=RoundInput(payer=parent.payer, policy=parent.policy,
+                                                      budget_idr=budget_idr, months=months, start=start,
+                                                      parent=parent))
+
+
+def selected_mask_sorted(preview: Any) -> np.ndarray:
+    """The selected flags in ranking order (tests and the benchmark check the prefix rule)."""
+    return preview.allocation.selected[preview.allocation.order]
