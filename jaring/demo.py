@@ -225,9 +225,9 @@ def seed_money(*, seed: int, today: dt.date) -> dict[str, int]:
     _pay_self(rng, today)
     for n, period in enumerate(periods):
         # The city pays each month a few days after the due date; the province pays a quarter at once.
-        if period.replace(day=28) < today:
-            invoice_pay(actor=actor, payer=payers["city"], period=period,
-                        paid_on=min(today, period.replace(day=rng.choice([12, 14, 20, 25]))),
+        city_paid_on = period.replace(day=rng.choice([12, 14, 20, 25]))
+        if city_paid_on <= today:
+            invoice_pay(actor=actor, payer=payers["city"], period=period, paid_on=city_paid_on,
                         reference=f"SP2D/KOTA/{period:%Y%m}")
         quarter_end = add_months(period, 2 - n % 3)
         paid_on = add_months(quarter_end, 1).replace(day=10)

@@ -217,6 +217,12 @@ JARING_TENANT_REGION = env("JARING_TENANT_REGION", "96.71")
 JARING_OFFICE_NAME = env("JARING_OFFICE_NAME", "Dinas Sosial Kota Sorong")
 # Extra regulation parameter files (TOML), separated by commas: they extend or supersede the
 # shipped ones by effective date, without a code change (see jaring/rules/params/README.md).
+# The coverage dashboard: a default target (an admin's target for the year wins) and when
+# opening it refreshes the running month's snapshot (a nightly `jaring reports snapshot` does the rest).
+JARING_COVERAGE_TARGET = envint("JARING_COVERAGE_TARGET", 0)
+JARING_SNAPSHOT_REFRESH_ON_VIEW = envbool("JARING_SNAPSHOT_REFRESH_ON_VIEW", "true")
+JARING_SNAPSHOT_MAX_AGE = envint("JARING_SNAPSHOT_MAX_AGE", 900)
+JARING_SNAPSHOT_INLINE_SECONDS = envint("JARING_SNAPSHOT_INLINE_SECONDS", 2)
 JARING_RULES_EXTRA = [p.strip() for p in env("JARING_RULES_EXTRA", "").split(",") if p.strip()]
 
 LOGGING = {
