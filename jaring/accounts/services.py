@@ -130,3 +130,9 @@ def cli_actor(username: str | None) -> User:
     if user is None:
         raise ValidationFailed(_("Pengguna %(u)s tidak ada.") % {"u": username})
     return user
+
+
+def auditor_read_log(*, actor: User, action: str, **kwargs: Any) -> None:
+    """Every read by an auditor leaves a trace (ARCHITECTURE §1); other roles' reads do not."""
+    if actor.role == Role.AUDITOR:
+        audit_log(actor=actor, action=action, **kwargs)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jaring.accounts.models import Role
 from jaring.accounts.selectors import scope_for
+from jaring.accounts.services import auditor_read_log
 from jaring.api import serializers as s
 from jaring.api.idempotency import idempotent
-from jaring.core.audit import audit_log
 from jaring.regions.models import Region
 from jaring.regions.selectors import region_by_code
 from jaring.registry.selectors import (
@@ -51,10 +48,6 @@ def _int_param(request: Request, name: str, default: int, low: int, high: int) -
     return max(low, min(high, int(value))) if value.isdigit() else default
 
 
-def _log_auditor_read(request: Request, action: str, **kwargs: Any) -> None:
-    if request.user.role == Role.AUDITOR:
-        audit_log(actor=request.user, action=action, **kwargs)
-
 
 class PersonListCreate(generics.GenericAPIView):
     serializer_class = s.PersonOutputSerializer
@@ -76,7 +69,7 @@ class PersonListCreate(generics.GenericAPIView):
         if request.query_params.get("q", "").strip():
             return self._search(request)
         page = self.paginate_queryset(self.get_queryset())
-        _log_auditor_read(request, "person.list", object_type="registry.person",
+        auditor_read_log(actor=request.user, action="person.list", object_type="registry.person",
                           after={"query": dict(request.query_params)})
         return self.get_paginated_response(s.PersonOutputSerializer(page, many=True).data)
 
@@ -86,7 +79,7 @@ class PersonListCreate(generics.GenericAPIView):
         offset = _int_param(request, "offset", 0, 0, PersonResults.COUNT_CAP)
         size = _int_param(request, "page_size", 50, 1, 200)
         rows = results[offset: offset + size]
-        _log_auditor_read(request, "person.list", object_type="registry.person",
+        auditor_read_log(actor=request.user, action="person.list", object_type="registry.person",
                           after={"query": dict(request.query_params)})
         total = results.count()
         def link(new_offset: int) -> str:
@@ -116,7 +109,7 @@ class PersonDetail(APIView):
     @extend_schema(responses=s.PersonOutputSerializer)
     def get(self, request: Request, person_id: int) -> Response:
         person = person_get(actor=request.user, person_id=person_id)
-        _log_auditor_read(request, "person.view", obj=person)
+        auditor_read_log(actor=request.user, action="person.view", obj=person)
         return Response(s.PersonOutputSerializer(person).data)
 
     @extend_schema(request=s.PersonPatchSerializer, responses=s.PersonOutputSerializer)
@@ -158,7 +151,7 @@ class HouseholdDetail(APIView):
     @extend_schema(responses=s.HouseholdOutputSerializer)
     def get(self, request: Request, household_id: int) -> Response:
         household = household_get(actor=request.user, household_id=household_id)
-        _log_auditor_read(request, "household.view", obj=household)
+        auditor_read_log(actor=request.user, action="household.view", obj=household)
         return Response(s.HouseholdOutputSerializer(household, context={"request": request}).data)
 
     @extend_schema(request=s.HouseholdInputSerializer, responses=s.HouseholdOutputSerializer)

@@ -18,8 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from jaring.accounts.models import Role
-from jaring.core.audit import audit_log
+from jaring.accounts.services import auditor_read_log
 from jaring.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jaring.core.money import format_idr
 from jaring.registry.models import DuplicateCandidate, Person
@@ -117,10 +116,6 @@ def compare_rows(a: Person, b: Person) -> list[CompareRow]:
     return rows
 
 
-def _log_auditor_read(request: HttpRequest, action: str, **kwargs: Any) -> None:
-    if request.user.role == Role.AUDITOR:
-        audit_log(actor=request.user, action=action, **kwargs)
-
 
 def _candidate_or_404(request: HttpRequest, candidate_id: int) -> DuplicateCandidate:
     try:
@@ -148,7 +143,7 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
         raise DjangoPermissionDenied from None
     page = Paginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(c, reason_labels(c.reasons)) for c in page.object_list]
-    _log_auditor_read(request, "duplicate.list", object_type="registry.duplicatecandidate",
+    auditor_read_log(actor=request.user, action="duplicate.list", object_type="registry.duplicatecandidate",
                       after={"page": page.number})
     return render(request, "registry/duplicate_list.html", {
         "nav": "duplicates", "page": page, "rows": rows, "total": page.paginator.count,
@@ -158,7 +153,7 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def duplicate_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
     candidate = _candidate_or_404(request, candidate_id)
-    _log_auditor_read(request, "duplicate.view", obj=candidate)
+    auditor_read_log(actor=request.user, action="duplicate.view", obj=candidate)
     a, b = candidate.person_a, candidate.person_b
     is_open = candidate.status == DuplicateCandidate.Status.OPEN
     stale = is_open and _is_stale(candidate)

@@ -14,9 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jaring.accounts.models import Role
 from jaring.accounts.selectors import scope_for
-from jaring.core.audit import audit_log
+from jaring.accounts.services import auditor_read_log
 from jaring.core.errors import Conflict, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from jaring.core.money import age_on
 from jaring.regions.selectors import district_choices, kelurahan_choices
@@ -66,10 +65,6 @@ def _require_writer(request: HttpRequest) -> None:
         raise DjangoPermissionDenied
 
 
-def _log_auditor_read(request: HttpRequest, action: str, **kwargs: Any) -> None:
-    if request.user.role == Role.AUDITOR:
-        audit_log(actor=request.user, action=action, **kwargs)
-
 
 @login_required
 def person_list(request: HttpRequest) -> HttpResponse:
@@ -84,7 +79,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(results, PAGE_SIZE).get_page(params.get("page"))
     today = timezone.localdate()
     rows = [(p, age_on(p.birth_date, today)) for p in page.object_list]
-    _log_auditor_read(request, "person.list", object_type="registry.person",
+    auditor_read_log(actor=request.user, action="person.list", object_type="registry.person",
                       after={"query": dict(params.items())})
     codes = scope_for(request.user).codes
     query = params.copy()
@@ -105,7 +100,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
-    _log_auditor_read(request, "person.view", obj=person)
+    auditor_read_log(actor=request.user, action="person.view", obj=person)
     members = household_members(actor=request.user, household=person.household) if person.household else []
     return render(request, "registry/person_detail.html", {
         "nav": "persons", "person": person, "members": members,
@@ -186,7 +181,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
 @login_required
 def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     household = _household_or_404(request, household_id)
-    _log_auditor_read(request, "household.view", obj=household)
+    auditor_read_log(actor=request.user, action="household.view", obj=household)
     today = timezone.localdate()
     members = [(p, age_on(p.birth_date, today)) for p in household_members(actor=request.user, household=household)]
     return render(request, "registry/household_detail.html", {

@@ -8,8 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jaring.accounts.models import Role
-from jaring.core.audit import audit_log
+from jaring.accounts.services import auditor_read_log
 from jaring.core.errors import ValidationFailed
 from jaring.core.money import format_month, parse_month
 from jaring.reports.selectors import dashboard
@@ -25,7 +24,6 @@ class DashboardFigures(APIView):
         except ValueError:
             raise ValidationFailed(_("Bulan harus berbentuk YYYY-MM."), fields={"period": [raw]}) from None
         figures = dashboard(actor=request.user, period=period)
-        if request.user.role == Role.AUDITOR:
-            audit_log(actor=request.user, action="dashboard.view", object_type="reports.dashboard",
-                      object_id=format_month(figures.period), after={"channel": "api"})
+        auditor_read_log(actor=request.user, action="dashboard.view", object_type="reports.dashboard",
+                     object_id=format_month(figures.period), after={"channel": "api"})
         return Response(figures.as_dict())

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jaring.accounts.models import Role
-from jaring.core.audit import audit_log
+from jaring.accounts.services import auditor_read_log
 from jaring.core.errors import ValidationFailed
 from jaring.core.money import format_month, parse_month
 from jaring.reports import charts
@@ -71,9 +71,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     if period is None:
         snapshot_refresh_if_stale(viewer=request.user)
     figures = dashboard(actor=request.user, period=period)
-    if request.user.role == Role.AUDITOR:
-        audit_log(actor=request.user, action="dashboard.view", object_type="reports.dashboard",
-                  object_id=format_month(figures.period))
+    auditor_read_log(actor=request.user, action="dashboard.view", object_type="reports.dashboard",
+                 object_id=format_month(figures.period))
     context = {"nav": "dashboard", "d": figures, "charts": _charts(figures),
                "can_set_target": request.user.role == Role.ADMIN or request.user.is_superuser,
                "target_form": TargetForm(initial={"year": figures.period.year})}

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jaring.accounts.models import Role
-from jaring.core.audit import audit_log
+from jaring.accounts.services import auditor_read_log
 from jaring.core.errors import Conflict, JaringError, NotFound, PermissionDenied, ValidationFailed
 from jaring.core.money import add_months, format_month, month_start, parse_month
 from jaring.membership.models import Payer
@@ -62,10 +62,6 @@ def _form_errors(form: forms.Form, exc: JaringError) -> None:
     if exc.fields and all(f in form.fields for f in exc.fields):
         form.add_error(None, str(exc.message))
 
-
-def _log_auditor(request: HttpRequest, action: str, **kwargs: Any) -> None:
-    if request.user.role == Role.AUDITOR:
-        audit_log(actor=request.user, action=action, **kwargs)
 
 
 # --- Policies ---------------------------------------------------------------------------------
@@ -245,7 +241,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     user = request.user
     can_approve = (allocation_round.status == AllocationRound.Status.PREPARED
                    and (user.role == Role.ADMIN or user.is_superuser) and allocation_round.prepared_by_id != user.pk)
-    _log_auditor(request, "targeting.round_read", obj=allocation_round)
+    auditor_read_log(actor=request.user, action="targeting.round_read", obj=allocation_round)
     return render(request, "targeting/round_detail.html", {
         "nav": "targeting", "round": allocation_round, "page": page, "status": status,
         "distrik": selectors.round_by_distrik(allocation_round=allocation_round),
@@ -301,7 +297,7 @@ def person_why(request: HttpRequest, person_id: int) -> HttpResponse:
         policy = selectors.policy_get(actor=request.user, policy_id=int(request.GET["policy"]))
     explanation = selectors.person_explain(actor=request.user, person_id=person_id, policy=policy,
                                            allocation_round=allocation_round, start=_month_param(request, "start"))
-    _log_auditor(request, "targeting.person_why", obj=explanation.person,
+    auditor_read_log(actor=request.user, action="targeting.person_why", obj=explanation.person,
                  region_code=explanation.person.kelurahan.code)
     return render(request, "targeting/person_why.html", {"nav": "targeting", "x": explanation,
                                                          "round": allocation_round})
