@@ -53,6 +53,17 @@ def read_table(path: Path, *, sheet: str | None = None) -> pl.DataFrame:
     if size == 0:
         raise ValidationFailed(_("Berkas kosong."), code="empty_file")
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        if sheet:
+            try:
+                import fastexcel
+
+                names = fastexcel.read_excel(str(path)).sheet_names
+            except Exception as exc:
+                raise ValidationFailed(_("Berkas Excel tidak bisa dibaca: %(err)s") % {
+                    "err": str(exc)[:200]}) from None
+            if sheet not in names:
+                raise ValidationFailed(_("Lembar %(sheet)s tidak ada di berkas. Lembar yang ada: %(names)s") % {
+                    "sheet": sheet, "names": ", ".join(names)}, fields={"sheet": [sheet]})
         try:
             frame = pl.read_excel(path, sheet_name=sheet, engine="calamine", infer_schema_length=0)
         except Exception as exc:

@@ -41,6 +41,8 @@ STAGES = {"read": gettext_lazy("Membaca berkas"), "validate": gettext_lazy("Meme
 class ImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Berkas (CSV, XLSX atau JSON)"))
     profile = forms.ChoiceField(label=gettext_lazy("Jenis berkas"), initial="auto")
+    sheet = forms.CharField(label=gettext_lazy("Lembar Excel (kosongkan untuk lembar pertama)"), required=False,
+                            max_length=100)
     dry_run = forms.BooleanField(label=gettext_lazy("Periksa saja, jangan simpan"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -98,7 +100,8 @@ def import_start(request: HttpRequest) -> HttpResponse:
             path = _save_upload(upload)
             try:
                 job = import_job_create(actor=request.user, path=path, profile=form.cleaned_data["profile"],
-                                        dry_run=form.cleaned_data["dry_run"], file_name=upload.name)
+                                        dry_run=form.cleaned_data["dry_run"], file_name=upload.name,
+                                        sheet=form.cleaned_data["sheet"].strip())
             except JaringError as exc:
                 path.unlink(missing_ok=True)
                 form.add_error(None, str(exc.message))

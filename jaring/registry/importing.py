@@ -329,7 +329,7 @@ IMPORT_JOB = "import.registry"
 
 
 def import_job_create(*, actor: User, path: Path, profile: str = "auto", dry_run: bool = False,
-                      file_name: str = "") -> Job:
+                      file_name: str = "", sheet: str = "") -> Job:
     """A queued import (the web upload): ``import_job_run`` runs it later, in the background."""
     if not actor.can_write_registry:
         raise PermissionDenied(_("Peran Anda tidak boleh mengimpor data registri."))
@@ -337,7 +337,7 @@ def import_job_create(*, actor: User, path: Path, profile: str = "auto", dry_run
         raise ValidationFailed(_("Profil tidak dikenal: %(p)s") % {"p": profile}, fields={"profile": [profile]})
     job = Job.objects.create(kind=IMPORT_JOB, created_by=actor, status=Job.Status.QUEUED,
                              params={"file": file_name or path.name, "path": str(path), "profile": profile,
-                                     "dry_run": dry_run})
+                                     "dry_run": dry_run, "sheet": sheet})
     audit_log(actor=actor, action="registry.import.queue", object_type="core.job", object_id=str(job.pk),
               after={"file": file_name or path.name, "profile": profile, "dry_run": dry_run})
     return job
@@ -350,12 +350,13 @@ def import_job_run(job: Job) -> None:
         return
     with contextlib.suppress(JaringError):
         import_registry(actor=job.created_by, path=Path(job.params["path"]), profile=job.params["profile"],
-                        dry_run=bool(job.params.get("dry_run")), job=job)
+                        dry_run=bool(job.params.get("dry_run")), sheet=job.params.get("sheet") or None, job=job)
 
 
 def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: bool = False,
                     report: Path | None = None, source: str = DataSource.IMPORT,
-                    progress: Progress | None = None, job: Job | None = None) -> ImportResult:
+                    progress: Progress | None = None, job: Job | None = None,
+                    sheet: str | None = None) -> ImportResult:
     if not actor.can_write_registry:
         raise PermissionDenied(_("Peran Anda tidak boleh mengimpor data registri."))
     started = time.perf_counter()
@@ -377,7 +378,7 @@ def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: 
             result = external.run(actor=actor, path=path, dry_run=dry_run, report=report, progress=say, job=job)
         else:
             result = _run(actor=actor, path=path, profile=profile, dry_run=dry_run, report=report,
-                          source=source, say=say, job=job)
+                          source=source, say=say, job=job, sheet=sheet)
     except JobCancelled as exc:
         job_finish(job, status=Job.Status.CANCELLED, message=str(exc.message))
         audit_log(actor=actor, action="registry.import.cancel", object_type="core.job", object_id=str(job.pk),
@@ -393,9 +394,9 @@ def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: 
 
 
 def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path | None, source: str,
-         say: Callable[[str, int, int], None], job: Job) -> ImportResult:
+         say: Callable[[str, int, int], None], job: Job, sheet: str | None = None) -> ImportResult:
     today = timezone.localdate()
-    frame = read_table(path)
+    frame = read_table(path, sheet=sheet)
     original = list(frame.columns)
     columns = map_columns(frame, profile)
     total = frame.height

@@ -177,3 +177,21 @@ def test_error_report_opens_in_libreoffice_with_indonesian_reasons(personas, tmp
     assert "NIK rusak oleh Excel" in rejected and "Orang" in rejected
     summary = (out / "laporan-Ringkasan.csv").read_text(encoding="utf-8")
     assert "Ditolak,1" in summary and "Diimpor (baru),1" in summary
+
+
+def test_named_sheet_of_a_workbook(personas, tmp_path):
+    book = Workbook()
+    book.active.title = "Petunjuk"
+    book.active.append(["Isi lembar Data saja"])
+    data = book.create_sheet("Data")
+    data.append(["NIK", "Nama Lengkap", "Tanggal Lahir", "Jenis Kelamin", "Kelurahan"])
+    data.append(["9271011403850001", "Obet Malak", "14/03/1985", "L", "Remu"])
+    path = tmp_path / "dua-lembar.xlsx"
+    book.save(path)
+    with pytest.raises(ValidationFailed) as info:  # the first sheet has no data columns
+        run(personas, path)
+    assert info.value.code == "missing_columns"
+    assert run(personas, path, sheet="Data").imported == 1
+    with pytest.raises(ValidationFailed) as info:
+        run(personas, path, sheet="Lembar1")
+    assert "Lembar Lembar1 tidak ada" in str(info.value.message) and "Data" in str(info.value.message)

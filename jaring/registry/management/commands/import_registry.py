@@ -14,6 +14,7 @@ class Command(JaringCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--profile", default="auto", choices=profile_names())
+        parser.add_argument("--sheet", help="the XLSX sheet to read (default: the first)")
         parser.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
         parser.add_argument("--report", type=Path, help="where to write the XLSX error report")
         parser.add_argument("--as", dest="as_user")
@@ -34,7 +35,7 @@ class Command(JaringCommand):
 
             result = import_registry(actor=cli_actor(options["as_user"]), path=options["file"],
                                      profile=options["profile"], dry_run=options["dry_run"],
-                                     report=options["report"], progress=progress)
+                                     report=options["report"], progress=progress, sheet=options["sheet"])
         data = result.as_dict()
         if options["json"]:
             self.emit_json(data)
