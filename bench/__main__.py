@@ -7,7 +7,9 @@ import argparse
 import importlib
 import sys
 
-BENCHMARKS = {"registry_search": 1_000_000, "billing": 1_000_000, "import_registry": 1_000_000}
+BENCHMARKS = {"registry_search": 1_000_000, "billing": 1_000_000, "import_registry": 1_000_000,
+              "dedup": 1_000_000, "dashboard": 1_000_000,
+              "allocation": 1_000_000}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -469,29 +469,64 @@ def register_merge_hook(hook: MergeHook) -> MergeHook:
 def dedup_scan(*, actor: User, threshold: float | None = None, progress: Any = None) -> dict[str, int]:
     """Recompute candidate pairs over the user's area. Open pairs are refreshed; a dismissed or
     merged pair is never proposed again."""
-    from jaring.registry.dedup import THRESHOLD, Row, candidates
+    from django.db import connection
+
+    from jaring.registry.dedup import THRESHOLD, find
     from jaring.registry.models import DuplicateCandidate
     from jaring.registry.selectors import person_queryset
 
     _require_writer(actor)
-    rows = [Row(*values) for values in person_queryset(actor=actor).values_list(
-        "id", "full_name", "birth_date", "sex", "household_id").iterator(chunk_size=20_000)]
+    # Read the scoped persons through one plain cursor into five columns (no model instances, no
+    # per-row objects kept): a million records take seconds. Matching is set-based in dedup.find.
+    sql, params = (person_queryset(actor=actor).order_by()
+                   .values_list("id", "full_name", "birth_date", "sex", "household_id").query.sql_with_params())
+    columns: list[list[Any]] = [[], [], [], [], []]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(50_000):
+            for column, values in zip(columns, zip(*chunk, strict=True), strict=True):
+                column.extend(values)
+    ids, names, births, sexes, households = columns
     decided = set(DuplicateCandidate.objects.exclude(status=DuplicateCandidate.Status.OPEN)
                   .values_list("person_a_id", "person_b_id"))
-    found = candidates(rows, threshold=threshold or THRESHOLD, exclude=decided, progress=progress)
+    found = find(ids=ids, names=names, births=births, sexes=sexes, households=households,
+                 threshold=threshold or THRESHOLD, exclude=decided, progress=progress)
+    persons = len(ids)
+    del columns, ids, names, births, sexes, households
     with transaction.atomic():
-        # Open pairs are recomputed: drop the old ones of the people just scanned.
+        # Open pairs between the people just scanned are brought up to date in place (a pair keeps
+        # its id, so a link to it stays valid); pairs reaching outside the actor's area are left
+        # alone, and decided pairs are never touched.
         open_pairs = DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN)
-        if scope_for(actor).covers_every_kelurahan:
-            open_pairs.delete()
-        else:
-            open_pairs.filter(person_a__in=person_queryset(actor=actor)).delete()
+        if not scope_for(actor).covers_every_kelurahan:
+            scoped = person_queryset(actor=actor).values("pk")
+            open_pairs = open_pairs.filter(person_a__in=scoped, person_b__in=scoped)
+        wanted = {(c.a, c.b): c for c in found}
+        stale, changed = [], []
+        for pair in open_pairs.only("id", "person_a_id", "person_b_id", "score", "reasons"):
+            fresh = wanted.pop((pair.person_a_id, pair.person_b_id), None)
+            if fresh is None:
+                stale.append(pair.pk)
+            elif (pair.score, pair.reasons) != (fresh.score, list(fresh.reasons)):
+                pair.score, pair.reasons = fresh.score, list(fresh.reasons)
+                changed.append(pair)
+        for start in range(0, len(stale), 5_000):
+            DuplicateCandidate.objects.filter(pk__in=stale[start:start + 5_000]).delete()
+        DuplicateCandidate.objects.bulk_update(changed, ["score", "reasons"], batch_size=2_000)
         DuplicateCandidate.objects.bulk_create(
             [DuplicateCandidate(person_a_id=c.a, person_b_id=c.b, score=c.score, reasons=list(c.reasons))
-             for c in found], batch_size=5_000, ignore_conflicts=True)
+             for c in wanted.values()], batch_size=5_000, ignore_conflicts=True)
         audit_log(actor=actor, action="dedup.scan", object_type="registry.duplicatecandidate",
-                  after={"persons": len(rows), "candidates": len(found)})
-    return {"persons": len(rows), "candidates": len(found)}
+                  after={"persons": persons, "candidates": len(found), "new": len(wanted), "gone": len(stale)})
+    return {"persons": persons, "candidates": len(found)}
+
+
+def _require_pair_in_scope(actor: User, candidate: Any) -> None:
+    scope = scope_for(actor)
+    codes = Person.objects.filter(pk__in=(candidate.person_a_id, candidate.person_b_id)).values_list(
+        "kelurahan__code", flat=True)
+    if not all(scope.contains_code(code) for code in codes):
+        raise NotFound(_("Orang tidak ditemukan."))
 
 
 @transaction.atomic
@@ -500,6 +535,7 @@ def duplicate_dismiss(*, actor: User, candidate: Any) -> Any:
 
     _require_writer(actor)
     candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+    _require_pair_in_scope(actor, candidate)
     if candidate.status != DuplicateCandidate.Status.OPEN:
         return candidate
     candidate.status = DuplicateCandidate.Status.DISMISSED
@@ -532,6 +568,9 @@ def person_merge(*, actor: User, candidate: Any, keep: Person) -> Person:
     other = Person.objects.select_for_update(of=("self",)).select_related("kelurahan").get(pk=other_id)
     if not (scope.contains_code(kept.kelurahan.code) and scope.contains_code(other.kelurahan.code)):
         raise NotFound(_("Orang tidak ditemukan."))
+    if kept.merged_into_id or other.merged_into_id:
+        raise Conflict(_("Salah satu dari dua orang ini sudah digabungkan ke data lain; pindai ulang dulu."),
+                       code="already_merged")
     before = person_snapshot(kept)
     filled = []
     for name in MERGE_FILL:

@@ -79,3 +79,141 @@ def test_merge_moves_memberships(personas, twins):
     membership.refresh_from_db()
     assert membership.person == first
     assert Person.objects.filter(merged_into__isnull=True).count() == 1
+
+
+# --- Blocking and scoring at scale (set-based candidates) ---------------------------------------
+
+
+def _pairs(rows, **kwargs):  # type: ignore[no-untyped-def]
+    return {(c.a, c.b): c for c in candidates(rows, **kwargs)}
+
+
+def test_word_keys_fold_old_j_for_y():
+    from jaring.registry.dedup import word_key
+
+    assert word_key("johanes") == word_key("yohanes")
+    assert word_key(match_name("Djoko")) == word_key(match_name("Joko"))
+    assert word_key("kalami") != word_key("malak")
+
+
+def test_candidates_find_realistic_variants():
+    rows = [
+        # Family name written first, a title, and day and month swapped.
+        Row(1, "Ruth Isir", dt.date(2015, 12, 3), "F", None), Row(2, "Ibu Isir Ruth", dt.date(2015, 3, 12), "F", None),
+        # Old spelling of Y as J, all capitals, same date.
+        Row(3, "Yohanes Kapisa", dt.date(1956, 2, 15), "M", 7), Row(4, "JOHANES KAPISA", dt.date(1956, 2, 15), "M", 7),
+        # A middle name left out.
+        Row(5, "Benny Alfons Sede", dt.date(1990, 7, 20), "M", None),
+        Row(6, "Benny Sede", dt.date(1990, 7, 20), "M", None),
+        # One digit of the day mistyped, old spelling oe for u.
+        Row(7, "Suparman Wibowo", dt.date(1971, 6, 14), "M", None),
+        Row(8, "Soeparman Wibowo", dt.date(1971, 6, 19), "M", None),
+        # A mistyped year, swapped order and a doubled letter.
+        Row(9, "Lidia Yoku", dt.date(1979, 1, 24), "F", None), Row(10, "Yokku Lidia", dt.date(1978, 1, 24), "F", None),
+    ]
+    found = _pairs(rows)
+    assert {(1, 2), (3, 4), (5, 6), (7, 8), (9, 10)} <= found.keys()
+    assert "tanggal dan bulan lahir tertukar" in found[(1, 2)].reasons
+    assert "tanggal lahir beda satu angka" in found[(7, 8)].reasons
+    assert "tanggal lahir beda satu angka" in found[(9, 10)].reasons
+
+
+def test_candidates_skip_near_misses():
+    rows = [
+        # Twins of different sex with names differing by an ending.
+        Row(1, "Yohanes Kalami", BORN, "M", 3), Row(2, "Yohana Kalami", BORN, "F", 3),
+        # Twins of the same sex whose given names are more than a typo apart.
+        Row(3, "Stefanus Mofu", BORN, "M", 4), Row(4, "Demianus Mofu", BORN, "M", 4),
+        # A son named after his father: same name and KK, another birth year.
+        Row(5, "Markus Osok", dt.date(1960, 5, 4), "M", 5), Row(6, "Markus Osok", dt.date(1988, 5, 4), "M", 5),
+        # Same first name and birthday, another family name.
+        Row(7, "Salmon Salosa", dt.date(2003, 9, 28), "M", None),
+        Row(8, "Salmon Kalami", dt.date(2003, 9, 28), "M", None),
+        # Same name, same year, an unrelated day.
+        Row(9, "Naomi Wanma", dt.date(1985, 3, 2), "F", None), Row(10, "Naomi Wanma", dt.date(1985, 8, 27), "F", None),
+    ]
+    assert _pairs(rows) == {}
+
+
+def test_common_name_needs_more_than_a_near_date():
+    born = dt.date(1980, 6, 14)
+    # Many people called La Tahir: a date one digit off is not enough, the same date still is.
+    crowd = [Row(100 + i, "La Tahir", dt.date(1940, 1, 1) + dt.timedelta(days=97 * i), "M", None) for i in range(300)]
+    rows = [*crowd, Row(1, "La Tahir", born, "M", None), Row(2, "La Tahir", dt.date(1980, 6, 15), "M", None),
+            Row(3, "Herman Konddjol", born, "M", None), Row(4, "Herman Kondjol", dt.date(1980, 6, 15), "M", None),
+            Row(5, "La Tahir", dt.date(1981, 2, 3), "M", None), Row(6, "La Tahir", dt.date(1981, 2, 3), "M", None)]
+    found = _pairs(rows)
+    assert (1, 2) not in found
+    assert (3, 4) in found
+    assert (5, 6) in found and any(r.startswith("nama umum") for r in found[(5, 6)].reasons)
+
+
+def test_find_reads_columns_and_iso_dates_like_rows():
+    from jaring.registry.dedup import find, find_all_pairs
+
+    rows = [Row(1, "Ibu Soekarni Wanma", BORN, "F", None), Row(2, "Sukarni Wanma", BORN, "F", None),
+            Row(3, "Yohanes Kalami", BORN, "M", 9), Row(4, "Yohanis Kalami", dt.date(1979, 4, 5), "M", 9),
+            Row(5, "Markus Osok", BORN, "M", None)]
+    by_rows = candidates(rows)
+    by_columns = find(ids=[r.id for r in rows], names=[r.name for r in rows],
+                      births=[r.birth.isoformat() for r in rows], sexes=[r.sex for r in rows],
+                      households=[r.household for r in rows])
+    assert by_rows == by_columns
+    # Blocking loses none of what comparing every pair finds on these.
+    everything = find_all_pairs(ids=[r.id for r in rows], names=[r.name for r in rows],
+                                births=[r.birth for r in rows], sexes=[r.sex for r in rows],
+                                households=[r.household for r in rows])
+    assert by_rows == everything
+    assert candidates(rows, exclude={(1, 2)}) == [c for c in by_rows if (c.a, c.b) != (1, 2)]
+
+
+def test_doubled_letters_cannot_hide_an_old_spelling():
+    from jaring.registry.dedup import normalise
+
+    assert normalise("Herman Konddjol") == normalise("Herman Kondjol")
+    assert normalise("Bu Hj. SOEPARMAN") == normalise("Suparman") == match_name("Suparman")
+    assert normalise("Tjoettjoe") == normalise("Cucu")
+
+
+def test_no_blocks_in_common_no_candidates():
+    rows = [Row(1, "Markus Osok", dt.date(1970, 1, 2), "M", None),
+            Row(2, "Maria Kalami", dt.date(1990, 5, 6), "F", None)]
+    assert candidates(rows) == []
+    assert candidates(rows[:1]) == []
+    assert candidates([]) == []
+
+
+def test_rescan_keeps_pair_ids_and_a_facilitator_scan_leaves_other_areas(personas, twins, register_person):
+    from conftest import KLAWASI
+    from jaring.core.errors import NotFound
+
+    operator = personas["operator_sorong"]
+    dedup_scan(actor=operator)
+    pair = DuplicateCandidate.objects.get()
+    dedup_scan(actor=operator)
+    assert DuplicateCandidate.objects.get().pk == pair.pk  # a bookmarked pair stays valid
+    born = dt.date(1990, 1, 2)
+    remu = register_person(full_name="Yulianus Kambuaya", birth_date=born, kelurahan=REMU)
+    klawasi = register_person(full_name="Yulianus Kambuaja", birth_date=born, kelurahan=KLAWASI)
+    dedup_scan(actor=operator)
+    across = DuplicateCandidate.objects.get(person_a=min(remu.pk, klawasi.pk))
+    dedup_scan(actor=personas["facilitator_remu"])
+    assert DuplicateCandidate.objects.filter(pk__in=[pair.pk, across.pk]).count() == 2
+    with pytest.raises(NotFound):
+        duplicate_dismiss(actor=personas["facilitator_remu"], candidate=across)
+    assert DuplicateCandidate.objects.get(pk=across.pk).status == "open"
+
+
+def test_a_pair_with_an_already_merged_person_is_refused(personas, twins, register_person):
+    operator = personas["operator_sorong"]
+    first, second = twins
+    third = register_person(full_name="Sukarni Wanma", sex="F", birth_date=BORN, nik="9271014405790003")
+    dedup_scan(actor=operator)
+    assert DuplicateCandidate.objects.count() == 3
+    person_merge(actor=operator, candidate=DuplicateCandidate.objects.get(person_a=first, person_b=second),
+                 keep=first)
+    with pytest.raises(Conflict):
+        person_merge(actor=operator, candidate=DuplicateCandidate.objects.get(person_a=second, person_b=third),
+                     keep=third)
+    third.refresh_from_db()
+    assert third.merged_into is None

@@ -1,0 +1,570 @@
+"""Fuzzy dedup at scale: ``size`` persons with a known set of planted duplicates, scanned end to end.
+
+The registry is built set-based (bulk insert of prepared rows, as ``registry_search`` and
+``billing`` do; identifiers are placeholders because dedup never reads the NIK, and every record
+already has its own NIK, as a re-registration under a new NIK would). Families live in households
+(KK) across the kelurahan, with Papuan clan names, Javanese, Bugis, Butonese, Ambonese, Manadonese
+and Torajan naming, and 3 % of birth dates heaped on 1 January, as in old records.
+
+Planted, with ground truth kept:
+
+* duplicates (1 % of the persons): a second record of someone, registered later under another
+  NIK, with one or two realistic changes to the name — old spelling (Suharto → Soeharto, Joko →
+  Djoko, Yohanes → Johanes), a title (Ibu, Ny., Bapak, H., Hj., Sdr.), a doubled letter, family
+  name written first, a typo, a middle name left out, all capitals — and usually the same birth
+  date, sometimes day and month swapped, one digit of the day, month or year mistyped, or
+  1 January written for a birthday not known; in the same KK or none, mostly in the same
+  kelurahan;
+* near misses that are *not* duplicates: twins of different sex with matching names (Yohanes /
+  Yohana), twins of the same sex with other names, and a father or mother whose child carries
+  the very same name (another birth year, same KK).
+
+The scan runs as ``jaring dedup scan --json`` in its own process (the service end to end,
+candidates written to the database), so its peak RSS is its own. Precision and recall are taken
+against the planted duplicates; false positives are split into planted near misses, pairs that
+are identical by data (same normalised name, birth date and sex — no matcher can tell them apart)
+and others. How crowded the names are (distinct names, the commonest, how many people share a
+name with 100 or more others) is printed with the build, since precision depends on it.
+
+Baseline beside it: the naive way — every pair within each kelurahan scored the same way, no
+birth-date or sound-key blocking — timed on a slice of one kelurahan and scaled by pair count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from bench.harness import django_home, emit, progress
+
+DUP_RATE = 0.01
+NEAR_MISS_RATE = 0.002  # per household, for each kind of near miss
+BASELINE_SLICE = 3_000
+TODAY = dt.date(2026, 6, 1)
+
+# --- Names --------------------------------------------------------------------------------------
+PAPUAN_MEN = ["Yohanes", "Markus", "Yakobus", "Yulianus", "Frans", "Daniel", "Petrus", "Agustinus",
+              "Yosias", "Herman", "Obet", "Simon", "Paulus", "Stefanus", "Arnold", "Elias", "Natan",
+              "Otniel", "Yance", "Melkias", "Demianus", "Isak", "Lukas", "Musa", "Zakeus", "Hans",
+              "Benny", "Roberth", "Alfons", "Yoel", "Yusuf", "Klemens", "Nikolas", "Hendrik", "Welem",
+              "Salmon", "Frederik", "Yakob", "Adolf", "Filipus", "Kornelis", "Marthen", "Septinus",
+              "Oktovianus", "Novianus", "Titus", "Timotius", "Barnabas", "Gerson", "Efraim"]
+PAPUAN_WOMEN = ["Maria", "Elisabeth", "Agustina", "Ruth", "Naomi", "Yosina", "Martha", "Selfina",
+                "Yuliana", "Debora", "Ester", "Ribka", "Hana", "Lince", "Orpa", "Mince", "Dorkas",
+                "Yakomina", "Sarlota", "Adolfina", "Frederika", "Yohana", "Magdalena", "Dina", "Tabita",
+                "Rahel", "Salomina", "Welmina", "Paulina", "Fransina", "Antonela", "Yulita", "Kristina",
+                "Margaretha", "Susana", "Lidia", "Priska", "Betsy", "Ance", "Oktaviana", "Novita",
+                "Septina", "Helena", "Regina", "Veronika", "Klara", "Anita", "Yance", "Marice", "Sofia"]
+PAPUAN_SURNAMES = ["Kalami", "Malak", "Osok", "Mobalen", "Kambu", "Sapisa", "Ulim", "Klaibin", "Fatie",
+                   "Isir", "Kocu", "Howay", "Momot", "Sremere", "Wamafma", "Rumbiak", "Rumaropen", "Wanma",
+                   "Mansawan", "Yoku", "Kareth", "Rumbewas", "Sawaki", "Korwa", "Mambrasar", "Ansaka",
+                   "Kaisiepo", "Krey", "Ayomi", "Faidiban", "Mayor", "Baransano", "Gisim", "Do", "Sorontou",
+                   "Werfete", "Kondjol", "Hindom", "Mandacan", "Sraun", "Bonsapia", "Idie", "Saflembolo",
+                   "Ullo", "Kamesrar", "Sede", "Fle", "Kladit", "Salosa", "Mirino", "Arwam", "Rumadas",
+                   "Msen", "Kapisa", "Woisiri", "Ayamiseba", "Rumfabe", "Warikar", "Wompere", "Yable",
+                   "Sosir", "Kemesfle", "Kambuaya", "Segetmena", "Way", "Kinggo", "Semunya", "Bleskadit",
+                   "Tigtigweria", "Kaliele", "Sagrim", "Yesnath", "Momao", "Nauw", "Kareni", "Saa",
+                   "Duwith", "Ayello", "Fatem", "Sesa", "Tamunete", "Sroyer", "Rumere", "Mofu",
+                   "Worembay", "Numberi", "Awom", "Kafiar", "Msiren", "Rumansara", "Burdam", "Wanggai"]
+# Twins of different sex whose names differ by an ending: the classic near miss.
+TWIN_NAMES = [("Yohanes", "Yohana"), ("Fransiskus", "Fransiska"), ("Paulus", "Paulina"),
+              ("Agustinus", "Agustina"), ("Yulianus", "Yuliana"), ("Daniel", "Daniela"),
+              ("Frederik", "Frederika"), ("Welem", "Welmina"), ("Salmon", "Salomina"), ("Adolf", "Adolfina"),
+              ("Septinus", "Septina"), ("Oktovianus", "Oktaviana"), ("Kristian", "Kristina"),
+              ("Antonius", "Antonia"), ("Markus", "Marta"), ("Novianus", "Novita")]
+
+
+@dataclass(frozen=True)
+class Origin:
+    weight: float
+    men: list[str]
+    men_second: list[str] | None
+    women: list[str]
+    women_second: list[str] | None
+    surnames: list[str] | None
+    middle: float  # chance of a middle name (a second given name, or a third word)
+    single: float  # chance of a one-word name (families without a surname)
+
+
+ORIGINS = {
+    "papua": Origin(0.60, PAPUAN_MEN, None, PAPUAN_WOMEN, None, PAPUAN_SURNAMES, 0.5, 0.0),
+    "java": Origin(0.10, ["Agus", "Budi", "Eko", "Joko", "Bambang", "Slamet", "Dwi", "Tri", "Heru", "Hadi",
+                          "Sugeng", "Teguh", "Wahyu", "Yudi", "Rudi", "Dedi", "Hendra", "Iwan", "Didik",
+                          "Bayu", "Catur", "Sukarno", "Suharto", "Purwanto", "Ahmad", "Arif", "Bagus", "Dimas",
+                          "Edi", "Fajar", "Gatot", "Hari", "Imam", "Joni", "Kukuh", "Lilik", "Mulyono", "Nanang",
+                          "Pujo", "Rahmat", "Sigit", "Tomo", "Untung", "Wawan", "Yoyok"],
+                   ["Santoso", "Susilo", "Prasetyo", "Priyanto", "Wibowo", "Setiawan", "Purnomo", "Hartono",
+                    "Susanto", "Saputro", "Nugroho", "Kurniawan", "Gunawan", "Hidayat", "Pranoto", "Wijaya",
+                    "Sutrisno", "Suharto", "Sujono", "Suparman", "Cahyono", "Sulistyo", "Raharjo", "Utomo",
+                    "Supriyadi", "Yulianto", "Subagyo", "Sucipto", "Wahyudi", "Haryanto", "Purwadi", "Sumarno",
+                    "Widodo", "Sugiarto", "Riyadi", "Darmawan", "Hermawan", "Kuncoro", "Pambudi", "Rianto",
+                    "Santosa", "Setyawan", "Sukirno", "Triyono", "Waluyo", "Winarno", "Yuwono", "Hadiwijaya",
+                    "Prabowo", "Budiman"],
+                   ["Sri", "Dewi", "Siti", "Rina", "Tri", "Dwi", "Endang", "Puji", "Nur", "Yuni", "Ani",
+                    "Ratna", "Indah", "Sumarni", "Juwariyah", "Suyati", "Eka", "Fitri", "Heni", "Ika", "Lina",
+                    "Mega", "Nining", "Ninik", "Retno", "Sari", "Tutik", "Umi", "Wiwik", "Yanti", "Dian", "Erna"],
+                   ["Wahyuni", "Lestari", "Rahayu", "Handayani", "Astuti", "Marlina", "Suryani", "Kurniasih",
+                    "Susanti", "Purwanti", "Rahmawati", "Setyowati", "Khotimah", "Fitriani", "Utami",
+                    "Yulianti", "Mulyani", "Sulastri", "Cahyani", "Sukmawati", "Wulandari", "Anggraini",
+                    "Puspitasari", "Kusumawati", "Hartini", "Sumiati", "Suprapti", "Widyastuti", "Winarsih",
+                    "Yuliani", "Maryati", "Ningsih", "Pratiwi", "Safitri", "Septiani", "Sundari", "Triana",
+                    "Wijayanti", "Rukmini", "Sunarti"], None, 0.15, 0.12),
+    "bugis": Origin(0.10, ["Muhammad", "Andi", "Abdul", "Ahmad", "Syamsul", "Hasan", "Baso", "Amir", "Arif",
+                           "Haji", "Ismail", "Mustafa", "Sahrul", "Zainal"],
+                    ["Rizal", "Baso", "Rahman", "Syamsuddin", "Ridwan", "Hasanuddin", "Irfan", "Akbar", "Fadli",
+                     "Jumardi", "Rahmat", "Arifin", "Amiruddin", "Syahrir", "Basri", "Nasrullah", "Yusuf",
+                     "Halim", "Kadir", "Mansur", "Jufri", "Saleh", "Husain", "Anwar", "Khaeruddin", "Asri",
+                     "Bahtiar", "Darwis", "Faisal", "Gunawan", "Hamka", "Ilyas", "Jamaluddin", "Kamaruddin",
+                     "Lukman", "Mahmud", "Nurdin", "Palallo", "Qadri", "Rusdi", "Sainal", "Tamrin", "Usman",
+                     "Wahab", "Yunus", "Zulkifli", "Alimuddin", "Burhanuddin", "Fahruddin", "Haeruddin"],
+                    ["Siti", "Andi", "Nur", "Sitti", "Hj. Siti", "St.", "Hasna", "Rahma", "Fitri", "Hajrah"],
+                    ["Aisyah", "Hayati", "Hasnawati", "Nurul", "Rosmiati", "Hadijah", "Hardianti", "Jannah",
+                     "Fatmawati", "Kasmawati", "Ramlah", "Halimah", "Rukmini", "Zainab", "Maryam", "Syamsiah",
+                     "Nurhaedah", "Sakinah", "Rahmatia", "Marwah", "Asmawati", "Bungawali", "Darmawati",
+                     "Erniwati", "Fatimah", "Hamsiah", "Haslinda", "Irmawati", "Jumiati", "Kartini", "Lisnawati",
+                     "Marhani", "Nuraeni", "Rahmawati", "Samsinar", "Sumarni", "Syamsinar", "Wahidah",
+                     "Yusriani", "Zulaeha"], None, 0.3, 0.0),
+    "buton": Origin(0.07, ["La Ode", "La"],
+                    ["Hamid", "Saleh", "Udu", "Ane", "Rusman", "Hasan", "Muhammad Ali", "Sudirman", "Midi",
+                     "Karim", "Ahmadi", "Jaya", "Safiudin", "Bahari", "Ruslan", "Tahir", "Umar", "Kasim",
+                     "Sirajudin", "Baharudin", "Abdullah", "Bolu", "Daali", "Ege", "Gafur", "Hadini", "Ilu",
+                     "Jufri", "Kamaludin", "Laeru", "Mane", "Nuru", "Ode Amir", "Pili", "Rahimu", "Sabaru",
+                     "Taani", "Unga", "Wadi", "Yamu", "Zaini", "Arifin", "Basri", "Dirman", "Hamsin", "Idrus",
+                     "Jamali", "Kaimu", "Mbeli", "Naba", "Ramadan", "Sarifu", "Tamrin", "Usman", "Wolio"],
+                    ["Wa Ode", "Wa"],
+                    ["Nurmala", "Sitti", "Ani", "Nia", "Ramlah", "Hasna", "Zahra", "Fatima", "Salmia", "Rosna",
+                     "Marni", "Halia", "Asni", "Wati", "Sarina", "Jusna", "Aisa", "Bau", "Dahlia", "Ema",
+                     "Fitra", "Hadia", "Ilo", "Juhria", "Kalsum", "Lambu", "Mina", "Nuhu", "Ramina", "Sanaria",
+                     "Tina", "Ule", "Wana", "Yati", "Zubaeda", "Asma", "Biha", "Deli", "Hamida", "Jamia",
+                     "Kartina", "Mariana", "Nurhayati", "Rasia", "Sumarti", "Waode Nuri"],
+                    None, 0.15, 0.0),
+    "ambon": Origin(0.06, ["Johanis", "Ronald", "Hengky", "Abdul", "Ismail", "Frits", "Semuel", "Jopie",
+                           "Max", "Nus", "Ongky", "Richard", "Chris", "Yopi", "Melky"], None,
+                    ["Jolanda", "Netty", "Hasna", "Mariam", "Femmy", "Ona", "Christina", "Nona", "Ika", "Lien",
+                     "Sandra", "Merry", "Yuli", "Deasy"], None,
+                    ["Latumahina", "Tanamal", "Pattinama", "Sahetapy", "Rahanra", "Sangadji", "Rumagesan",
+                     "Hehanussa", "Sopacua", "Rahawarin", "Latuconsina", "Pattimura", "Tuhumury", "Leiwakabessy",
+                     "Matulessy", "Huwae", "Manuhutu", "Ohorella", "Tutuarima", "Wattimena"], 0.35, 0.0),
+    "manado": Origin(0.04, ["Stevi", "Ferry", "Jemmy", "Hendra", "Rocky", "Johny", "Fransiskus", "Alfrets",
+                            "Denny", "Meiky"], None,
+                     ["Vivi", "Meyske", "Novi", "Grace", "Olivia", "Stella", "Feybe", "Jeanette", "Sisca"], None,
+                     ["Lumempouw", "Rumengan", "Sondakh", "Wowor", "Pangemanan", "Tumbelaka", "Mandagi",
+                      "Rondonuwu", "Kaunang", "Lumintang", "Worang", "Tambuwun", "Karamoy", "Sumampouw"], 0.3, 0.0),
+    "toraja": Origin(0.03, ["Yohanis", "Simon", "Daud", "Markus", "Ishak", "Matius", "Yusuf", "Paulus", "Daniel"],
+                     None, ["Marlina", "Yuliana", "Herlina", "Ruth", "Serly", "Damaris", "Naomi", "Lince"], None,
+                     ["Pasolo", "Tandirerung", "Palimbong", "Rante", "Sampe", "Tangdilintin", "Pakiding",
+                      "Tandiari", "Sambara", "Pongrekun", "Toding", "Lebang", "Parinding"], 0.3, 0.0),
+}
+ORIGIN_NAMES = list(ORIGINS)
+ORIGIN_WEIGHTS = [ORIGINS[o].weight for o in ORIGIN_NAMES]
+
+TITLES_M = ["Bapak", "Bpk.", "Pak", "H.", "Sdr.", "Tn."]
+TITLES_F = ["Ibu", "Ny.", "Hj.", "Sdri.", "Mama", "Bu"]
+# Modern → old (pre-1972) spellings; applied backwards they are what an old KTP or P3KE row says.
+OLD_SPELLINGS = [("u", "oe"), ("j", "dj"), ("c", "tj"), ("y", "j"), ("ny", "nj"), ("sy", "sj"), ("kh", "ch")]
+KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
+
+
+# --- Generation ---------------------------------------------------------------------------------
+@dataclass
+class Family:
+    origin: Origin
+    surname: str | None
+
+
+def _given(rng: random.Random, origin: Origin, sex: str) -> str:
+    first = rng.choice(origin.men if sex == "M" else origin.women)
+    second = origin.men_second if sex == "M" else origin.women_second
+    if second is not None:
+        if origin.single and rng.random() < origin.single:
+            return first
+        if rng.random() < origin.middle:  # a third word: "Andi Muhammad Rizal", "Siti Nur Aisyah"
+            return f"{first} {rng.choice(second)} {rng.choice(second)}"
+        return f"{first} {rng.choice(second)}"
+    if rng.random() < origin.middle:
+        return f"{first} {rng.choice(origin.men if sex == 'M' else origin.women)}"
+    return first
+
+
+def _name(rng: random.Random, family: Family, sex: str, *, own_clan: bool = False) -> str:
+    given = _given(rng, family.origin, sex)
+    surname = family.surname
+    if own_clan and family.origin.surnames:
+        surname = rng.choice(family.origin.surnames)
+    return f"{given} {surname}" if surname else given
+
+
+def _birth(rng: random.Random, low: int, high: int) -> dt.date:
+    born = TODAY - dt.timedelta(days=rng.randrange(low * 365, high * 365 + 364))
+    if rng.random() < 0.03:  # "unknown day": registered on 1 January
+        born = dt.date(born.year, 1, 1)
+    return born
+
+
+def _household(rng: random.Random) -> list[tuple[str, str, dt.date, str]]:
+    """(name, sex, birth date, relationship) of the members of one generated family."""
+    origin = ORIGINS[rng.choices(ORIGIN_NAMES, weights=ORIGIN_WEIGHTS)[0]]
+    family = Family(origin, rng.choice(origin.surnames) if origin.surnames else None)
+    head_sex = "F" if rng.random() < 0.2 else "M"
+    head_birth = _birth(rng, 22, 70)
+    members = [(_name(rng, family, head_sex), head_sex, head_birth, "head")]
+    head_age = (TODAY - head_birth).days // 365
+    if rng.random() < 0.8:
+        sex = "F" if head_sex == "M" else "M"
+        age = max(18, head_age + rng.randint(-8, 3))
+        members.append((_name(rng, family, sex, own_clan=rng.random() < 0.5), sex, _birth(rng, age, age),
+                        "spouse"))
+    for _ in range(rng.choice([0, 1, 1, 2, 2, 3, 4])):
+        if head_age < 20:
+            break
+        sex = rng.choice("MF")
+        age = rng.randint(0, min(35, head_age - 18))
+        members.append((_name(rng, family, sex), sex, _birth(rng, age, age), "child"))
+    return members
+
+
+def _near_misses(rng: random.Random, members: list[tuple[str, str, dt.date, str]],
+                 surname: str) -> tuple[list[tuple[str, str, dt.date, str]], str | None]:
+    """Maybe add a near miss to a household: returns the extra members and its kind."""
+    head_name, head_sex, head_birth, _rel = members[0]
+    head_age = (TODAY - head_birth).days // 365
+    roll = rng.random()
+    if roll < NEAR_MISS_RATE and head_age >= 20:
+        # Twins of different sex, names differing by an ending.
+        boy, girl = rng.choice(TWIN_NAMES)
+        born = _birth(rng, 0, min(30, head_age - 18))
+        return [(f"{boy} {surname}", "M", born, "child"), (f"{girl} {surname}", "F", born, "child")], "twins_mixed"
+    if roll < 2 * NEAR_MISS_RATE and head_age >= 20:
+        # Twins of the same sex with different names.
+        sex = rng.choice("MF")
+        pool = PAPUAN_MEN if sex == "M" else PAPUAN_WOMEN
+        first, second = rng.sample(pool, 2)
+        born = _birth(rng, 0, min(30, head_age - 18))
+        return [(f"{first} {surname}", sex, born, "child"), (f"{second} {surname}", sex, born, "child")], "twins_same"
+    if roll < 3 * NEAR_MISS_RATE and head_age >= 38:
+        # A child named after the parent: same name, same KK, another birth year.
+        age = rng.randint(0, head_age - 20)
+        return [(head_name, head_sex, _birth(rng, age, age), "child")], "namesake"
+    return [], None
+
+
+def _alter_name(rng: random.Random, name: str, sex: str) -> tuple[str, list[str]]:
+    """One or two realistic changes to a name, as a second registration writes it."""
+    kinds = ["old_spelling", "title", "double_letter", "swap_order", "typo", "drop_middle", "capitals"]
+    wanted = 1 if rng.random() < 0.6 else 2
+    applied: list[str] = []
+    words = name.split(" ")
+    title = ""
+    upper = False
+    for kind in rng.sample(kinds, len(kinds)):
+        if len(applied) == wanted:
+            break
+        if kind == "old_spelling":
+            lower = " ".join(words).lower()
+            rules = [(new, old) for new, old in OLD_SPELLINGS if new in lower]
+            if not rules:
+                continue
+            new, old = rng.choice(rules)
+            words = [w.lower().replace(new, old).capitalize() if new in w.lower() else w for w in words]
+        elif kind == "title":
+            title = rng.choice(TITLES_M if sex == "M" else TITLES_F)
+        elif kind == "double_letter":
+            i = rng.randrange(len(words))
+            spots = [k for k, ch in enumerate(words[i]) if k > 0 and ch.lower() in "lnmrstkp"]
+            if not spots:
+                continue
+            k = rng.choice(spots)
+            words[i] = words[i][:k] + words[i][k] + words[i][k:]
+        elif kind == "swap_order":
+            if len(words) < 2:
+                continue
+            words = [words[-1], *words[:-1]]
+        elif kind == "typo":
+            i = max(range(len(words)), key=lambda j: len(words[j]) + rng.random())
+            w = words[i]
+            if len(w) < 4:
+                continue
+            k = rng.randrange(1, len(w) - 1)
+            op = rng.choice(["sub", "del", "swap", "ins"])
+            if op == "sub":
+                w = w[:k] + rng.choice(KEYBOARD) + w[k + 1:]
+            elif op == "del":
+                w = w[:k] + w[k + 1:]
+            elif op == "swap":
+                w = w[:k] + w[k + 1] + w[k] + w[k + 2:]
+            else:
+                w = w[:k] + rng.choice(KEYBOARD) + w[k:]
+            words[i] = w
+        elif kind == "drop_middle":
+            if len(words) < 3 or words[0] in ("La", "Wa"):
+                continue
+            words = [words[0], *words[2:]]
+        elif kind == "capitals":
+            upper = True
+        applied.append(kind)
+    text = " ".join([title, *words]).strip() if title else " ".join(words)
+    return (text.upper() if upper else text), applied
+
+
+def _keystroke(value: int, digits: int, rng: random.Random) -> int:
+    """``value`` with one digit changed or two neighbouring digits swapped, as a clerk mistypes it."""
+    text = list(f"{value:0{digits}d}")
+    k = rng.randrange(digits)
+    if rng.random() < 0.3 and k < digits - 1 and text[k] != text[k + 1]:
+        text[k], text[k + 1] = text[k + 1], text[k]
+    else:
+        text[k] = rng.choice([d for d in "0123456789" if d != text[k]])
+    return int("".join(text))
+
+
+def _alter_birth(rng: random.Random, born: dt.date) -> tuple[dt.date, str]:
+    roll = rng.random()
+    if roll < 0.06 and born.day <= 12 and born.day != born.month:
+        return dt.date(born.year, born.day, born.month), "birth_day_month_swapped"
+    if roll < 0.17:
+        kind = "birth_year_mistyped" if roll >= 0.14 else rng.choice(["birth_day_mistyped", "birth_month_mistyped"])
+        for _ in range(50):
+            year, month, day = born.year, born.month, born.day
+            if kind == "birth_year_mistyped":
+                year = _keystroke(year, 4, rng)
+            elif kind == "birth_month_mistyped":
+                month = _keystroke(month, 2, rng)
+            else:
+                day = _keystroke(day, 2, rng)
+            try:
+                changed = dt.date(year, month, day)
+            except ValueError:
+                continue
+            if 1940 <= year <= TODAY.year and changed != born:
+                return changed, kind
+        return born, "birth_same"
+    if roll < 0.20:
+        # One registration knew the birthday, the other wrote "1 January" for unknown.
+        return dt.date(born.year, 1, 1), "birth_unknown_day"
+    return born, "birth_same"
+
+
+@dataclass
+class Truth:
+    duplicates: set[tuple[int, int]]
+    variants: dict[tuple[int, int], list[str]]
+    near_misses: dict[tuple[int, int], str]
+    persons: int
+    name_counts: Counter[str]
+
+
+PERSON_COLUMNS = ["id", "nik_encrypted", "nik_index", "full_name", "name_key", "name_key_last", "birth_place",
+                  "birth_date", "sex", "household_id", "relationship", "kelurahan_id", "phone", "transport_sector",
+                  "disability", "consent_basis", "data_source", "confirmed_warnings", "created_at", "updated_at"]
+HOUSEHOLD_COLUMNS = ["id", "kk_index", "address", "kelurahan_id", "pkh_beneficiary", "data_source", "decile_source",
+                     "created_at", "updated_at"]
+
+
+def build(size: int, seed: int = 17) -> Truth:
+    """Insert ``size`` persons with planted duplicates and near misses; return the ground truth."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from jaring.core.bulk import bulk_insert
+    from jaring.regions.models import Region
+    from jaring.registry.names import last_word_first, person_name_key
+
+    rng = random.Random(seed)
+    kelurahan = list(Region.objects.filter(level="kelurahan").values_list("id", flat=True))
+    kel_weights = [rng.uniform(0.4, 2.0) for _ in kelurahan]
+    now = timezone.now()
+    truth = Truth(set(), {}, {}, 0, Counter())
+    copies: list[tuple[int, str, str, dt.date, int | None, int, str, list[str]]] = []
+    persons: list[tuple] = []
+    households: list[tuple] = []
+    next_id = 1
+    household_id = 0
+    started = time.perf_counter()
+
+    def person_row(pid: int, name: str, born: dt.date, sex: str, hh: int | None, rel: str, kel: int) -> tuple:
+        key = person_name_key(name)
+        truth.name_counts[key] += 1
+        return (pid, b"bench", f"{pid:064x}", name, key, last_word_first(key), "Sorong", born, sex, hh, rel, kel,
+                "", False, "none", "public_task", "P3KE", "[]", now, now)
+
+    def flush() -> None:
+        bulk_insert("registry_household", HOUSEHOLD_COLUMNS, households)
+        bulk_insert("registry_person", PERSON_COLUMNS, persons)
+        households.clear()
+        persons.clear()
+
+    budget = size
+    while next_id - 1 + len(copies) < budget:
+        household_id += 1
+        kel = rng.choices(kelurahan, weights=kel_weights)[0]
+        households.append((household_id, f"kk{household_id:062x}", "Jl. Bench", kel, False, "P3KE", "", now, now))
+        members = _household(rng)
+        surname = rng.choice(PAPUAN_SURNAMES)
+        extra, kind = _near_misses(rng, members, surname)
+        start_id = next_id
+        for name, sex, born, rel in [*members, *extra]:
+            if next_id - 1 + len(copies) >= budget:
+                break
+            persons.append(person_row(next_id, name, born, sex, household_id, rel, kel))
+            if rng.random() < DUP_RATE and next_id - 1 + len(copies) + 1 < budget:
+                copies.append((next_id, name, sex, born, household_id, kel, rel, []))
+            next_id += 1
+        if kind and next_id - start_id == len(members) + len(extra):
+            if kind == "namesake":
+                truth.near_misses[(start_id, next_id - 1)] = kind
+            else:
+                truth.near_misses[(next_id - 2, next_id - 1)] = kind
+        if len(persons) >= 50_000:
+            flush()
+            progress(f"persons: {next_id - 1:,} ({time.perf_counter() - started:.0f} s)")
+    # The second registrations come later, under new NIKs, with the changes a clerk makes.
+    for original, name, sex, born, hh, kel, rel, _ in copies:
+        new_name, changes = _alter_name(rng, name, sex)
+        new_birth, birth_change = _alter_birth(rng, born)
+        new_kel = kel if rng.random() < 0.9 else rng.choice(kelurahan)
+        new_hh = hh if rng.random() < 0.6 and new_kel == kel else None
+        persons.append(person_row(next_id, new_name, new_birth, sex, new_hh, rel, new_kel))
+        pair = (original, next_id)
+        truth.duplicates.add(pair)
+        truth.variants[pair] = [*changes, birth_change, "same_kk" if new_hh else "no_kk",
+                                "moved" if new_kel != kel else "same_kelurahan"]
+        next_id += 1
+        if len(persons) >= 50_000:
+            flush()
+    flush()
+    truth.persons = next_id - 1
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for table in ("registry_person", "registry_household"):
+                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                               f"(SELECT MAX(id) FROM {table}))")
+        cursor.execute("ANALYZE")
+    return truth
+
+
+# --- Baseline -----------------------------------------------------------------------------------
+def naive_baseline(slice_size: int) -> tuple[float, str]:
+    """Every pair within each kelurahan scored as the scan scores them, with no birth-date or
+    sound-key blocking: timed on a slice of the largest kelurahan, scaled by pair count."""
+    from jaring.registry.dedup import find_all_pairs
+    from jaring.registry.models import Person
+
+    sizes = Counter(Person.objects.values_list("kelurahan_id", flat=True).iterator(chunk_size=50_000))
+    biggest = max(sizes, key=sizes.__getitem__)
+    rows = list(Person.objects.filter(kelurahan_id=biggest).order_by("id").values_list(
+        "id", "full_name", "birth_date", "sex", "household_id")[:slice_size])
+    ids, names, births, sexes, households = (list(c) for c in zip(*rows, strict=True))
+    started = time.perf_counter()
+    find_all_pairs(ids=ids, names=names, births=births, sexes=sexes, households=households)
+    seconds = time.perf_counter() - started
+    n = len(rows)
+    all_pairs = sum(k * (k - 1) // 2 for k in sizes.values())
+    scaled = seconds * all_pairs / max(1, n * (n - 1) // 2)
+    return scaled, (f"naive all-pairs within each kelurahan (no birth-date/sound-key blocking; same vectorised "
+                    f"tests and scoring): "
+                    f"{n:,}-person slice of the largest kelurahan timed ({seconds:.2f} s), scaled by pair "
+                    f"count ({all_pairs:,} pairs)")
+
+
+# The scan in its own process, through the CLI; it reports its own high-water mark (VmHWM: the
+# child's ru_maxrss would include the parent's pages at fork).
+SCAN = """
+import json, sys
+from jaring.cli import main
+main(["dedup", "scan", "--json"])
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+sys.stdout.write("\\n" + json.dumps({"vm_hwm_mb": round(int(hwm.split()[1]) / 1024, 1)}) + "\\n")
+"""
+
+
+def run_scan(env: dict[str, str]) -> tuple[str, str, int, float]:
+    """Run SCAN; return stdout, stderr, exit code and the largest anonymous RSS seen (sampled every
+    0.1 s: VmHWM also counts file-backed pages, such as SQLite's mmap of the database file)."""
+    process = subprocess.Popen([sys.executable, "-c", SCAN], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    status = f"/proc/{process.pid}/status"
+    anon_kb = 0
+    while process.poll() is None:
+        try:
+            with open(status) as handle:
+                for line in handle:
+                    if line.startswith("RssAnon"):
+                        anon_kb = max(anon_kb, int(line.split()[1]))
+        except OSError:
+            pass
+        time.sleep(0.1)
+    out, err = process.communicate()
+    return out, err, process.returncode, round(anon_kb / 1024, 1)
+
+
+# --- Run ----------------------------------------------------------------------------------------
+def run(*, size: int, database_url: str | None = None) -> None:
+    with django_home(database_url):
+        from django.db import connection, transaction
+
+        from jaring.registry.dedup import normalise
+        from jaring.registry.models import DuplicateCandidate, Person
+
+        started = time.perf_counter()
+        with transaction.atomic():
+            truth = build(size)
+        vendor = connection.vendor
+        counts = truth.name_counts.values()
+        emit("dedup.build", truth.persons, time.perf_counter() - started, rows=truth.persons, database=vendor,
+             planted_duplicates=len(truth.duplicates), planted_near_misses=len(truth.near_misses),
+             distinct_names=len(truth.name_counts), most_common_name=truth.name_counts.most_common(1)[0],
+             persons_sharing_name_with_100_plus=sum(c for c in counts if c >= 100),
+             persons_with_unique_name=sum(1 for c in counts if c == 1))
+        del truth.name_counts
+        baseline_seconds, baseline = naive_baseline(BASELINE_SLICE)
+        connection.close()
+
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "jaring.settings"}
+        started = time.perf_counter()
+        out, err, code, anon_mb = run_scan(env)
+        seconds = time.perf_counter() - started
+        if code != 0:
+            raise SystemExit(err[-3000:])
+        lines = [line for line in out.splitlines() if line.strip()]
+        summary, memory = json.loads(lines[-2]), json.loads(lines[-1])
+
+        scores = {(a, b): score for a, b, score in DuplicateCandidate.objects.values_list(
+            "person_a_id", "person_b_id", "score").iterator(chunk_size=50_000)}
+        found = set(scores)
+        # The review queue is worked from the top: precision and recall had the threshold been higher.
+        by_threshold = {}
+        for cut in (90, 95, 100):
+            above = {pair for pair, score in scores.items() if score >= cut}
+            hits = len(above & truth.duplicates)
+            by_threshold[str(cut)] = {"candidates": len(above),
+                                      "precision": round(hits / len(above), 4) if above else None,
+                                      "recall": round(hits / len(truth.duplicates), 4) if truth.duplicates else None}
+        true_positive = found & truth.duplicates
+        false_positive = found - truth.duplicates
+        near_flagged = Counter(truth.near_misses[p] for p in false_positive if p in truth.near_misses)
+        others = false_positive - truth.near_misses.keys()
+        wanted = sorted({i for pair in others for i in pair})
+        lookup = {pid: (normalise(name), born, sex) for at in range(0, len(wanted), 5_000)
+                  for pid, name, born, sex in Person.objects.filter(id__in=wanted[at:at + 5_000])
+                  .values_list("id", "full_name", "birth_date", "sex")}
+        identical = sum(1 for a, b in others if lookup[a] == lookup[b])
+        missed = Counter(v for pair in truth.duplicates - found for v in truth.variants[pair])
+        planted_by_variant = Counter(v for pair in truth.duplicates for v in truth.variants[pair])
+        recall_by_variant = {v: round(1 - missed[v] / n, 4) for v, n in sorted(planted_by_variant.items())}
+        emit("dedup.scan", truth.persons, seconds, rows=truth.persons, baseline_seconds=baseline_seconds,
+             database=vendor, baseline=baseline, scan_peak_rss_mb=memory["vm_hwm_mb"],
+             scan_peak_anon_rss_mb=anon_mb,
+             precision=round(len(true_positive) / len(found), 4) if found else None,
+             recall=round(len(true_positive) / len(truth.duplicates), 4) if truth.duplicates else None,
+             candidates=len(found), planted_duplicates=len(truth.duplicates), true_positives=len(true_positive),
+             false_positives=len(false_positive), false_positives_identical_by_data=identical,
+             near_misses_planted=dict(Counter(truth.near_misses.values())), near_misses_flagged=dict(near_flagged),
+             recall_by_variant=recall_by_variant, at_higher_thresholds=by_threshold, summary=summary,
+             timing="jaring dedup scan --json in its own process (Python and Django start-up included)")
