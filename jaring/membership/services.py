@@ -74,6 +74,23 @@ def budget_line_add(*, actor: User, payer: Payer, fiscal_year: int, amount_idr: 
     return line
 
 
+@transaction.atomic
+def budget_line_revise(*, actor: User, line: BudgetLine, amount_idr: int, source_document: str) -> BudgetLine:
+    """A budget revision (APBD-P, a cut): the new amount with the document that decided it."""
+    _require(actor, Role.ADMIN)
+    if amount_idr < 0:
+        raise ValidationFailed(_("Jumlah anggaran tidak boleh negatif."), fields={"amount_idr": []})
+    if not source_document.strip():
+        raise ValidationFailed(_("Sebutkan dokumen sumber anggaran (DPA/SK)."), fields={"source_document": []})
+    line = BudgetLine.objects.select_for_update().get(pk=line.pk)
+    before = {"amount_idr": line.amount_idr, "source": line.source_document}
+    line.amount_idr, line.source_document = amount_idr, source_document.strip()
+    line.save(update_fields=["amount_idr", "source_document"])
+    audit_log(actor=actor, action="budget_line.revise", obj=line, before=before,
+              after={"amount_idr": amount_idr, "source": line.source_document})
+    return line
+
+
 def _programmes(programs: Any) -> list[str]:
     if isinstance(programs, str):
         programs = [p for p in programs.replace(" ", "").split(",") if p]

@@ -8,7 +8,7 @@ from django.db.models import Count
 from jaring.core.errors import Conflict, PermissionDenied, ValidationFailed
 from jaring.core.models import AuditEvent
 from jaring.membership.models import BudgetLine, Membership
-from jaring.membership.services import membership_enrol, payer_create
+from jaring.membership.services import budget_line_revise, membership_enrol, payer_create
 from jaring.targeting import engine
 from jaring.targeting.models import AllocationEntry, AllocationRound
 from jaring.targeting.selectors import RoundInput, allocation_preview
@@ -192,8 +192,10 @@ def test_bad_inputs_give_a_clear_message_and_change_nothing(city, pool):
 
     # The budget line is cut (a revised DPA) after a round was prepared: approval refuses.
     second = round_prepare(actor=operator, data=_input(city, budget_idr=10 * unit))
+    for line in BudgetLine.objects.filter(payer=city["payer"]):
+        budget_line_revise(actor=city["admin_sorong"], line=line, amount_idr=12 * unit,
+                           source_document="APBD-P (dipotong)")
     before = _state()
-    BudgetLine.objects.filter(payer=city["payer"]).update(amount_idr=12 * unit)  # no service reduces a line yet
     with pytest.raises(Conflict) as reduced:
         round_approve(actor=city["admin_sorong"], allocation_round=second)
     assert reduced.value.code == "budget_line_exceeded" and "tinggal" in str(reduced.value.message)
