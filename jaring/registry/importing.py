@@ -436,9 +436,13 @@ def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path |
                     pl.when(pl.col("_phone_bad")).then(pl.lit("phone_invalid")),
                     pl.when(pl.col("_decile_bad")).then(pl.lit("decile_invalid"))).alias("_warn"))
     say("validate", total, total)
+    # Only what is written or reported stays: a million-row file must fit the memory budget.
+    frame = frame.drop("_day", "_month", "_real_day", "_max_day", "_floatish", "_sex_raw", "_kk_raw",
+                       "_birth_raw", "_kel_raw", "_occ_unknown", "_phone_bad", "_decile_bad")
+    working = [c for c in frame.columns if c.startswith("_") and c not in original]
 
     # Duplicates inside the file: the first row of a NIK wins; a different name is flagged.
-    valid = frame.filter(pl.col("_error").is_null())
+    valid = frame.filter(pl.col("_error").is_null()).select(ROW, *working)
     valid = valid.with_columns(
         pl.col("_nik").is_first_distinct().alias("_first"),
         (pl.col("_name").str.to_lowercase().first().over("_nik") != pl.col("_name").str.to_lowercase())
@@ -453,8 +457,10 @@ def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path |
     new = firsts.filter(~pl.col("_index").is_in(list(existing)))
     known = firsts.filter(pl.col("_index").is_in(list(existing)))
 
+    del indexes
     rejected = frame.filter(pl.col("_error").is_not_null())
-    in_file_dups = valid.filter(~pl.col("_first"))
+    # The report shows duplicates with their original cells: join them back by row number.
+    in_file_dups = frame.join(valid.filter(~pl.col("_first")).select(ROW, "_other_name"), on=ROW)
     result.rejected = rejected.height
     result.warnings = frame.filter(pl.col("_error").is_null() & pl.col("_warn").is_not_null()).height
     updated_ids: list[str] = []
@@ -477,7 +483,8 @@ def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path |
         if report is not None or problems:
             target = report or _default_report(job)
             write_report(target, frame=frame, original=original, in_file_dups=in_file_dups,
-                         registered=known.filter(~pl.col("_index").is_in(updated_ids)), result=result)
+                         registered=frame.join(known.filter(~pl.col("_index").is_in(updated_ids)).select(ROW), on=ROW),
+                         result=result)
             result.report = str(target)
         if not dry_run:
             audit_log(actor=actor, action="registry.import", object_type="registry.person", object_id=str(job.pk),
@@ -524,7 +531,9 @@ PERSON_COLUMNS = ["nik_encrypted", "nik_index", "full_name", "name_key", "name_k
 
 def _insert_persons(new: pl.DataFrame, actor: User, source: str, c: Any, say: Progress) -> int:
     transport = set(Occupation.objects.filter(transport_sector=True).values_list("pk", flat=True))
-    now = timezone.now()
+    # Values shared by every row are adapted for the database once, not a million times.
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    warnings = {None: "[]", **{code: json.dumps([code]) for code in WARNINGS}}
     total = new.height
 
     def rows():  # type: ignore[no-untyped-def]
@@ -534,7 +543,7 @@ def _insert_persons(new: pl.DataFrame, actor: User, source: str, c: Any, say: Pr
             key = person_name_key(name)
             yield (c.encrypt(nik, kind="nik"), index, name, key, last_word_first(key), place, birth, sex,
                    household, rel, kel, phone, occ, occ in transport, "none", "", source,
-                   json.dumps([warn] if warn else []), actor.pk, now, now)
+                   warnings.get(warn) or json.dumps([warn]), actor.pk, now, now)
 
     return bulk_insert("registry_person", PERSON_COLUMNS, rows(), progress=lambda n: say("write", n, total))
 
