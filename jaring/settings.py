@@ -173,6 +173,7 @@ USE_TZ = True
 # --- Static --------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = JARING_HOME / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from the finders; an empty root is fine
 STATICFILES_DIRS = [BASE_DIR / "jaring" / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
