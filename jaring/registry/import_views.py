@@ -43,6 +43,9 @@ class ImportForm(forms.Form):
     profile = forms.ChoiceField(label=gettext_lazy("Jenis berkas"), initial="auto")
     sheet = forms.CharField(label=gettext_lazy("Lembar Excel (kosongkan untuk lembar pertama)"), required=False,
                             max_length=100)
+    overwrite = forms.BooleanField(
+        label=gettext_lazy("Timpa HP, tempat lahir, pekerjaan dan keluarga orang yang sudah terdaftar dengan "
+                           "isi berkas (biasanya hanya kolom kosong yang diisi)"), required=False)
     dry_run = forms.BooleanField(label=gettext_lazy("Periksa saja, jangan simpan"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -101,7 +104,8 @@ def import_start(request: HttpRequest) -> HttpResponse:
             try:
                 job = import_job_create(actor=request.user, path=path, profile=form.cleaned_data["profile"],
                                         dry_run=form.cleaned_data["dry_run"], file_name=upload.name,
-                                        sheet=form.cleaned_data["sheet"].strip())
+                                        sheet=form.cleaned_data["sheet"].strip(),
+                                        overwrite=form.cleaned_data["overwrite"])
             except JaringError as exc:
                 path.unlink(missing_ok=True)
                 form.add_error(None, str(exc.message))

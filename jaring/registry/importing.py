@@ -329,7 +329,7 @@ IMPORT_JOB = "import.registry"
 
 
 def import_job_create(*, actor: User, path: Path, profile: str = "auto", dry_run: bool = False,
-                      file_name: str = "", sheet: str = "") -> Job:
+                      file_name: str = "", sheet: str = "", overwrite: bool = False) -> Job:
     """A queued import (the web upload): ``import_job_run`` runs it later, in the background."""
     if not actor.can_write_registry:
         raise PermissionDenied(_("Peran Anda tidak boleh mengimpor data registri."))
@@ -337,7 +337,7 @@ def import_job_create(*, actor: User, path: Path, profile: str = "auto", dry_run
         raise ValidationFailed(_("Profil tidak dikenal: %(p)s") % {"p": profile}, fields={"profile": [profile]})
     job = Job.objects.create(kind=IMPORT_JOB, created_by=actor, status=Job.Status.QUEUED,
                              params={"file": file_name or path.name, "path": str(path), "profile": profile,
-                                     "dry_run": dry_run, "sheet": sheet})
+                                     "dry_run": dry_run, "sheet": sheet, "overwrite": overwrite})
     audit_log(actor=actor, action="registry.import.queue", object_type="core.job", object_id=str(job.pk),
               after={"file": file_name or path.name, "profile": profile, "dry_run": dry_run})
     return job
@@ -350,13 +350,14 @@ def import_job_run(job: Job) -> None:
         return
     with contextlib.suppress(JaringError):
         import_registry(actor=job.created_by, path=Path(job.params["path"]), profile=job.params["profile"],
-                        dry_run=bool(job.params.get("dry_run")), sheet=job.params.get("sheet") or None, job=job)
+                        dry_run=bool(job.params.get("dry_run")), sheet=job.params.get("sheet") or None,
+                        overwrite=bool(job.params.get("overwrite")), job=job)
 
 
 def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: bool = False,
                     report: Path | None = None, source: str = DataSource.IMPORT,
                     progress: Progress | None = None, job: Job | None = None,
-                    sheet: str | None = None) -> ImportResult:
+                    sheet: str | None = None, overwrite: bool = False) -> ImportResult:
     if not actor.can_write_registry:
         raise PermissionDenied(_("Peran Anda tidak boleh mengimpor data registri."))
     started = time.perf_counter()
@@ -378,7 +379,7 @@ def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: 
             result = external.run(actor=actor, path=path, dry_run=dry_run, report=report, progress=say, job=job)
         else:
             result = _run(actor=actor, path=path, profile=profile, dry_run=dry_run, report=report,
-                          source=source, say=say, job=job, sheet=sheet)
+                          source=source, say=say, job=job, sheet=sheet, overwrite=overwrite)
     except JobCancelled as exc:
         job_finish(job, status=Job.Status.CANCELLED, message=str(exc.message))
         audit_log(actor=actor, action="registry.import.cancel", object_type="core.job", object_id=str(job.pk),
@@ -394,7 +395,8 @@ def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: 
 
 
 def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path | None, source: str,
-         say: Callable[[str, int, int], None], job: Job, sheet: str | None = None) -> ImportResult:
+         say: Callable[[str, int, int], None], job: Job, sheet: str | None = None,
+         overwrite: bool = False) -> ImportResult:
     today = timezone.localdate()
     frame = read_table(path, sheet=sheet)
     original = list(frame.columns)
@@ -471,10 +473,10 @@ def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path |
                                    .alias("_household"))
             say("write", 0, new.height)
             result.imported = _insert_persons(new, actor, source, c, say)
-            updated_ids = _fill_empty(known, households)
+            updated_ids = _fill_empty(known, households, overwrite=overwrite)
         else:
             result.imported = new.height
-            updated_ids = _fill_empty(known, {}, dry_run=True)
+            updated_ids = _fill_empty(known, {}, dry_run=True, overwrite=overwrite)
         result.updated = len(updated_ids)
         result.duplicates = in_file_dups.height + known.height - result.updated
         if result.rows != result.imported + result.updated + result.duplicates + result.rejected:
@@ -488,7 +490,7 @@ def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path |
             result.report = str(target)
         if not dry_run:
             audit_log(actor=actor, action="registry.import", object_type="registry.person", object_id=str(job.pk),
-                      after={"file": path.name, "profile": profile, **result.as_dict()})
+                      after={"file": path.name, "profile": profile, "overwrite": overwrite, **result.as_dict()})
     return result
 
 
@@ -552,9 +554,11 @@ FILLABLE = {"birth_place": "_place", "phone": "_phone", "occupation_id": "_occ",
             "relationship": "_rel"}
 
 
-def _fill_empty(known: pl.DataFrame, households: dict[str, int], *, dry_run: bool = False) -> list[str]:
-    """Returns the blind indexes of the persons that got a field filled."""
-    # Fill only the fields a registered person has empty; never overwrite what someone entered.
+def _fill_empty(known: pl.DataFrame, households: dict[str, int], *, dry_run: bool = False,
+                overwrite: bool = False) -> list[str]:
+    """Returns the blind indexes of the persons that got a field filled (or, when the user asked
+    for it, replaced). Only contact and household fields: a name, birth date or sex is corrected
+    one person at a time, never by a file."""
     if known.is_empty():
         return []
     known = known.with_columns(pl.col("_kk").replace_strict(households, default=None, return_dtype=pl.Int64)
@@ -575,7 +579,8 @@ def _fill_empty(known: pl.DataFrame, households: dict[str, int], *, dry_run: boo
         person_id = ids[record["_index"]]
         for column, source in FILLABLE.items():
             value = record[source]
-            if value not in (None, "") and current[person_id][column] in (None, ""):
+            now_value = current[person_id][column]
+            if value not in (None, "") and (now_value in (None, "") or (overwrite and now_value != value)):
                 updates[column].append((value, person_id))
                 touched.add(record["_index"])
     if not dry_run:

@@ -195,3 +195,21 @@ def test_named_sheet_of_a_workbook(personas, tmp_path):
     with pytest.raises(ValidationFailed) as info:
         run(personas, path, sheet="Lembar1")
     assert "Lembar Lembar1 tidak ada" in str(info.value.message) and "Data" in str(info.value.message)
+
+
+def test_overwrite_only_when_asked_and_never_identity(personas, tmp_path, register_person):
+    person = register_person(nik="9271011403850001", full_name="Yohanes Kalami", phone="081111111111",
+                             occupation="fisher")
+    path = write(tmp_path, HEADER + GOOD[0] + "\n")
+    kept = run(personas, path)
+    assert (kept.updated, kept.duplicates) == (0, 1)
+    person.refresh_from_db()
+    assert person.phone == "081111111111" and person.occupation.code == "fisher"
+    replaced = run(personas, path, overwrite=True)
+    assert replaced.updated == 1
+    person.refresh_from_db()
+    assert person.phone == "081234567890" and person.occupation.code == "ojek_driver"
+    assert person.full_name == "Yohanes Kalami"
+    from jaring.core.models import AuditEvent
+
+    assert AuditEvent.objects.filter(action="registry.import", after__overwrite=True).exists()

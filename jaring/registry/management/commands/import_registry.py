@@ -15,6 +15,9 @@ class Command(JaringCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--profile", default="auto", choices=profile_names())
         parser.add_argument("--sheet", help="the XLSX sheet to read (default: the first)")
+        parser.add_argument("--overwrite", action="store_true",
+                            help="replace phone, birth place, occupation, household and relationship of registered "
+                                 "persons with the file's values (default: only fill empty fields)")
         parser.add_argument("--dry-run", action="store_true", help="validate and report; write nothing")
         parser.add_argument("--report", type=Path, help="where to write the XLSX error report")
         parser.add_argument("--as", dest="as_user")
@@ -35,7 +38,8 @@ class Command(JaringCommand):
 
             result = import_registry(actor=cli_actor(options["as_user"]), path=options["file"],
                                      profile=options["profile"], dry_run=options["dry_run"],
-                                     report=options["report"], progress=progress, sheet=options["sheet"])
+                                     report=options["report"], progress=progress, sheet=options["sheet"],
+                                     overwrite=options["overwrite"])
         data = result.as_dict()
         if options["json"]:
             self.emit_json(data)
