@@ -6,6 +6,8 @@ auditors read it and change nothing (the views log their reads).
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -68,3 +70,13 @@ def duplicate_candidate_get(*, actor: User, candidate_id: int) -> DuplicateCandi
     if candidate is None:
         raise NotFound(_("Pasangan duplikat tidak ditemukan."))
     return candidate
+
+
+def dedup_scan_latest(*, actor: User) -> Any:
+    """The latest re-scan of the queue (a ``core.Job``), for those who may start one; else None."""
+    from jaring.core.models import Job
+    from jaring.registry.services import DEDUP_JOB
+
+    if not can_scan_duplicates(actor):
+        return None
+    return Job.objects.filter(kind=DEDUP_JOB).order_by("-created_at", "-id").first()

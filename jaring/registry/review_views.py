@@ -20,15 +20,18 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from jaring.accounts.services import auditor_read_log
 from jaring.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from jaring.core.jobs import job_progress, job_start
+from jaring.core.models import Job
 from jaring.core.money import format_idr
 from jaring.registry.models import DuplicateCandidate, Person
 from jaring.registry.review_selectors import (
     can_decide_duplicates,
     can_scan_duplicates,
+    dedup_scan_latest,
     duplicate_candidate_get,
     duplicate_candidates,
 )
-from jaring.registry.services import dedup_scan, person_merge
+from jaring.registry.services import dedup_scan_job_run, dedup_scan_queue, person_merge
 from jaring.registry.services import duplicate_dismiss as duplicate_dismiss_service
 
 PAGE_SIZE = 25
@@ -147,7 +150,23 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
                       after={"page": page.number})
     return render(request, "registry/duplicate_list.html", {
         "nav": "duplicates", "page": page, "rows": rows, "total": page.paginator.count,
-        "can_scan": can_scan_duplicates(request.user)})
+        "can_scan": can_scan_duplicates(request.user), **_scan_context(request)})
+
+
+def _scan_context(request: HttpRequest) -> dict[str, Any]:
+    """The latest re-scan the user may know of: running (the page polls) or its result."""
+    scan = dedup_scan_latest(actor=request.user)
+    if scan is None:
+        return {"scan": None}
+    active = scan.status in (Job.Status.QUEUED, Job.Status.RUNNING)
+    return {"scan": scan, "scan_active": active, "scan_progress": job_progress(scan) if active else None}
+
+
+@login_required
+def duplicate_scan_status(request: HttpRequest) -> HttpResponse:
+    if not can_scan_duplicates(request.user):
+        raise DjangoPermissionDenied
+    return render(request, "registry/_scan_status.html", _scan_context(request))
 
 
 @login_required
@@ -238,11 +257,10 @@ def duplicate_scan(request: HttpRequest) -> HttpResponse:
                                     "tidak ada yang diubah."))
         return redirect("registry:duplicate_list")
     try:
-        result = dedup_scan(actor=request.user)
+        job = dedup_scan_queue(actor=request.user)
     except PermissionDenied:
         raise DjangoPermissionDenied from None
-    messages.success(request, _("Pemindaian selesai: %(persons)s orang diperiksa, %(candidates)s pasangan "
-                                "perlu diperiksa. Pasangan yang sudah diputuskan tidak diusulkan lagi.") % {
-        "persons": formats.number_format(result["persons"], force_grouping=True),
-        "candidates": formats.number_format(result["candidates"], force_grouping=True)})
+    if job.status == Job.Status.QUEUED and job.created_by_id == request.user.pk and not job.started_at:
+        job_start(job, dedup_scan_job_run)
+    messages.info(request, _("Pemindaian berjalan di latar belakang; halaman ini menunjukkan hasilnya bila selesai."))
     return redirect("registry:duplicate_list")

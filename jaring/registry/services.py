@@ -521,6 +521,41 @@ def dedup_scan(*, actor: User, threshold: float | None = None, progress: Any = N
     return {"persons": persons, "candidates": len(found)}
 
 
+DEDUP_JOB = "dedup.scan"
+
+
+def dedup_scan_queue(*, actor: User) -> Any:
+    """A re-scan started from the review queue: a job that ``dedup_scan_job_run`` runs in the
+    background (at a million persons a scan takes tens of seconds — too long for a request)."""
+    from jaring.core.models import Job
+
+    _require_writer(actor)
+    running = Job.objects.filter(kind=DEDUP_JOB, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).first()
+    if running is not None:
+        return running
+    job = Job.objects.create(kind=DEDUP_JOB, created_by=actor, status=Job.Status.QUEUED)
+    audit_log(actor=actor, action="dedup.scan.queue", object_type="core.job", object_id=str(job.pk))
+    return job
+
+
+def dedup_scan_job_run(job: Any) -> None:
+    import threading
+
+    from jaring.core.jobs import JobChannel, job_finish, mark_interrupted, process_marker
+    from jaring.core.models import Job
+
+    mark_interrupted(DEDUP_JOB)
+    job.params = {**job.params, **process_marker(), "thread": threading.get_ident()}
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now(), params=job.params)
+    say = JobChannel(job.pk)
+    try:
+        result = dedup_scan(actor=job.created_by, progress=lambda done, total: say("match", done, total))
+    except Exception as exc:
+        job_finish(job, status=Job.Status.FAILED, message=str(getattr(exc, "message", exc)))
+        raise
+    job_finish(job, status=Job.Status.SUCCEEDED, result=result, done=result["persons"])
+
+
 def _require_pair_in_scope(actor: User, candidate: Any) -> None:
     scope = scope_for(actor)
     codes = Person.objects.filter(pk__in=(candidate.person_a_id, candidate.person_b_id)).values_list(

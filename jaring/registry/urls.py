@@ -17,6 +17,7 @@ urlpatterns = [
 urlpatterns += [
     path("duplikat/", review_views.duplicate_list, name="duplicate_list"),
     path("duplikat/pindai/", review_views.duplicate_scan, name="duplicate_scan"),
+    path("duplikat/pindai/status/", review_views.duplicate_scan_status, name="duplicate_scan_status"),
     path("duplikat/<int:candidate_id>/", review_views.duplicate_detail, name="duplicate_detail"),
     path("duplikat/<int:candidate_id>/gabung/", review_views.duplicate_merge, name="duplicate_merge"),
     path("duplikat/<int:candidate_id>/bukan-duplikat/", review_views.duplicate_dismiss, name="duplicate_dismiss"),

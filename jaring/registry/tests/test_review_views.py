@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from conftest import KLAWASI, REMU
-from jaring.core.models import AuditEvent
+from jaring.core.models import AuditEvent, Job
 from jaring.registry.models import DuplicateCandidate, Person
 from jaring.registry.services import dedup_scan
 
@@ -165,15 +165,20 @@ def test_merge_moves_the_other_record_to_the_kept_one(login, pairs):
     assert "Sudah diputuskan" in detail and 'name="keep"' not in detail
 
 
-def test_dismissed_pair_stays_dismissed_after_a_rescan(login, pairs):
+def test_dismissed_pair_stays_dismissed_after_a_rescan(login, pairs, django_capture_on_commit_callbacks):
     client = login("operator_sorong")
     remu = pairs["remu"]
     response = client.post(_url("duplicate_dismiss", remu), follow=True)
     assert "bukan duplikat" in response.content.decode()
     assert _status(remu) == DISMISSED
     assert AuditEvent.objects.filter(action="dedup.dismiss", object_id=str(remu.pk)).exists()
-    scanned = client.post(_url("duplicate_scan"), follow=True)
-    assert "Pemindaian selesai" in scanned.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the scan runs as a job after the request
+        scanned = client.post(_url("duplicate_scan"), follow=True)
+    assert "latar belakang" in scanned.content.decode()
+    scanned = client.get(_url("duplicate_list"))
+    assert "Pemindaian terakhir" in scanned.content.decode()
+    job = Job.objects.get(kind="dedup.scan")
+    assert job.status == "succeeded" and job.result["candidates"] == 2
     assert "Soekarni Wanma" not in scanned.content.decode()
     pair = DuplicateCandidate.objects.filter(person_a=remu.person_a_id, person_b=remu.person_b_id)
     assert list(pair.values_list("status", flat=True)) == [DISMISSED]
@@ -258,3 +263,18 @@ def test_list_query_count_is_bounded(login, register_person, personas, django_as
     with django_assert_max_num_queries(8):  # session, user, scope (3), count, page, audit
         response = client.get(_url("duplicate_list"))
     assert len(response.context["rows"]) >= 12
+
+
+def test_a_running_scan_is_polled_and_never_started_twice(login, personas):
+    from jaring.core.jobs import JobChannel
+    from jaring.registry.services import dedup_scan_queue
+
+    client = login("operator_sorong")
+    job = dedup_scan_queue(actor=personas["operator_sorong"])
+    Job.objects.filter(pk=job.pk).update(status="running")
+    JobChannel(job.pk)("match", 3, 12)
+    assert dedup_scan_queue(actor=personas["admin_sorong"]).pk == job.pk  # one scan at a time
+    fragment = client.get(reverse("registry:duplicate_scan_status")).content.decode()
+    assert 'hx-trigger="every 2s"' in fragment and "25%" in fragment
+    client = login("facilitator_remu")
+    assert client.get(reverse("registry:duplicate_scan_status")).status_code == 403
