@@ -15,6 +15,7 @@ next job of its kind notices (``mark_interrupted``).
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
@@ -36,6 +37,7 @@ from jaring.core.models import Job
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
+QUEUED_GRACE = dt.timedelta(minutes=10)
 
 
 class JobCancelled(JaringError):
@@ -138,6 +140,13 @@ def mark_interrupted(kind: str) -> int:
     """Jobs of ``kind`` still 'running' whose process on this host is gone: say so. Returns how many."""
     host = socket.gethostname()
     count = 0
+    # A job queued by a server that stopped before its thread began never starts: after a grace
+    # period it is marked too (a queued job starts within a second of its request).
+    forgotten = Job.objects.filter(kind=kind, status=Job.Status.QUEUED, started_at__isnull=True,
+                                   created_at__lt=timezone.now() - QUEUED_GRACE)
+    for job in forgotten:
+        job_finish(job, status=Job.Status.FAILED, message=_("Terputus: tidak ada yang tersimpan dari pekerjaan ini."))
+        count += 1
     for job in Job.objects.filter(kind=kind, status=Job.Status.RUNNING):
         pid = job.params.get("pid")
         if job.params.get("host") != host or not isinstance(pid, int):

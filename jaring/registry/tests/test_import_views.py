@@ -138,3 +138,21 @@ def _with_row(path):  # type: ignore[no-untyped-def]
 
     headers = next(load_workbook(path)["Data"].iter_rows(values_only=True))
     return pl.DataFrame({ROW: [2], **{h: ["x"] for h in headers}})
+
+
+def test_a_job_its_server_forgot_is_marked_interrupted(personas, tmp_path):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jaring.core.jobs import mark_interrupted
+
+    operator = personas["operator_sorong"]
+    old = Job.objects.create(kind="import.registry", created_by=operator, status=Job.Status.QUEUED)
+    fresh = Job.objects.create(kind="import.registry", created_by=operator, status=Job.Status.QUEUED)
+    Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
+    gone = Job.objects.create(kind="import.registry", created_by=operator, status=Job.Status.RUNNING,
+                              params={"pid": 2**22 + 12345, "host": __import__("socket").gethostname()})
+    assert mark_interrupted("import.registry") == 2
+    statuses = dict(Job.objects.values_list("pk", "status"))
+    assert statuses[old.pk] == "failed" and statuses[gone.pk] == "failed" and statuses[fresh.pk] == "queued"
