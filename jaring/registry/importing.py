@@ -255,25 +255,28 @@ def validate(frame: pl.DataFrame, columns: dict[str, str], today: dt.date) -> pl
            .when(pl.col("_sex_raw") == "").then(pl.when(pl.col("_day") > 40).then(pl.lit("F")).otherwise(pl.lit("M")))
            .otherwise(pl.lit(None)))
     out = out.with_columns(sex.alias("_sex"))
-    error = (
-        pl.when(pl.col("_nik") == "").then(pl.lit("nik_required"))
-        .when(pl.col("_floatish")).then(pl.lit("nik_float"))
-        .when(~pl.col("_nik").str.contains(r"^[0-9]+$")).then(pl.lit("nik_not_digits"))
-        .when(pl.col("_nik").str.len_chars() != 16).then(pl.lit("nik_length"))
-        .when(~(pl.col("_day").is_between(1, 31) | pl.col("_day").is_between(41, 71))).then(pl.lit("nik_day"))
-        .when(~pl.col("_month").is_between(1, 12)).then(pl.lit("nik_month"))
-        .when(pl.col("_nik").str.slice(12, 4) == "0000").then(pl.lit("nik_serial"))
-        .when(pl.col("_nik").str.slice(0, 2).cast(pl.Int32, strict=False) < 11).then(pl.lit("nik_province"))
-        .when(pl.col("_real_day") > pl.col("_max_day")).then(pl.lit("nik_date"))
-        .when(pl.col("_name") == "").then(pl.lit("name_required"))
-        .when(pl.col("_name").str.len_chars() > 150).then(pl.lit("name_too_long"))
-        .when(pl.col("_birth_raw") == "").then(pl.lit("birth_date_required"))
-        .when(pl.col("_birth").is_null()).then(pl.lit("birth_date_invalid"))
-        .when(pl.col("_birth") > pl.lit(today)).then(pl.lit("birth_date_future"))
-        .when(pl.col("_sex").is_null()).then(pl.lit("sex_invalid"))
-        .when((pl.col("_kk_raw") != "") & ~pl.col("_kk").str.contains(r"^[0-9]{16}$")).then(pl.lit("kk_invalid"))
-        .otherwise(pl.lit(None, dtype=pl.Utf8))
-    )
+    # One error per field (the first rule it breaks), so the report names every field to fix.
+    errors = [
+        _first_of(
+            (pl.col("_nik") == "", "nik_required"),
+            (pl.col("_floatish"), "nik_float"),
+            (~pl.col("_nik").str.contains(r"^[0-9]+$"), "nik_not_digits"),
+            (pl.col("_nik").str.len_chars() != 16, "nik_length"),
+            (~(pl.col("_day").is_between(1, 31) | pl.col("_day").is_between(41, 71)), "nik_day"),
+            (~pl.col("_month").is_between(1, 12), "nik_month"),
+            (pl.col("_nik").str.slice(12, 4) == "0000", "nik_serial"),
+            (pl.col("_nik").str.slice(0, 2).cast(pl.Int32, strict=False) < 11, "nik_province"),
+            (pl.col("_real_day") > pl.col("_max_day"), "nik_date")),
+        _first_of(
+            (pl.col("_name") == "", "name_required"),
+            (pl.col("_name").str.len_chars() > 150, "name_too_long")),
+        _first_of(
+            (pl.col("_birth_raw") == "", "birth_date_required"),
+            (pl.col("_birth").is_null(), "birth_date_invalid"),
+            (pl.col("_birth") > pl.lit(today), "birth_date_future")),
+        _first_of((pl.col("_sex").is_null(), "sex_invalid")),
+        _first_of(((pl.col("_kk_raw") != "") & ~pl.col("_kk").str.contains(r"^[0-9]{16}$"), "kk_invalid")),
+    ]
     birth_matches = ((pl.col("_birth").dt.day() == pl.col("_real_day"))
                      & (pl.col("_birth").dt.month() == pl.col("_month"))
                      & ((pl.col("_birth").dt.year() % 100) == pl.col("_nik").str.slice(10, 2).cast(pl.Int32,
@@ -285,7 +288,17 @@ def validate(frame: pl.DataFrame, columns: dict[str, str], today: dt.date) -> pl
         .when(pl.col("_sex_raw") == "").then(pl.lit("sex_from_nik"))
         .otherwise(pl.lit(None, dtype=pl.Utf8))
     )
-    return out.with_columns(error.alias("_error"), warn.alias("_warn"))
+    return out.with_columns(pl.coalesce(errors).alias("_error"),
+                            pl.concat_list(errors).list.drop_nulls().alias("_errors"), warn.alias("_warn"))
+
+
+def _first_of(*rules: tuple[pl.Expr, str]) -> pl.Expr:
+    """The code of the first rule that holds, or null."""
+    (condition, code), *rest = rules
+    chain = pl.when(condition).then(pl.lit(code))
+    for condition, code in rest:
+        chain = chain.when(condition).then(pl.lit(code))
+    return chain.otherwise(pl.lit(None, dtype=pl.Utf8))
 
 
 def _occupation_map(values: list[str]) -> tuple[dict[str, int | None], set[str]]:
@@ -410,10 +423,11 @@ def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path |
     kel_values = frame.select(_text(frame, columns, "kelurahan").alias("k"))["k"].unique().to_list()
     kel_map, kel_problems = _region_map(kel_values, allowed)
     frame = frame.with_columns(_text(frame, columns, "kelurahan").alias("_kel_raw"))
+    kel_problem = pl.col("_kel_raw").replace_strict(kel_problems, default=None, return_dtype=pl.Utf8)
     frame = frame.with_columns(
         pl.col("_kel_raw").replace_strict(kel_map, default=None, return_dtype=pl.Int64).alias("_kel"),
-        pl.coalesce(pl.col("_error"), pl.col("_kel_raw").replace_strict(kel_problems, default=None,
-                                                                         return_dtype=pl.Utf8)).alias("_error"))
+        pl.coalesce(pl.col("_error"), kel_problem).alias("_error"),
+        pl.concat_list("_errors", kel_problem).list.drop_nulls().alias("_errors"))
     occ_values = frame.select(_text(frame, columns, "occupation").alias("o"))["o"].unique().to_list()
     occ_map, occ_unknown = _occupation_map(occ_values)
     phone = _text(frame, columns, "phone").str.replace_all(r"[\s.\-()]", "")
@@ -661,8 +675,8 @@ def write_report(path: Path, *, frame: pl.DataFrame, original: list[str], in_fil
             column, reason = texts.get(code, ("", str(code)))
             ws.append([record[ROW], column, reason, *[safe_cell(record[c]) for c in original if c != ROW]])
 
-    problems = frame.filter(pl.col("_error").is_not_null())
-    sheet("Ditolak", problems, "_error", ERRORS)
+    problems = frame.filter(pl.col("_error").is_not_null()).explode("_errors")  # a line per reason
+    sheet("Ditolak", problems, "_errors", ERRORS)
     warned = frame.filter(pl.col("_error").is_null() & pl.col("_warn").is_not_null())
     sheet("Peringatan", warned, "_warn", WARNINGS)
     dup_codes = pl.concat([

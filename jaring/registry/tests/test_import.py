@@ -213,3 +213,15 @@ def test_overwrite_only_when_asked_and_never_identity(personas, tmp_path, regist
     from jaring.core.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="registry.import", after__overwrite=True).exists()
+
+
+def test_a_row_with_several_problems_lists_each_in_the_report(personas, tmp_path):
+    path = write(tmp_path, HEADER + "Orang;3.27E+15;;14/03/2090;X;Kampung Entah;;;\n" + GOOD[0] + "\n")
+    report = tmp_path / "laporan.xlsx"
+    result = run(personas, path, report=report)
+    assert (result.rejected, result.imported) == (1, 1)
+    rows = list(load_workbook(report)["Ditolak"].iter_rows(values_only=True))[1:]
+    assert [r[0] for r in rows] == [2, 2, 2, 2]  # one line per problem, all of spreadsheet row 2
+    reasons = " ".join(r[2] for r in rows)
+    assert "Excel" in reasons and "masa depan" in reasons and "Jenis kelamin" in reasons
+    assert any(r[1] == "Kelurahan" and "tidak dikenal" in r[2] for r in rows)
