@@ -136,36 +136,43 @@ def job_finish(job: Job, *, status: str, message: str = "", result: dict[str, An
         path.unlink(missing_ok=True)
 
 
+def job_begin(job: Job, *, also: Progress | None = None) -> JobChannel:
+    """Mark ``job`` running in this process and thread (after noticing jobs of its kind that died),
+    and return the progress callback it reports through."""
+    mark_interrupted(job.kind)
+    job.params = {**job.params, **process_marker(), "thread": threading.get_ident()}
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now(), params=job.params)
+    return JobChannel(job.pk, also=also)
+
+
+def _alive(job: Job) -> bool:
+    """Whether the process (and, in this process, the thread) that runs ``job`` still exists.
+    A job of another host, or without a process marker, is taken to be alive."""
+    pid = job.params.get("pid")
+    if job.params.get("host") != socket.gethostname() or not isinstance(pid, int):
+        return True
+    if pid == os.getpid():
+        return job.params.get("thread") in {t.ident for t in threading.enumerate()}
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def mark_interrupted(kind: str) -> int:
-    """Jobs of ``kind`` still 'running' whose process on this host is gone: say so. Returns how many."""
-    host = socket.gethostname()
-    count = 0
-    # A job queued by a server that stopped before its thread began never starts: after a grace
-    # period it is marked too (a queued job starts within a second of its request).
+    """Jobs of ``kind`` whose process is gone, or that a stopped server queued and never started
+    (after a grace period: a queued job starts within a second of its request): say so."""
     forgotten = Job.objects.filter(kind=kind, status=Job.Status.QUEUED, started_at__isnull=True,
                                    created_at__lt=timezone.now() - QUEUED_GRACE)
-    for job in forgotten:
-        job_finish(job, status=Job.Status.FAILED, message=_("Terputus: tidak ada yang tersimpan dari pekerjaan ini."))
-        count += 1
-    for job in Job.objects.filter(kind=kind, status=Job.Status.RUNNING):
-        pid = job.params.get("pid")
-        if job.params.get("host") != host or not isinstance(pid, int):
-            continue
-        if pid == os.getpid() and job.params.get("thread") not in {t.ident for t in threading.enumerate()}:
-            alive = False
-        else:
-            try:
-                os.kill(pid, 0)
-                alive = True
-            except ProcessLookupError:
-                alive = False
-            except PermissionError:
-                alive = True
-        if not alive:
-            job_finish(job, status=Job.Status.FAILED,
-                       message=_("Terputus: tidak ada yang tersimpan dari pekerjaan ini."))
-            count += 1
-    return count
+    dead = [job for job in Job.objects.filter(kind=kind, status=Job.Status.RUNNING) if not _alive(job)]
+    interrupted = [*forgotten, *dead]
+    for job in interrupted:
+        job_finish(job, status=Job.Status.FAILED,
+                   message=_("Terputus: tidak ada yang tersimpan dari pekerjaan ini."))
+    return len(interrupted)
 
 
 def job_start(job: Job, work: Callable[[Job], None]) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from jaring.core.audit import audit_log
 from jaring.core.bulk import bulk_insert, ids_by_key
 from jaring.core.crypto import cipher
 from jaring.core.errors import JaringError, PermissionDenied, ValidationFailed
-from jaring.core.jobs import JobCancelled, JobChannel, job_finish, mark_interrupted, process_marker
+from jaring.core.jobs import JobCancelled, Progress, job_begin, job_finish
 from jaring.core.models import Job
 from jaring.core.tables import ROW, header_key, read_table, safe_cell
 from jaring.regions.models import Region
@@ -148,9 +147,6 @@ class ImportResult:
         return {"rows": self.rows, "imported": self.imported, "updated": self.updated,
                 "duplicates": self.duplicates, "rejected": self.rejected, "warnings": self.warnings,
                 "report": self.report}
-
-
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -374,17 +370,10 @@ def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: 
     if not actor.can_write_registry:
         raise PermissionDenied(_("Peran Anda tidak boleh mengimpor data registri."))
     started = time.perf_counter()
-    mark_interrupted(IMPORT_JOB)
-    running = {**process_marker(), "thread": threading.get_ident()}
     if job is None:
-        job = Job.objects.create(kind=IMPORT_JOB, created_by=actor, status=Job.Status.RUNNING,
-                                 started_at=timezone.now(),
-                                 params={"file": path.name, "profile": profile, "dry_run": dry_run, **running})
-    else:
-        job.params = {**job.params, **running}
-        Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now(),
-                                             params=job.params)
-    say = JobChannel(job.pk, also=progress)
+        job = Job.objects.create(kind=IMPORT_JOB, created_by=actor, status=Job.Status.QUEUED,
+                                 params={"file": path.name, "profile": profile, "dry_run": dry_run})
+    say = job_begin(job, also=progress)
     try:
         say("read", 0, 1)
         external = _external_profile(path, profile)

@@ -539,15 +539,10 @@ def dedup_scan_queue(*, actor: User) -> Any:
 
 
 def dedup_scan_job_run(job: Any) -> None:
-    import threading
-
-    from jaring.core.jobs import JobChannel, job_finish, mark_interrupted, process_marker
+    from jaring.core.jobs import job_begin, job_finish
     from jaring.core.models import Job
 
-    mark_interrupted(DEDUP_JOB)
-    job.params = {**job.params, **process_marker(), "thread": threading.get_ident()}
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now(), params=job.params)
-    say = JobChannel(job.pk)
+    say = job_begin(job)
     try:
         result = dedup_scan(actor=job.created_by, progress=lambda done, total: say("match", done, total))
     except Exception as exc:
