@@ -119,7 +119,6 @@ def compare_rows(a: Person, b: Person) -> list[CompareRow]:
     return rows
 
 
-
 def _candidate_or_404(request: HttpRequest, candidate_id: int) -> DuplicateCandidate:
     try:
         return duplicate_candidate_get(actor=request.user, candidate_id=candidate_id)
@@ -205,10 +204,6 @@ def duplicate_merge(request: HttpRequest, candidate_id: int) -> HttpResponse:
         return target
     candidate = target
     back = redirect("registry:duplicate_detail", candidate_id=candidate.pk)
-    if _is_stale(candidate):
-        messages.error(request, _("Salah satu orang dalam pasangan ini sudah digabung dengan data lain. "
-                                  "Pindai ulang antrean; tidak ada yang diubah."))
-        return back
     people = {str(candidate.person_a_id): candidate.person_a, str(candidate.person_b_id): candidate.person_b}
     keep = people.get(request.POST.get("keep", "").strip())
     if keep is None:

@@ -599,8 +599,8 @@ def person_merge(*, actor: User, candidate: Any, keep: Person) -> Person:
     if not (scope.contains_code(kept.kelurahan.code) and scope.contains_code(other.kelurahan.code)):
         raise NotFound(_("Orang tidak ditemukan."))
     if kept.merged_into_id or other.merged_into_id:
-        raise Conflict(_("Salah satu dari dua orang ini sudah digabungkan ke data lain; pindai ulang dulu."),
-                       code="already_merged")
+        raise Conflict(_("Salah satu orang dalam pasangan ini sudah digabung dengan data lain. "
+                         "Pindai ulang antrean; tidak ada yang diubah."), code="already_merged")
     before = person_snapshot(kept)
     filled = []
     for name in MERGE_FILL:
