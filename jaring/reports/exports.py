@@ -56,7 +56,7 @@ def dashboard_workbook(figures: Dashboard) -> bytes:
         sheet.append([first, *_figure_headers()])
         for row in rows:
             sheet.append(_row(row))
-        sheet.append(_row(_total(rows)))
+        sheet.append(_row(figures.totals))  # each table splits the same month's figures
 
     trend = book.create_sheet(_("Tren 24 bulan")[:31])
     trend.append([_("Bulan"), _("Peserta ditagih"), _("Terlindungi"), _("Berisiko"), _("Berhenti (menunggak)"),
@@ -81,10 +81,3 @@ def dashboard_workbook(figures: Dashboard) -> bytes:
     book.save(out)
     return out.getvalue()
 
-
-def _total(rows: list[Row]) -> Row:
-    total = Row("total", _("Jumlah"))
-    for row in rows:
-        total.add({"members": row.members, "protected": row.protected, "at_risk": row.at_risk,
-                   "lapsed": row.lapsed})
-    return total

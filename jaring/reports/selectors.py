@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jaring.accounts.models import Role, User
 from jaring.accounts.selectors import scope_for
-from jaring.core.money import add_months, month_start
+from jaring.core.money import add_months, format_month, month_start
 from jaring.membership.models import Payer
 from jaring.regions.models import Region
 from jaring.regions.selectors import region_subtree_q
@@ -137,7 +137,7 @@ class Dashboard:
 
         snap = self.snapshot
         return {
-            "period": self.period.isoformat()[:7],
+            "period": format_month(self.period),
             "as_of": snap.as_of.isoformat() if snap else None,
             "refreshed_at": snap.refreshed_at.isoformat() if snap else None,
             "areas": self.scope_codes,
@@ -148,7 +148,7 @@ class Dashboard:
             "by_payer": rows(self.by_payer),
             "by_occupation": rows(self.by_occupation),
             "by_sex": rows(self.by_sex),
-            "trend": [{"period": t.period.isoformat()[:7], "present": t.present, "members": t.members,
+            "trend": [{"period": format_month(t.period), "present": t.present, "members": t.members,
                        "protected": t.protected, "at_risk": t.at_risk, "lapsed": t.lapsed} for t in self.trend],
             "decile": ({"max_decile": self.decile.max_decile, "households": self.decile.households,
                         "protected": self.decile.protected, "protected_pct": self.decile.pct}
@@ -281,14 +281,23 @@ def facilitator_rows(*, actor: User, period: dt.date) -> list[FacilitatorRow]:
         row = rows[values["facilitator_id"]]
         row.registrations, row.enrolments = values["reg"] or 0, values["enr"] or 0
         row.registrations_12m, row.enrolments_12m = values["reg12"] or 0, values["enr12"] or 0
-    by_kelurahan = list(_scoped(CoverageSnapshot.objects.filter(period=period), actor).order_by()
-                        .values("kelurahan__code").annotate(protected=Sum("protected"), at_risk=Sum("at_risk")))
+    # One pass over the month's kelurahan: each adds its figures to every region above it
+    # (96, 96.71, 96.71.01, …), so a facilitator's area is a lookup, whatever the country's size.
+    under: dict[str, list[int]] = {}
+    for values in (_scoped(CoverageSnapshot.objects.filter(period=period), actor).order_by()
+                   .values("kelurahan__code").annotate(protected=Sum("protected"), at_risk=Sum("at_risk"))):
+        parts = values["kelurahan__code"].split(".")
+        for depth in range(1, len(parts) + 1):
+            totals = under.setdefault(".".join(parts[:depth]), [0, 0])
+            totals[0] += values["protected"] or 0
+            totals[1] += values["at_risk"] or 0
     for user_id, codes in area_codes.items():
         if user_id not in rows:
             continue
-        for values in by_kelurahan:
-            kel = values["kelurahan__code"]
-            if any(kel == c or kel.startswith(c + ".") for c in codes):
-                rows[user_id].protected += values["protected"] or 0
-                rows[user_id].at_risk += values["at_risk"] or 0
+        # An area inside another of the same facilitator's areas is already counted by the outer one.
+        outer = [c for c in codes if not any(c != o and c.startswith(o + ".") for o in codes)]
+        for code in set(outer):
+            protected, at_risk = under.get(code, (0, 0))
+            rows[user_id].protected += protected
+            rows[user_id].at_risk += at_risk
     return list(rows.values())

@@ -21,9 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jaring.accounts.models import Role, User
+from jaring.accounts.services import system_user
 from jaring.core.audit import audit_log
 from jaring.core.errors import PermissionDenied, ValidationFailed
-from jaring.core.money import add_months, format_month, month_start
+from jaring.core.money import add_months, format_month, month_range, month_start
 from jaring.core.parameters import current_parameters
 from jaring.membership.models import Membership
 from jaring.registry.models import Person
@@ -145,7 +146,7 @@ def snapshot_periods(*, period: dt.date | None = None, months: int | None = None
     count = months or 1
     if not 1 <= count <= 120:
         raise ValidationFailed(_("Jumlah bulan harus 1 sampai 120."), fields={"months": [str(count)]})
-    return [add_months(current, -i) for i in range(count - 1, -1, -1)]
+    return month_range(add_months(current, 1 - count), count)
 
 
 def snapshot_refresh(*, actor: User, period: dt.date | None = None, months: int | None = None,
@@ -203,19 +204,15 @@ def _facilitator_month(period: dt.date, next_month: dt.date) -> None:
     if not ids:
         return
     start, end = _month_bounds(period, next_month)
-    registrations = dict(Person.objects.filter(created_by_id__in=ids, created_at__gte=start, created_at__lt=end)
+    made_by_facilitators = {"created_by__role": Role.FACILITATOR, "created_at__gte": start, "created_at__lt": end}
+    registrations = dict(Person.objects.filter(**made_by_facilitators)
                          .order_by().values_list("created_by_id").annotate(n=Count("id")))
-    enrolments = dict(Membership.objects.filter(created_by_id__in=ids, created_at__gte=start, created_at__lt=end)
+    enrolments = dict(Membership.objects.filter(**made_by_facilitators)
                       .order_by().values_list("created_by_id").annotate(n=Count("id")))
     FacilitatorSnapshot.objects.bulk_create([
         FacilitatorSnapshot(period=period, facilitator_id=i, registrations=registrations.get(i, 0),
                             enrolments=enrolments.get(i, 0)) for i in ids])
 
-
-def _system_actor() -> User:
-    from jaring.accounts.services import system_user
-
-    return system_user()
 
 
 def snapshot_refresh_if_stale(*, viewer: User, today: dt.date | None = None) -> list[dt.date]:
@@ -246,7 +243,7 @@ def snapshot_refresh_if_stale(*, viewer: User, today: dt.date | None = None) -> 
     cost = max((r.seconds for r in rows.values()), default=0.0)
     if not stale or cost > inline:
         return []
-    actor = _system_actor()
+    actor = system_user()
     for period in stale:
         snapshot_refresh(actor=actor, period=period, today=today, trigger=f"dashboard:{viewer.username}")
     return stale

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from jaring.accounts.models import Role
 from jaring.accounts.services import auditor_read_log
 from jaring.core.errors import ValidationFailed
-from jaring.core.money import format_month, parse_month
+from jaring.core.money import format_month, month_start, parse_month
 from jaring.reports import charts
 from jaring.reports.selectors import Dashboard, dashboard
 from jaring.reports.services import coverage_target_set, dashboard_export, snapshot_refresh_if_stale
@@ -34,7 +34,7 @@ def _period(request: HttpRequest) -> Any:
     text = request.GET.get("bulan", "")
     if text:
         try:
-            return min(parse_month(text), timezone.localdate().replace(day=1))
+            return min(parse_month(text), month_start(timezone.localdate()))
         except ValueError:
             pass
     return None
