@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jaring.accounts.services import auditor_read_log
 from jaring.core.errors import ValidationFailed
 from jaring.core.money import add_months, format_month, month_start, parse_month
 from jaring.membership.selectors import payer_get
@@ -149,7 +150,9 @@ class RoundList(APIView):
 
 class RoundDetail(APIView):
     def get(self, request: Request, round_id: int) -> Response:
-        return Response(round_data(selectors.round_get(actor=request.user, round_id=round_id), detail=True))
+        allocation_round = selectors.round_get(actor=request.user, round_id=round_id)
+        auditor_read_log(actor=request.user, action="targeting.round_read", obj=allocation_round)
+        return Response(round_data(allocation_round, detail=True))
 
 
 class RoundEntries(APIView):
@@ -158,6 +161,8 @@ class RoundEntries(APIView):
                                OpenApiParameter("offset", int), OpenApiParameter("limit", int)])
     def get(self, request: Request, round_id: int) -> Response:
         allocation_round = selectors.round_get(actor=request.user, round_id=round_id)
+        auditor_read_log(actor=request.user, action="targeting.round_read", obj=allocation_round,
+                         after={"entries": request.query_params.get("status", "")})
         offset = int(request.query_params["offset"]) if request.query_params.get("offset", "").isdigit() else 0
         limit = min(500, int(request.query_params["limit"])) if request.query_params.get("limit", "").isdigit() else 100
         qs = selectors.round_entries(actor=request.user, allocation_round=allocation_round,

@@ -460,7 +460,6 @@ class DistrikLine:
     selected: int = 0
     cost_idr: int = 0
     quota_idr: int | None = None
-    quota_selected: int = 0  # chosen within the distrik's own quota (before any spill)
 
 
 @dataclass
@@ -533,7 +532,6 @@ def allocate(pool: Pool, *, costs: dict[str, UnitCost], budget_idr: int, quota_i
             chosen = in_distrik[_fill(cost[in_distrik], money)]
             selected[chosen] = True
             lines.setdefault(distrik, DistrikLine(distrik_id=distrik)).quota_idr = money
-            lines[distrik].quota_selected = int(chosen.shape[0])
         if spill_unused:
             rest = order[~selected[order]]
             left = budget_idr - int(cost[selected].sum())

@@ -112,10 +112,6 @@ class AllocationRound(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.payer} {self.start_month:%Y-%m} ×{self.months}"
 
-    @property
-    def is_top_up(self) -> bool:
-        return self.parent_id is not None
-
 
 class AllocationEntry(models.Model):
     """One person in a round's frozen ranking: rank, score with its points, cost, and what

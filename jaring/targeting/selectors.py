@@ -431,6 +431,3 @@ def person_explain(*, actor: User, person_id: int, policy: EligibilityPolicy | N
                        score=entry.score if entry else sum(points.values()),
                        dependants=engine.dependants_of(query, person.pk), entry=entry, cutoff_score=cutoff)
 
-
-def month_label(month: dt.date) -> str:
-    return format_month(month)

@@ -9,7 +9,6 @@ import datetime as dt
 import json
 from typing import Any
 
-import numpy as np
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -132,11 +131,13 @@ def policy_revise(*, actor: User, policy: EligibilityPolicy, **changes: Any) -> 
 
 # --- Rounds -------------------------------------------------------------------------------------
 
-def _check_budget_lines(payer: Any, cost_by_year: dict[int, int], *, required: bool) -> None:
+def _check_budget_lines(payer: Any, cost_by_year: dict[int, int], *, required: bool,
+                        known: dict[int, int | None] | None = None) -> None:
+    """``known``: what is still available per year when the caller has just computed it."""
     for year, cost in sorted(cost_by_year.items()):
         if not cost:
             continue
-        available = budget_available(payer=payer, year=year)
+        available = known[year] if known is not None and year in known else budget_available(payer=payer, year=year)
         if available is None:
             if required:
                 raise Conflict(_("%(payer)s belum punya pagu anggaran tahun %(year)s.") % {
@@ -168,7 +169,7 @@ def round_prepare(*, actor: User, data: RoundInput) -> AllocationRound:
     if preview.selected == 0:
         raise ValidationFailed(_("Tidak ada orang yang terpilih dengan anggaran dan kebijakan ini."),
                                fields={"budget_idr": []}, code="nobody_selected")
-    _check_budget_lines(data.payer, preview.by_year, required=False)
+    _check_budget_lines(data.payer, preview.by_year, required=False, known=preview.available)
     quotas = {}
     if preview.allocation.quota_idr is not None:
         quotas = {preview.distrik[d][0]: v for d, v in preview.allocation.quota_idr.items() if d in preview.distrik}
@@ -191,8 +192,9 @@ def _write_entries(allocation_round: AllocationRound, preview: Any) -> None:
         criteria = pool.criteria
         points = [_points_json(dict(zip(criteria, (int(x) for x in pool.points[i]), strict=True))) for i in order]
     else:  # a top-up: the points frozen in the round it tops up
-        frozen = dict(AllocationEntry.objects.filter(round=allocation_round.parent, person_id__in=[
-            int(x) for x in pool.ids]).values_list("person_id", "points"))
+        frozen = dict(AllocationEntry.objects.filter(round=allocation_round.parent,
+                                                     status=AllocationEntry.Status.WAITLISTED)
+                      .values_list("person_id", "points"))
         points = [_points_json(frozen.get(int(pool.ids[i]), {})) for i in order]
     ids, distrik, score = pool.ids[order].tolist(), pool.distrik[order].tolist(), pool.score[order].tolist()
     cost, selected = allocation.cost[order].tolist(), allocation.selected[order].tolist()
@@ -242,11 +244,17 @@ def round_approve(*, actor: User, allocation_round: AllocationRound) -> Allocati
                                  "(prinsip empat mata)."), code="maker_checker")
     checks_sql, checks_params = _hard_checks(actor, locked)
     with connection.cursor() as cursor:
+        # Who can no longer be enrolled is skipped first, the checks run on the round's own people
+        # only; if the budget check below refuses, the transaction takes this back.
+        cursor.execute(
+            "UPDATE targeting_allocationentry SET status = 'skipped' WHERE round_id = %s AND status = 'selected'"
+            " AND NOT EXISTS (SELECT 1 FROM registry_person p"
+            f" WHERE p.id = targeting_allocationentry.person_id AND {checks_sql})",
+            [locked.pk, *checks_params])
         cursor.execute(
             "SELECT CASE WHEN p.transport_sector THEN 'transport' ELSE 'other' END, COUNT(*)"
             " FROM targeting_allocationentry e JOIN registry_person p ON p.id = e.person_id"
-            f" WHERE e.round_id = %s AND e.status = 'selected' AND {checks_sql} GROUP BY 1",
-            [locked.pk, *checks_params])
+            " WHERE e.round_id = %s AND e.status = 'selected' GROUP BY 1", [locked.pk])
         counts = {sector: int(n) for sector, n in cursor.fetchall()}
     cost_by_year = _sector_cost(locked, counts)
     _check_budget_lines(locked.payer, cost_by_year, required=True)
@@ -255,10 +263,6 @@ def round_approve(*, actor: User, allocation_round: AllocationRound) -> Allocati
         "income_brackets", "brackets_idr")[0]
     last_id = Membership.objects.aggregate(m=Max("id"))["m"] or 0
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE targeting_allocationentry SET status = 'skipped' WHERE round_id = %s AND status = 'selected'"
-            f" AND person_id NOT IN (SELECT p.id FROM registry_person p WHERE {checks_sql})",
-            [locked.pk, *checks_params])
         # One INSERT … SELECT for the whole cohort; the one-open-membership index has the last word.
         cursor.execute(
             "INSERT INTO membership_membership (person_id, payer_id, has_jht, declared_income_idr, sector, kpj,"
@@ -323,7 +327,3 @@ def round_top_up(*, actor: User, parent: AllocationRound, budget_idr: int, start
                                                       budget_idr=budget_idr, months=months, start=start,
                                                       parent=parent))
 
-
-def selected_mask_sorted(preview: Any) -> np.ndarray:
-    """The selected flags in ranking order (tests and the benchmark check the prefix rule)."""
-    return preview.allocation.selected[preview.allocation.order]

@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -357,7 +356,3 @@ def _chart(buys: selectors.Preview | None, cover: selectors.Scenario | None) -> 
                                           for k in ("eligible", "selected", "cover")}})
     return out
 
-
-def person_why_url(person_id: int, allocation_round: AllocationRound | None = None) -> str:
-    url = reverse("targeting:person_why", args=[person_id])
-    return f"{url}?round={allocation_round.pk}" if allocation_round else url
