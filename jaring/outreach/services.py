@@ -92,7 +92,6 @@ class SubmissionOutcome:
     error: str = ""
     warnings: list[str] = field(default_factory=list)
     replayed: bool = False  # processed by an earlier import: nothing was written now
-    submission_id: int | None = None
 
 
 class _Rejected(Exception):  # control flow inside submission_apply; never leaves it
@@ -125,8 +124,7 @@ def _date(text: str) -> dt.date | None:
 
 
 def _region(code: str) -> Region | None:
-    region = region_lookup(code, level=Region.Level.KELURAHAN) if code else None
-    return region if region is not None and region.level == Region.Level.KELURAHAN else None
+    return region_lookup(code, level=Region.Level.KELURAHAN) if code else None
 
 
 # --- Staging --------------------------------------------------------------------------------
@@ -189,7 +187,7 @@ def _replay(submission: FieldSubmission) -> SubmissionOutcome:
                               else _("Kiriman ini sudah diproses sebelumnya."))
         members.append(outcome)
     return SubmissionOutcome(instance_id=submission.instance_id, status=submission.status, members=members,
-                             error=submission.error, replayed=True, submission_id=submission.pk)
+                             error=submission.error, replayed=True)
 
 
 def _members(payload: dict[str, Any]) -> list[Member]:
@@ -232,10 +230,8 @@ def _apply(actor: User, submission: FieldSubmission) -> SubmissionOutcome:
                                   reason=_("Sudah digantikan suntingan yang lebih baru.")) for m in members]
         _mark_superseded(actor, submission, newer, outcomes)
         return SubmissionOutcome(instance_id=submission.instance_id, status=FieldSubmission.Status.SUPERSEDED,
-                                 members=outcomes, submission_id=submission.pk)
-    _check_submission(actor, payload)
-    region = _region(values.get("kelurahan", ""))
-    assert region is not None  # _check_submission refused the submission otherwise
+                                 members=outcomes)
+    region = _check_submission(actor, payload)
     earlier = _earlier_version(submission)
     editing = earlier if earlier is not None and earlier.status == FieldSubmission.Status.APPLIED else None
     consent_date, warnings = _consent_date(values, submission)
@@ -261,11 +257,12 @@ def _apply(actor: User, submission: FieldSubmission) -> SubmissionOutcome:
     if earlier is not None:
         _mark_superseded(actor, earlier, submission, None)
     return SubmissionOutcome(instance_id=submission.instance_id, status=submission.status, members=outcomes,
-                             warnings=warnings, submission_id=submission.pk)
+                             warnings=warnings)
 
 
-def _check_submission(actor: User, payload: dict[str, Any]) -> None:
-    """Refusals that concern the whole household: every member is rejected with the same reason."""
+def _check_submission(actor: User, payload: dict[str, Any]) -> Region:
+    """Refusals that concern the whole household: every member is rejected with the same reason.
+    Returns the household's kelurahan."""
     values: dict[str, str] = payload.get("values", {})
     if values.get("persetujuan", "").strip().lower() not in YES:
         raise _Rejected(_("Keluarga tidak memberi persetujuan; tidak ada data yang diproses."),
@@ -288,12 +285,11 @@ def _check_submission(actor: User, payload: dict[str, Any]) -> None:
         raise _Rejected(_("Nomor KK wajib diisi."), column="no_kk")
     for finding in kk_findings(kk):
         if finding.is_error:
-            message = (_("Nomor KK rusak oleh Excel (ditulis sebagai angka pecahan); ketik ulang dari KK.")
-                       if finding.code == "kk_float" else finding.message)
-            raise _Rejected(message, column="no_kk")
+            raise _Rejected(finding.message, column="no_kk")
     basis = values.get("dasar_persetujuan") or Person.ConsentBasis.CONSENT
     if basis not in Person.ConsentBasis.values:
         raise _Rejected(_("Dasar pemrosesan data tidak dikenal."), column="dasar_persetujuan")
+    return region
 
 
 def _consent_date(values: dict[str, str], submission: FieldSubmission) -> tuple[dt.date, list[str]]:
@@ -378,7 +374,7 @@ def _reject(actor: User, submission: FieldSubmission, rejection: _Rejected) -> S
                 FieldSubmission.Status.REJECTED, rejection.message, results):
             # Tried again (a re-import) and refused for the same reasons: nothing to record.
             return SubmissionOutcome(instance_id=submission.instance_id, status=submission.status,
-                                     members=outcomes, error=rejection.message, submission_id=submission.pk)
+                                     members=outcomes, error=rejection.message)
         fields = ["status", "error", "member_results"]
         submission.status, submission.error = FieldSubmission.Status.REJECTED, rejection.message
         submission.member_results = results
@@ -396,7 +392,7 @@ def _reject(actor: User, submission: FieldSubmission, rejection: _Rejected) -> S
                   after={"instance_id": submission.instance_id, "reason": rejection.message,
                          "members": len(outcomes)})
     return SubmissionOutcome(instance_id=submission.instance_id, status=submission.status, members=outcomes,
-                             error=rejection.message, submission_id=submission.pk)
+                             error=rejection.message)
 
 
 # --- Members --------------------------------------------------------------------------------
@@ -418,7 +414,8 @@ class _Read:
     warnings: list[str]
 
 
-def _read_member(member: Member, basis: str, consent_date: dt.date) -> _Read | MemberOutcome:
+def _read_member(member: Member, basis: str, consent_date: dt.date,
+                 occupations: dict[str, Occupation]) -> _Read | MemberOutcome:
     v = member.values
     out = MemberOutcome(position=member.position, outcome=REJECTED, nik=masked_nik(v.get("nik", "")),
                         name=v.get("nama", "").strip()[:150], row=member.row)
@@ -455,12 +452,10 @@ def _read_member(member: Member, basis: str, consent_date: dt.date) -> _Read | M
     if relationship and relationship not in Person.Relationship.values:
         warnings.append(_("Hubungan keluarga tidak dikenal; dikosongkan."))
         relationship = ""
-    occupation = v.get("pekerjaan", "").strip()
-    if occupation in NOT_WORKING:
-        occupation = ""
-    elif not Occupation.objects.filter(code=occupation).exists():
+    code = v.get("pekerjaan", "").strip()
+    occupation = occupations.get(code)  # an instance: the registry's services need no lookup of their own
+    if occupation is None and code not in NOT_WORKING:
         warnings.append(_("Pekerjaan tidak dikenal; dikosongkan."))
-        occupation = ""
     phone = clean_digits(v.get("no_hp", ""))
     if phone and not (phone.lstrip("+").isdigit() and 8 <= len(phone.lstrip("+")) <= 15):
         warnings.append(_("Nomor HP tidak sah; dikosongkan."))
@@ -472,7 +467,7 @@ def _read_member(member: Member, basis: str, consent_date: dt.date) -> _Read | M
     nik = clean_digits(v.get("nik", ""))
     fields = {"nik": nik, "full_name": name, "birth_date": birth_date, "sex": sex,
               "birth_place": v.get("tempat_lahir", "").strip()[:80], "relationship": relationship,
-              "occupation": occupation or None, "phone": phone, "disability": disability,
+              "occupation": occupation, "phone": phone, "disability": disability,
               "consent_basis": basis, "consent_date": consent_date}
     return _Read(nik=nik, index=cipher().blind_index(nik, kind="nik"), fields=fields, confirm=bool(mismatches),
                  warnings=warnings)
@@ -481,7 +476,8 @@ def _read_member(member: Member, basis: str, consent_date: dt.date) -> _Read | M
 def _apply_members(actor: User, members: list[Member], household: Household, values: dict[str, str],
                    consent_date: dt.date, editing: FieldSubmission | None) -> list[MemberOutcome]:
     basis = values.get("dasar_persetujuan") or Person.ConsentBasis.CONSENT
-    read = [_read_member(m, basis, consent_date) for m in members]
+    occupations = {o.code: o for o in Occupation.objects.all()}  # a small catalogue, read once per submission
+    read = [_read_member(m, basis, consent_date, occupations) for m in members]
     targets = _edit_targets(editing, members, read) if editing is not None else {}
     seen: set[str] = set()
     outcomes = []
