@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -38,7 +37,7 @@ from jaring.outreach.submissions import (
     read_kobo_xlsx,
     read_odk_json,
 )
-from jaring.registry.importing import ExternalProfile, ImportResult, register_profile
+from jaring.registry.importing import ExternalProfile, ImportResult, bold_row, default_report_path, register_profile
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
@@ -115,7 +114,7 @@ def ingest_file(*, actor: User, parsed: ParsedFile, name: str, dry_run: bool = F
                       after={"file": name, "profile": parsed.source, "submissions": total, **result.as_dict()})
     problems = result.rejected or result.warnings or result.duplicates
     if report is not None or problems:
-        target = report or _default_report(job)
+        target = report or default_report_path(job)
         write_report(target, parsed=parsed, outcomes=[*outcomes, orphans], result=result)
         result.report = str(target)
     return result
@@ -150,31 +149,16 @@ def _one(actor: User, submission: Submission, seen: set[str]) -> SubmissionOutco
                      % {"err": type(exc).__name__})
 
 
-def _default_report(job: Job | None) -> Path:
-    folder = Path(settings.JARING_HOME) / "reports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"impor-{job.pk if job else 'lapangan'}.xlsx"
-
-
 def write_report(path: Path, *, parsed: ParsedFile, outcomes: list[SubmissionOutcome], result: ImportResult) -> None:
     """Rejected, warned and duplicate members with the submission, member, column and reason in
     Indonesian, and one line per submission. NIKs appear masked: the submission id finds the form."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
-    bold = Font(bold=True)
 
     def sheet(title: str, header: list[str]) -> Any:
-        from openpyxl.cell import WriteOnlyCell
-
         ws = book.create_sheet(title)
-        cells = []
-        for text in header:
-            cell = WriteOnlyCell(ws, value=text)
-            cell.font = bold
-            cells.append(cell)
-        ws.append(cells)
+        ws.append(bold_row(ws, header))
         return ws
 
     summary = sheet("Ringkasan", ["Keterangan", "Jumlah"])

@@ -486,7 +486,7 @@ def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path |
             raise RuntimeError("import counts do not add up")  # a bug, never a data problem
         problems = result.rejected or result.warnings or in_file_dups.height
         if report is not None or problems:
-            target = report or _default_report(job)
+            target = report or default_report_path(job)
             write_report(target, frame=frame, original=original, in_file_dups=in_file_dups,
                          registered=frame.join(known.filter(~pl.col("_index").is_in(updated_ids)).select(ROW), on=ROW),
                          result=result)
@@ -497,7 +497,8 @@ def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path |
     return result
 
 
-def _default_report(job: Job) -> Path:
+def default_report_path(job: Job) -> Path:
+    """Where an import's error report goes when the caller named no file."""
     from django.conf import settings
 
     folder = Path(settings.JARING_HOME) / "reports"
@@ -645,7 +646,6 @@ def write_report(path: Path, *, frame: pl.DataFrame, original: list[str], in_fil
                  registered: pl.DataFrame, result: ImportResult) -> None:
     """The error report: each problem row with its column and reason in Indonesian, and the original row."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     book = Workbook(write_only=True)
     summary = book.create_sheet("Ringkasan")
@@ -658,7 +658,7 @@ def write_report(path: Path, *, frame: pl.DataFrame, original: list[str], in_fil
     def sheet(title: str, rows: pl.DataFrame, code_column: str, texts: dict[str, tuple[str, str]]) -> None:
         ws = book.create_sheet(title)
         header = ["Baris", "Kolom", "Alasan", *[c for c in original if c != ROW]]
-        ws.append([_bold(ws, h, Font) for h in header])
+        ws.append(bold_row(ws, header))
         for record in rows.select([*original, code_column]).iter_rows(named=True):
             code = record[code_column]
             column, reason = texts.get(code, ("", str(code)))
@@ -678,9 +678,14 @@ def write_report(path: Path, *, frame: pl.DataFrame, original: list[str], in_fil
     book.save(path)
 
 
-def _bold(ws: Any, text: str, font: Any) -> Any:
+def bold_row(ws: Any, texts: list[str]) -> list[Any]:
+    """A header row for a write-only sheet."""
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
 
-    cell = WriteOnlyCell(ws, value=text)
-    cell.font = font(bold=True)
-    return cell
+    cells = []
+    for text in texts:
+        cell = WriteOnlyCell(ws, value=text)
+        cell.font = Font(bold=True)
+        cells.append(cell)
+    return cells
