@@ -64,6 +64,15 @@ def format_month(month: dt.date) -> str:
     return f"{month.year:04d}-{month.month:02d}"
 
 
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` earlier (28 February for 29 February): born on or before it means
+    at least that age on ``day``."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
 def age_on(birth_date: dt.date, on: dt.date) -> int:
     """Age in whole years on a date."""
     years = on.year - birth_date.year

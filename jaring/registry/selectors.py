@@ -17,6 +17,7 @@ from jaring.accounts.models import User
 from jaring.accounts.selectors import scope_for
 from jaring.core.crypto import cipher
 from jaring.core.errors import NotFound
+from jaring.core.money import years_before
 from jaring.registry.identity import clean_digits
 from jaring.registry.models import Household, Person
 from jaring.registry.names import person_name_key
@@ -74,17 +75,10 @@ def key_prefix_q(alias: str, prefix: str) -> Q:
 def _birth_range(band: str, today: dt.date) -> Q:
     low, high, _label = AGE_BANDS[band]
     # Age >= low  ⇔  born on or before today minus low years.
-    q = Q(birth_date__lte=_years_before(today, low))
+    q = Q(birth_date__lte=years_before(today, low))
     if high is not None:
-        q &= Q(birth_date__gt=_years_before(today, high + 1))
+        q &= Q(birth_date__gt=years_before(today, high + 1))
     return q
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def person_queryset(*, actor: User) -> QuerySet[Person]:
@@ -277,8 +271,8 @@ def registry_summary(*, actor: User) -> RegistrySummary:
     persons = person_queryset(actor=actor).aggregate(
         total=Count("id"),
         women=Count("id", filter=Q(sex=Person.Sex.FEMALE)),
-        working=Count("id", filter=Q(birth_date__lte=_years_before(today, 18),
-                                     birth_date__gt=_years_before(today, 65))),
+        working=Count("id", filter=Q(birth_date__lte=years_before(today, 18),
+                                     birth_date__gt=years_before(today, 65))),
         poor=Count("id", filter=Q(household__welfare_decile__lte=4)),
     )
     households = household_queryset(actor=actor).aggregate(

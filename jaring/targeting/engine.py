@@ -27,7 +27,7 @@ from jaring.accounts.models import User
 from jaring.accounts.selectors import scope_for
 from jaring.contributions.services import month_amount
 from jaring.core.errors import ValidationFailed
-from jaring.core.money import format_idr, format_month, month_range
+from jaring.core.money import format_idr, format_month, month_range, years_before
 from jaring.membership.models import Payer
 from jaring.regions.models import Region
 from jaring.regions.selectors import region_subtree_q
@@ -62,13 +62,6 @@ WEIGHT_KEYS = (*(f"decile_{d}" for d in range(1, 11)), "pkh", "dependant", "depe
                "dependant_child_below", "dependant_elder_from", "disability", "female_head",
                "high_risk_occupation", "older", "older_age_from")
 WEIGHT_DEFAULTS = {"dependant_child_below": 18, "dependant_elder_from": 65}
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def weight(policy: EligibilityPolicy, key: str) -> int:
@@ -146,7 +139,7 @@ class Query:
             ("region", f"p.kelurahan_id IN {region_sql}", region_params),
             ("alive", "p.death_date IS NULL", []),
             ("age", "p.birth_date <= %s AND p.birth_date > %s",
-             [_years_before(start, w.low), _years_before(start, w.high + 1)]),
+             [years_before(start, w.low), years_before(start, w.high + 1)]),
             ("decile", "h.welfare_decile <= %s", [self.policy.max_decile]),
             ("occupation", *occupation),
             # The checks of membership_enrol, set-based: no open membership with any payer, and no
@@ -166,8 +159,8 @@ class Query:
     def dependant_bounds(self) -> list[Any]:
         """A dependant is a household member under ``dependant_child_below`` or from
         ``dependant_elder_from`` years on the start month (alive, not a merged duplicate)."""
-        return [_years_before(self.start, weight(self.policy, "dependant_child_below")),
-                _years_before(self.start, weight(self.policy, "dependant_elder_from"))]
+        return [years_before(self.start, weight(self.policy, "dependant_child_below")),
+                years_before(self.start, weight(self.policy, "dependant_elder_from"))]
 
     DEPENDANT_SQL = "(x.birth_date > %s OR x.birth_date <= %s)"
 
@@ -214,7 +207,7 @@ class Query:
             ("high_risk", f"CASE WHEN p.occupation_id IN {_in(self.high_risk_ids)[0]} THEN %s ELSE 0 END",
              [*self.high_risk_ids, weight(p, "high_risk_occupation")]),
             ("older", "CASE WHEN p.birth_date <= %s THEN %s ELSE 0 END",
-             [_years_before(self.start, weight(p, "older_age_from")), weight(p, "older")]),
+             [years_before(self.start, weight(p, "older_age_from")), weight(p, "older")]),
         ]
 
     def score_sql(self) -> tuple[str, list[Any]]:
