@@ -185,10 +185,18 @@ def round_list(request: HttpRequest) -> HttpResponse:
         "nav": "targeting", "page": page, "can_prepare": request.user.role in (Role.ADMIN, Role.OPERATOR)})
 
 
+def _default_policy(request: HttpRequest) -> EligibilityPolicy | None:
+    """The form's first choice: the oldest current policy, or none yet."""
+    try:
+        return selectors.policy_default(actor=request.user)
+    except NotFound:
+        return None
+
+
 @office_only
 def round_new(request: HttpRequest) -> HttpResponse:
     """Fill in a round, see the preview (GET), then prepare it for approval (POST)."""
-    policy = EligibilityPolicy.objects.filter(is_current=True).order_by("created_at", "id").first()
+    policy = _default_policy(request)
     initial = {"months": 12, "start": format_month(_next_month()), "quota": "none", "policy": policy}
     data = request.POST if request.method == "POST" else (request.GET if "payer" in request.GET else None)
     form = RoundForm(data, initial=initial)
@@ -317,7 +325,7 @@ class ScenarioForm(forms.Form):
 
 @office_only
 def scenarios(request: HttpRequest) -> HttpResponse:
-    policy = EligibilityPolicy.objects.filter(is_current=True).order_by("created_at", "id").first()
+    policy = _default_policy(request)
     payer = Payer.objects.exclude(kind=Payer.Kind.SELF).filter(is_active=True).order_by("name").first()
     initial = {"months": 12, "start": format_month(_next_month()), "max_decile": 2, "policy": policy,
                "payer": payer.code if payer else None, "budget_idr": 2_200_000_000}
