@@ -22,6 +22,7 @@ from jaring.contributions.models import Payment
 from jaring.contributions.selectors import at_risk, coverage_strip, payer_invoices, payer_summary
 from jaring.contributions.services import payment_record
 from jaring.core.errors import Conflict, NotFound, ValidationFailed
+from jaring.core.forms import IsoDateField
 from jaring.membership.models import Payer
 from jaring.membership.selectors import membership_current, membership_history, membership_queryset
 from jaring.registry.panels import Panel
@@ -73,7 +74,7 @@ def payer_detail(request: HttpRequest, code: str) -> HttpResponse:
 class PaymentForm(forms.Form):
     amount_idr = forms.IntegerField(label=gettext_lazy("Jumlah (Rp)"), widget=forms.NumberInput(
         attrs={"inputmode": "numeric"}))
-    paid_on = forms.DateField(label=gettext_lazy("Tanggal bayar"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = IsoDateField(label=gettext_lazy("Tanggal bayar"))
     channel = forms.ChoiceField(label=gettext_lazy("Saluran"), choices=Payment.Channel.choices)
     reference = forms.CharField(label=gettext_lazy("Nomor referensi/bukti"), required=False, max_length=100)
 

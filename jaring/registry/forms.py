@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jaring.accounts.models import User
 from jaring.accounts.selectors import scope_for
+from jaring.core.forms import IsoDateField
 from jaring.regions.selectors import kelurahan_choices
 from jaring.registry.identity import nik_findings
 from jaring.registry.models import DataSource, Occupation, Person
@@ -36,8 +37,7 @@ class PersonForm(forms.Form):
     sex = forms.ChoiceField(label=_("Jenis kelamin"), choices=[("M", _("Laki-laki (L)")), ("F", _("Perempuan (P)"))],
                             widget=forms.RadioSelect)
     birth_place = forms.CharField(label=_("Tempat lahir"), max_length=80, required=False)
-    birth_date = forms.DateField(label=_("Tanggal lahir"), widget=forms.DateInput(attrs={"type": "date"}),
-                                 input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"])
+    birth_date = IsoDateField(label=_("Tanggal lahir"))
     kelurahan = forms.ChoiceField(label=_("Kelurahan"))
     kk_number = forms.CharField(label=_("Nomor KK"), max_length=40, required=False,
                                 help_text=_("Bila diisi, orang ini masuk ke keluarga dengan KK tersebut."),
@@ -52,8 +52,7 @@ class PersonForm(forms.Form):
     disability = forms.ChoiceField(label=_("Disabilitas"), choices=Person.Disability.choices, initial="none")
     consent_basis = forms.ChoiceField(label=_("Dasar pemrosesan data (UU 27/2022)"), required=False,
                                       choices=[("", "—"), *Person.ConsentBasis.choices])
-    consent_date = forms.DateField(label=_("Tanggal persetujuan"), required=False,
-                                   widget=forms.DateInput(attrs={"type": "date"}))
+    consent_date = IsoDateField(label=_("Tanggal persetujuan"), required=False)
     confirm_warnings = forms.BooleanField(label=_("Saya sudah memeriksa dan data ini benar"), required=False)
 
     def __init__(self, *args: Any, user: User, editing: bool = False, **kwargs: Any) -> None:
@@ -99,8 +98,7 @@ class HouseholdForm(forms.Form):
     decile_source = forms.ChoiceField(label=_("Sumber data desil"), required=False,
                                       choices=[("", "—"), ("P3KE", "P3KE"), ("DTKS", "DTKS"), ("DTSEN", "DTSEN"),
                                                ("field_survey", _("Pendataan lapangan"))])
-    decile_date = forms.DateField(label=_("Tanggal data desil"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
+    decile_date = IsoDateField(label=_("Tanggal data desil"), required=False)
     pkh_beneficiary = forms.BooleanField(label=_("Keluarga penerima PKH"), required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:

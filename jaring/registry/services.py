@@ -259,7 +259,8 @@ def person_update(*, actor: User, person: Person, data: PersonInput,
     findings = nik_findings(nik, birth_date=birth_date, sex=sex)
     confirmed = _raise_findings(findings, errors, confirm_warnings or
                                 {f.code for f in findings} <= set(person.confirmed_warnings))
-    if nik != person.nik:
+    before_nik = person.nik
+    if nik != before_nik:
         index = cipher().blind_index(nik, kind="nik")
         existing = Person.objects.select_related("kelurahan").filter(nik_index=index).first()
         if existing is not None:
@@ -291,9 +292,15 @@ def person_update(*, actor: User, person: Person, data: PersonInput,
         person.transport_sector = data.transport_sector
     elif "occupation" in p:
         person.transport_sector = bool(occupation and occupation.transport_sector)
+    confirmed_changed = sorted(confirmed) != sorted(person.confirmed_warnings or [])
     person.confirmed_warnings = confirmed
-    person.save()
     changed_before, changed_after = diff(before, person_snapshot(person))
+    if nik != before_nik:
+        # Two NIKs can share a mask; the event must still say the NIK changed.
+        changed_before["nik"], changed_after["nik"] = before["nik"], person.nik_masked
+    if not changed_after and not confirmed_changed:
+        return person  # an unchanged form saves nothing (not even updated_at)
+    person.save()
     if changed_after:
         audit_log(actor=actor, action="person.update", obj=person, region_code=person.kelurahan.code,
                   before=changed_before, after=changed_after)
@@ -396,7 +403,8 @@ def household_update(*, actor: User, household: Household, data: HouseholdInput)
     if errors:
         raise ValidationFailed(_("Data keluarga belum benar."), fields=errors)
     p = data.provided
-    if "kk_number" in p and kk != household.kk_number:
+    kk_changed = "kk_number" in p and kk != household.kk_number
+    if kk_changed:
         index = cipher().blind_index(kk, kind="kk")
         if Household.objects.filter(kk_index=index).exclude(pk=household.pk).exists():
             raise Conflict(_("Nomor KK ini sudah terdaftar."), code="duplicate_kk")
@@ -413,8 +421,12 @@ def household_update(*, actor: User, household: Household, data: HouseholdInput)
         household.decile_source = data.decile_source or ""
     if "pkh_beneficiary" in p:
         household.pkh_beneficiary = bool(data.pkh_beneficiary)
-    household.save()
     b, a = diff(before, household_snapshot(household))
+    if kk_changed:
+        b["kk"], a["kk"] = before["kk"], household.kk_masked
+    if not a:
+        return household  # an unchanged form saves nothing
+    household.save()
     if a:
         audit_log(actor=actor, action="household.update", obj=household,
                   region_code=household.kelurahan.code, before=b, after=a)

@@ -110,6 +110,14 @@ def policy_create(*, actor: User, code: str, **values: Any) -> EligibilityPolicy
     return policy
 
 
+def _policy_meaning(values: dict[str, Any]) -> dict[str, Any]:
+    """What a policy decides, whatever the order of its occupations or whether a weight is
+    stored or taken from the defaults."""
+    return {**values, "occupation_codes": sorted(values.get("occupation_codes") or []),
+            "weights": {k: (values.get("weights") or {}).get(k, engine.WEIGHT_DEFAULTS.get(k, 0))
+                        for k in engine.WEIGHT_KEYS}}
+
+
 @transaction.atomic
 def policy_revise(*, actor: User, policy: EligibilityPolicy, **changes: Any) -> EligibilityPolicy:
     """A new version with the changes; the old one stays for the rounds that used it."""
@@ -118,8 +126,8 @@ def policy_revise(*, actor: User, policy: EligibilityPolicy, **changes: Any) -> 
     values = {f: getattr(current, f) for f in POLICY_FIELDS}
     values.update({k: v for k, v in changes.items() if k in POLICY_FIELDS})
     clean = _clean_policy(values)
-    if all(getattr(current, f) == clean[f] for f in POLICY_FIELDS):
-        return current  # nothing changed: no new version
+    if _policy_meaning(clean) == _policy_meaning({f: getattr(current, f) for f in POLICY_FIELDS}):
+        return current  # nothing changed (an unchanged form): no new version
     current.is_current = False
     current.save(update_fields=["is_current"])
     revised = EligibilityPolicy.objects.create(code=current.code, version=current.version + 1, created_by=actor,

@@ -1,0 +1,30 @@
+"""Form pieces every app uses, so a rule about how a value travels through a form lives once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+ISO_DATE = "%Y-%m-%d"
+
+
+class IsoDateInput(forms.DateInput):
+    """``<input type="date">`` whose value is always ISO 8601.
+
+    Browsers read and send a date input's value as ``YYYY-MM-DD`` whatever the page's language.
+    Django's DateInput renders in the active locale's format (``15-09-1990`` in Indonesian), which
+    the browser shows as an empty field, so an unchanged form would wipe the date on save.
+    """
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format=ISO_DATE)
+
+
+class IsoDateField(forms.DateField):
+    """A date field for ``<input type="date">``: ISO first, day-first forms typed by hand after."""
+
+    widget = IsoDateInput
+    input_formats = [ISO_DATE, "%d/%m/%Y", "%d-%m-%Y"]
