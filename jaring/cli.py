@@ -22,12 +22,13 @@ def resolve(argv: list[str]) -> tuple[str, list[str]]:
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
+    os.umask(0o077)  # every file the command writes (database, exports, backups) is owner-only
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jaring.settings")
     if not argv or argv[0] in ("-h", "--help", "help"):
         sys.stdout.write(__doc__ or "")
         sys.stdout.write(
             "\nCommands: demo, serve, migrate, seed-demo, user add, user token, person add, "
-            "regions load, and every Django management command.\n")
+            "regions load, backup, restore, and every Django management command.\n")
         return
     name, rest = resolve(argv)
     from django.core.management import execute_from_command_line

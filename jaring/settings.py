@@ -11,7 +11,10 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from jaring.core.secrets import load_or_create_secrets
+from jaring.core.secrets import load_or_create_secrets, restrict_umask, secure_home
+
+# Before anything is written: every file Jaring creates is owner-only (0600, folders 0700).
+restrict_umask()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,7 +37,7 @@ def envint(name: str, default: int) -> int:
 
 JARING_ENV = env("JARING_ENV", "development")
 JARING_HOME = Path(env("JARING_HOME", str(BASE_DIR / "var"))).resolve()
-JARING_HOME.mkdir(parents=True, exist_ok=True)
+secure_home(JARING_HOME)  # 0700; tightens (with a warning) what an older version left open
 TESTING = envbool("JARING_TESTING", "false")
 
 _secrets = load_or_create_secrets(
@@ -228,6 +231,9 @@ JARING_SNAPSHOT_REFRESH_ON_VIEW = envbool("JARING_SNAPSHOT_REFRESH_ON_VIEW", "tr
 JARING_SNAPSHOT_MAX_AGE = envint("JARING_SNAPSHOT_MAX_AGE", 900)
 JARING_SNAPSHOT_INLINE_SECONDS = envint("JARING_SNAPSHOT_INLINE_SECONDS", 2)
 JARING_RULES_EXTRA = [p.strip() for p in env("JARING_RULES_EXTRA", "").split(",") if p.strip()]
+# Who command-line writes act as (`--as USERNAME` or the `system` user, decision 0006); core's own
+# commands (backup, restore) reach it through this setting: core imports no app above it (decision 0026).
+JARING_CLI_ACTOR = "jaring.accounts.services.cli_actor"
 
 LOGGING = {
     "version": 1,
