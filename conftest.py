@@ -41,6 +41,16 @@ def personas(db: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
+def client() -> Any:
+    """pytest-django's ``client``, but logins of 2FA roles (admin, operator) come with a verified
+    second factor, through a real TOTP device of the user (see jaring/accounts/testing.py).
+    Tests of the second factor itself use ``OtpClient(verify_otp=False)``."""
+    from jaring.accounts.testing import OtpClient
+
+    return OtpClient()
+
+
+@pytest.fixture
 def register_person(personas: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Register a valid person through the service; keyword arguments override the defaults."""
     from jaring.registry.services import PersonInput, person_register

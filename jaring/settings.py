@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "jaring.core",
     "jaring.regions",
     "jaring.accounts",
@@ -86,7 +89,10 @@ MIDDLEWARE = [
     "jaring.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    "jaring.accounts.middleware.SessionTimeoutMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "jaring.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -147,15 +153,35 @@ if TESTING:
     # Argon2 is deliberately slow; tests create many users.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "name", "phone")}},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+     "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "jaring.accounts.validators.LocalNamePasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-JARING_LOCKOUT_ATTEMPTS = envint("JARING_LOCKOUT_ATTEMPTS", 5)
-JARING_LOCKOUT_MINUTES = envint("JARING_LOCKOUT_MINUTES", 15)
+# Failed logins (docs/decisions/0020-login-throttling.md). Per typed username + client address:
+# free failures, then a wait that doubles with each further failure up to the cap. Per address
+# (many usernames) and per account (from anywhere) only after many more failures; the account
+# lock is short, so nobody can keep the real user out for long from one address.
+JARING_LOGIN_PAIR_FREE = envint("JARING_LOGIN_PAIR_FREE", 3)
+JARING_LOGIN_IP_FREE = envint("JARING_LOGIN_IP_FREE", 30)
+JARING_LOGIN_ACCOUNT_FREE = envint("JARING_LOGIN_ACCOUNT_FREE", 50)
+JARING_LOGIN_BACKOFF_SECONDS = envint("JARING_LOGIN_BACKOFF_SECONDS", 2)
+JARING_LOGIN_BACKOFF_MAX_SECONDS = envint("JARING_LOGIN_BACKOFF_MAX_SECONDS", 900)
+JARING_LOGIN_ACCOUNT_LOCK_SECONDS = envint("JARING_LOGIN_ACCOUNT_LOCK_SECONDS", 60)
+# Failures are forgotten this long after the last one.
+JARING_LOGIN_WINDOW_SECONDS = envint("JARING_LOGIN_WINDOW_SECONDS", 24 * 3600)
+# Roles that must use a TOTP second factor on the web (comma-separated; empty for none).
+JARING_2FA_REQUIRED_ROLES = [r.strip() for r in env("JARING_2FA_REQUIRED_ROLES", "admin,operator").split(",")
+                             if r.strip()]
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Jaring")
+# A session ends after this many idle minutes, and in any case SESSION_COOKIE_AGE after login.
+JARING_SESSION_IDLE_MINUTES = envint("JARING_SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag instead

@@ -35,7 +35,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(auto_now_add=True)
-    failed_logins = models.PositiveIntegerField(default=0)
+    # Set when failed logins from many places lock the account for a short while (see LoginThrottle);
+    # API tokens are refused until then too.
     locked_until = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
@@ -96,3 +97,31 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class LoginThrottle(models.Model):
+    """Failed password logins counted under one key, with an exponential backoff.
+
+    Three keys per attempt: the typed username with the client address (``pair``), the typed
+    username alone (``account``) and the address alone (``ip``). Keys are HMACs: neither the typed
+    username (sometimes a password typed in the wrong box) nor the address is stored in clear.
+    Unknown usernames are counted exactly like known ones, so the counters reveal nothing.
+    """
+
+    class Scope(models.TextChoices):
+        PAIR = "pair", "pair"
+        ACCOUNT = "account", "account"
+        IP = "ip", "ip"
+
+    key = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    blocked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pembatasan masuk")
+        indexes = [models.Index(fields=["last_failure_at"], name="login_throttle_last_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key[:8]}… {self.failures}"

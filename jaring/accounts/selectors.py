@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cached_property
 
 from django.conf import settings
@@ -62,3 +63,14 @@ def scope_for(user: User) -> Scope:
         cached = Scope(user)
         user._jaring_scope = cached  # type: ignore[attr-defined]
     return cached
+
+
+def login_block(*, keys: dict[str, str]) -> tuple[str, dt.datetime] | None:
+    """The scope and end of the longest block among an attempt's throttle keys, if any."""
+    from django.utils import timezone
+
+    from jaring.accounts.models import LoginThrottle
+
+    row = (LoginThrottle.objects.filter(key__in=keys.values(), blocked_until__gt=timezone.now())
+           .order_by("-blocked_until").values_list("scope", "blocked_until").first())
+    return (row[0], row[1]) if row else None

@@ -13,9 +13,13 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django_otp.models import Device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from jaring.accounts.models import ApiToken, AreaAssignment, Role, User
+from jaring.accounts.models import ApiToken, AreaAssignment, LoginThrottle, Role, User
 from jaring.core.audit import audit_log
 from jaring.core.errors import Conflict, ValidationFailed
 from jaring.regions.selectors import region_by_code
@@ -46,7 +50,7 @@ def user_create(*, actor: Any, username: str, name: str, role: str, password: st
     if role == Role.FACILITATOR and not regions:
         raise ValidationFailed(_("Pendamping harus punya wilayah tugas."), fields={"area": []})
     user = User(username=username, name=name or username, role=role, phone=phone)
-    if password and validate:
+    if password is not None and validate:
         try:
             validate_password(password, user)
         except ValidationError as exc:
@@ -89,24 +93,177 @@ def api_token_revoke(*, actor: Any, token: ApiToken) -> None:
     audit_log(actor=actor, action="api_token.revoke", obj=token)
 
 
-def login_failed(*, user: User) -> None:
-    """Count a failed login; lock the account for a while after too many in a row."""
+# --- Password logins: throttling with backoff (docs/decisions/0020-login-throttling.md) --------------
+
+ANONYMOUS = "anonymous"  # the audit actor of an attempt nobody is logged in for
+
+
+def login_throttle_keys(*, username: str, ip: str | None) -> dict[str, str]:
+    """The three counters an attempt touches, as HMACs of the typed username and the address."""
+    name = username.strip().casefold()[:150]
+    address = ip or "-"
+
+    def key(scope: str, value: str) -> str:
+        return salted_hmac("jaring.accounts.login-throttle", f"{scope}\0{value}",
+                           algorithm="sha256").hexdigest()
+
+    return {LoginThrottle.Scope.PAIR: key("pair", f"{name}\0{address}"),
+            LoginThrottle.Scope.ACCOUNT: key("account", name),
+            LoginThrottle.Scope.IP: key("ip", address)}
+
+
+def _backoff(scope: str, failures: int) -> dt.timedelta | None:
+    """How long a key is blocked after its ``failures``-th failure in the window, if at all."""
+    free, base = {
+        LoginThrottle.Scope.PAIR: (settings.JARING_LOGIN_PAIR_FREE, settings.JARING_LOGIN_BACKOFF_SECONDS),
+        LoginThrottle.Scope.IP: (settings.JARING_LOGIN_IP_FREE, settings.JARING_LOGIN_BACKOFF_SECONDS),
+        LoginThrottle.Scope.ACCOUNT: (settings.JARING_LOGIN_ACCOUNT_FREE,
+                                      settings.JARING_LOGIN_ACCOUNT_LOCK_SECONDS),
+    }[scope]
+    if failures < free:
+        return None
+    seconds = min(base * 2 ** min(failures - free, 30), settings.JARING_LOGIN_BACKOFF_MAX_SECONDS)
+    return dt.timedelta(seconds=seconds)
+
+
+def login_failed(*, user: User | None, username: str, ip: str | None) -> None:
+    """Count a failed password login under its three keys; block the keys that reach their limit.
+
+    ``user`` is the account the typed username names, or None: unknown usernames are counted
+    the same way, so nothing here tells whether an account exists.
+    """
+    now = timezone.now()
+    window = dt.timedelta(seconds=settings.JARING_LOGIN_WINDOW_SECONDS)
+    account_locked_until = None
     with transaction.atomic():
-        locked = User.objects.select_for_update(of=("self",)).get(pk=user.pk)
-        locked.failed_logins += 1
-        fields = ["failed_logins"]
-        if locked.failed_logins >= settings.JARING_LOCKOUT_ATTEMPTS:
-            locked.locked_until = timezone.now() + dt.timedelta(minutes=settings.JARING_LOCKOUT_MINUTES)
-            locked.failed_logins = 0
-            fields.append("locked_until")
-            audit_log(actor=None, action="user.locked", obj=locked,
-                      after={"until": locked.locked_until.isoformat()})
-        locked.save(update_fields=fields)
+        for scope, key in login_throttle_keys(username=username, ip=ip).items():
+            row, _created = LoginThrottle.objects.select_for_update().get_or_create(
+                key=key, defaults={"scope": scope, "last_failure_at": now})
+            if row.last_failure_at < now - window:
+                row.failures = 0
+            row.failures += 1
+            row.last_failure_at = now
+            wait = _backoff(scope, row.failures)
+            if wait is not None:
+                row.blocked_until = now + wait
+                if scope == LoginThrottle.Scope.ACCOUNT:
+                    account_locked_until = row.blocked_until
+            row.save()
+        audit_log(actor=ANONYMOUS, action="login.failed", obj=user,
+                  object_type="" if user else "accounts.user", after={"reason": "credentials"})
+        if account_locked_until is not None and user is not None:
+            User.objects.filter(pk=user.pk).update(locked_until=account_locked_until)
+            audit_log(actor=ANONYMOUS, action="user.locked", obj=user,
+                      after={"until": account_locked_until.isoformat()})
 
 
-def login_succeeded(*, user: User) -> None:
-    if user.failed_logins or user.locked_until:
-        User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+def login_throttled(*, user: User | None, scope: str, until: dt.datetime | None) -> None:
+    """An attempt refused without a verdict on its password: its key is blocked for a while."""
+    audit_log(actor=ANONYMOUS, action="login.throttled", obj=user,
+              object_type="" if user else "accounts.user",
+              after={"scope": scope, "until": until.isoformat() if until else None})
+
+
+def login_succeeded(*, user: User, username: str, ip: str | None) -> None:
+    """The typed username and address start afresh; the account and address counters do not,
+    so a success in between does not buy a distributed guesser more tries."""
+    keys = login_throttle_keys(username=username, ip=ip)
+    with transaction.atomic():
+        LoginThrottle.objects.filter(key=keys[LoginThrottle.Scope.PAIR]).delete()
+        if user.locked_until is not None and user.locked_until <= timezone.now():
+            User.objects.filter(pk=user.pk).update(locked_until=None)
+
+
+@transaction.atomic
+def user_unlock(*, actor: Any, user: User) -> None:
+    """Lift an account lock and forget the account's failed logins (an admin, after checking)."""
+    before = {"locked_until": user.locked_until.isoformat() if user.locked_until else None}
+    key = login_throttle_keys(username=user.username, ip=None)[LoginThrottle.Scope.ACCOUNT]
+    LoginThrottle.objects.filter(key=key).delete()
+    User.objects.filter(pk=user.pk).update(locked_until=None)
+    user.locked_until = None
+    audit_log(actor=actor, action="user.unlock", obj=user, before=before, after={"locked_until": None})
+
+
+# --- Second factor (TOTP) ---------------------------------------------------------------------------
+
+BACKUP_CODES = 10
+
+
+def user_requires_2fa(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.role in settings.JARING_2FA_REQUIRED_ROLES
+
+
+@transaction.atomic
+def totp_enrol_start(*, actor: User) -> TOTPDevice:
+    """The user's unconfirmed TOTP device (created on first call): its secret is shown once the
+    user has it on their phone and confirms with a code."""
+    device = TOTPDevice.objects.filter(user=actor, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=actor, name="totp", confirmed=False)
+        audit_log(actor=actor, action="user.totp_enrol_start", obj=actor)
+    return device
+
+
+@transaction.atomic
+def totp_enrol_confirm(*, actor: User, device: TOTPDevice, code: str) -> list[str] | None:
+    """Confirm the device with a code from the phone; returns fresh backup codes, or None when the
+    code is wrong. Other devices of the user (older phones) are removed."""
+    if device.user_id != actor.pk or device.confirmed:
+        raise ValidationFailed(_("Perangkat ini tidak bisa dikonfirmasi."))
+    if not device.verify_token(code.strip()):
+        audit_log(actor=actor, action="user.totp_enrol_failed", obj=actor)
+        return None
+    TOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = _backup_codes_replace(actor)
+    audit_log(actor=actor, action="user.totp_enrol", obj=actor, after={"backup_codes": len(codes)})
+    return codes
+
+
+def _backup_codes_replace(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    static = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=static, token=c) for c in codes])
+    return codes
+
+
+@transaction.atomic
+def user_totp_reset(*, actor: Any, user: User) -> int:
+    """Remove every second-factor device of a user (a lost phone): they enrol again at their next
+    login. Returns how many devices were removed."""
+    removed = 0
+    for model in (TOTPDevice, StaticDevice):
+        removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
+    audit_log(actor=actor, action="user.totp_reset", obj=user, after={"devices_removed": removed})
+    return removed
+
+
+def otp_devices(user: User) -> list[Device]:
+    """The user's confirmed devices, TOTP first, then backup codes."""
+    return [*TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk"),
+            *StaticDevice.objects.filter(user=user, confirmed=True).order_by("pk")]
+
+
+def otp_verify(*, actor: User, code: str) -> Device | None:
+    """The device that accepts ``code`` (a TOTP code or a backup code), or None (audited).
+
+    django-otp throttles each device: wrong codes make the next try wait longer."""
+    from django_otp import verify_token
+
+    code = code.strip().replace(" ", "")
+    if code:
+        for device in otp_devices(actor):
+            verified = verify_token(actor, device.persistent_id, code)
+            if verified is not None:
+                if isinstance(verified, StaticDevice):
+                    audit_log(actor=actor, action="login.backup_code_used", obj=actor,
+                              after={"left": verified.token_set.count()})
+                return verified  # type: ignore[no-any-return]
+    audit_log(actor=actor, action="login.otp_failed", obj=actor)
+    return None
 
 
 SYSTEM_USERNAME = "system"

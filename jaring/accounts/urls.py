@@ -6,4 +6,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("masuk/", views.login_view, name="login"),
     path("keluar/", views.logout_view, name="logout"),
+    path("masuk/kode/", views.login_otp, name="login_otp"),
+    path("akun/dua-langkah/", views.otp_enrol, name="otp_enrol"),
 ]

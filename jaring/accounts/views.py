@@ -1,32 +1,40 @@
 from __future__ import annotations
 
+from base64 import b32encode
+
+from django import forms
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from jaring.accounts.capabilities import capability_required
 from jaring.accounts.selectors import scope_for
+from jaring.accounts.services import (
+    otp_devices,
+    otp_verify,
+    totp_enrol_confirm,
+    totp_enrol_start,
+    user_requires_2fa,
+)
 from jaring.regions.models import Region
 from jaring.registry.selectors import registry_summary
 
+# One refusal for every failed password login: an unknown username, a wrong password, an inactive
+# account and a throttled or locked one look the same (docs/decisions/0020-login-throttling.md).
+LOGIN_REFUSED = _("Nama pengguna atau kata sandi salah, atau akun dikunci sementara setelah terlalu "
+                  "banyak percobaan. Coba lagi nanti.")
+
 
 class LoginForm(AuthenticationForm):
-    error_messages = {
-        "invalid_login": _("Nama pengguna atau kata sandi salah."),
-        "inactive": _("Akun ini tidak aktif."),
-        "locked": _("Akun dikunci sementara karena terlalu banyak percobaan gagal. Coba lagi nanti."),
-    }
-
-    def clean(self):  # type: ignore[no-untyped-def]
-        try:
-            return super().clean()
-        except ValidationError:
-            if getattr(self.request, "jaring_locked", False):
-                raise ValidationError(self.error_messages["locked"], code="locked") from None
-            raise
+    error_messages = {"invalid_login": LOGIN_REFUSED, "inactive": LOGIN_REFUSED}
 
 
 class LoginView(auth_views.LoginView):
@@ -39,7 +47,72 @@ login_view = LoginView.as_view()
 logout_view = auth_views.LogoutView.as_view()
 
 
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+class OtpForm(forms.Form):
+    code = forms.CharField(label=_("Kode"), max_length=20, strip=True)
+
+
 @login_required
+def login_otp(request: HttpRequest) -> HttpResponse:
+    """The second step of a login: a code from the authenticator app, or a backup code."""
+    user = request.user
+    if not user_requires_2fa(user) or user.is_verified():  # type: ignore[union-attr]
+        return redirect(_next_url(request))
+    if not otp_devices(user):  # type: ignore[arg-type]
+        return redirect("otp_enrol")
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = otp_verify(actor=user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+        if device is not None:
+            request.session.cycle_key()  # a new session id for the now fully verified session
+            otp_login(request, device)
+            return redirect(_next_url(request))
+        form.add_error("code", _("Kode salah atau sudah kedaluwarsa. Tunggu kode berikutnya lalu coba lagi."))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+def _grouped(secret: str) -> str:
+    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+
+
+@login_required
+def otp_enrol(request: HttpRequest) -> HttpResponse:
+    """Set up the authenticator app: the secret as text and as a QR code, confirmed with a code."""
+    import segno
+
+    user = request.user
+    context: dict[str, object] = {"next": _next_url(request)}
+    if not user_requires_2fa(user):  # the login asks no code of this role: enrolling would mislead
+        return render(request, "accounts/otp_enrol.html", {**context, "not_required": True})
+    if any(isinstance(d, TOTPDevice) for d in otp_devices(user)):  # type: ignore[arg-type]
+        return render(request, "accounts/otp_enrol.html", {**context, "active": True})
+    device = totp_enrol_start(actor=user)  # type: ignore[arg-type]
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = totp_enrol_confirm(actor=user, device=device,  # type: ignore[arg-type]
+                                   code=form.cleaned_data["code"])
+        if codes is not None:
+            request.session.cycle_key()
+            otp_login(request, device)
+            return render(request, "accounts/otp_enrol.html", {**context, "backup_codes": codes})
+        form.add_error("code", _("Kode salah. Pastikan jam ponsel tepat lalu masukkan kode yang sedang tampil."))
+    title = str(_("Kode QR untuk aplikasi autentikator"))
+    qr = segno.make(device.config_url, error="m").svg_inline(
+        scale=4, border=2, dark="#000", light="#fff", svgclass="qr", title=title)
+    return render(request, "accounts/otp_enrol.html", {
+        **context, "form": form, "secret": _grouped(b32encode(device.bin_key).decode()),
+        "qr": mark_safe(qr),  # noqa: S308 - SVG drawn by segno from the device's own otpauth URL
+    })
+
+
+@capability_required("session")
 def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     areas = list(Region.objects.filter(code__in=scope.codes).select_related("parent").order_by("code"))

@@ -28,9 +28,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Header Authorization tidak sah."))
         token = (ApiToken.objects.select_related("user")
                  .filter(key_hash=hash_token(parts[1]), revoked_at__isnull=True).first())
-        if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed(_("Token tidak sah atau sudah dicabut."))
         now = timezone.now()
+        # A locked account (too many failed logins) or a deactivated one loses its tokens too;
+        # one message for every refusal, so a token holder learns nothing about the account.
+        if (token is None or not token.user.is_active
+                or (token.user.locked_until is not None and token.user.locked_until > now)):
+            raise exceptions.AuthenticationFailed(_("Token tidak sah atau sudah dicabut."))
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token

@@ -20,7 +20,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from conftest import CITY, KLAWASI, PASSWORD, REMU
-from jaring.accounts.models import ApiToken, AreaAssignment, Role, User
+from jaring.accounts.models import ApiToken, AreaAssignment, LoginThrottle, Role, User
 from jaring.accounts.selectors import scope_for
 from jaring.accounts.services import (
     api_token_create,
@@ -34,8 +34,7 @@ from jaring.core.models import AuditEvent
 from jaring.regions.models import Region
 
 SORONG_DISTRICT = "96.71.01"  # distrik Sorong: Remu Utara, Klademak, Kofkerbu, Remu
-LOCKED_MESSAGE = "Akun dikunci sementara karena terlalu banyak percobaan gagal"
-INVALID_MESSAGE = "Nama pengguna atau kata sandi salah."
+REFUSED_MESSAGE = "Nama pengguna atau kata sandi salah, atau akun dikunci sementara"
 
 
 def make_user(username: str = "yakob", role: str = "operator", areas: tuple[str, ...] = (CITY,),
@@ -308,11 +307,11 @@ def test_a_deactivated_users_token_is_refused(personas):
     assert api.get("/api/v1/me/").status_code == 401
 
 
-# --- Lockout (web login form) ---------------------------------------------------------------------
+# --- Throttling (web login form; the abuse cases are in tests/security) -----------------------------
 
 
-def post_login(client, username: str, password: str):  # type: ignore[no-untyped-def]
-    return client.post(reverse("login"), {"username": username, "password": password})
+def post_login(client, username: str, password: str, ip: str = "127.0.0.1"):  # type: ignore[no-untyped-def]
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
 def logged_in(client) -> bool:  # type: ignore[no-untyped-def]
@@ -325,76 +324,90 @@ def test_right_password_logs_in(personas, client):
     assert logged_in(client)
 
 
-def test_lockout_after_repeated_failures_refuses_even_the_right_password(personas, client):
-    limit = settings.JARING_LOCKOUT_ATTEMPTS
-    assert limit >= 2
-    for _ in range(limit - 1):
+def test_backoff_after_repeated_failures_refuses_even_the_right_password(personas, client):
+    free = settings.JARING_LOGIN_PAIR_FREE
+    assert free >= 2
+    for _ in range(free - 1):
         response = post_login(client, "facilitator_remu", "salah-sekali-2026")
         assert response.status_code == 200
-        assert INVALID_MESSAGE in response.content.decode()
-    user = User.objects.get(username="facilitator_remu")
-    assert user.failed_logins == limit - 1 and user.locked_until is None
+        assert REFUSED_MESSAGE in response.content.decode()
+    assert not LoginThrottle.objects.filter(blocked_until__isnull=False).exists()
 
-    post_login(client, "facilitator_remu", "salah-sekali-2026")  # the last allowed failure
-    user.refresh_from_db()
-    assert user.locked_until is not None
-    assert AuditEvent.objects.filter(action="user.locked", object_id=str(user.pk)).count() == 1
+    post_login(client, "facilitator_remu", "salah-sekali-2026")  # the last free failure
+    pair = LoginThrottle.objects.get(scope="pair")
+    assert pair.failures == free and pair.blocked_until is not None
+    assert AuditEvent.objects.filter(action="login.failed", object_id=str(personas["facilitator_remu"].pk)
+                                     ).count() == free
 
     response = post_login(client, "facilitator_remu", PASSWORD)
     page = response.content.decode()
     assert response.status_code == 200
     assert not logged_in(client)
-    assert LOCKED_MESSAGE in page  # in Indonesian, the office's language
-    assert INVALID_MESSAGE not in page  # the reason is told, not hidden behind "wrong password"
+    assert REFUSED_MESSAGE in page  # in Indonesian, the office's language, and the same as a wrong password
     assert response.headers["Content-Language"] == "id"
-    # Other accounts are not affected.
+    assert AuditEvent.objects.filter(action="login.throttled").count() == 1
+    # The account itself is not locked, and other accounts are not affected.
+    assert User.objects.get(username="facilitator_remu").locked_until is None
     assert post_login(client, "facilitator_klawasi", PASSWORD).status_code == 302
 
 
-def test_lockout_ends_when_its_time_has_passed(personas, client):
-    limit = settings.JARING_LOCKOUT_ATTEMPTS
-    for _ in range(limit):
+def test_backoff_ends_when_its_time_has_passed(personas, client):
+    for _ in range(settings.JARING_LOGIN_PAIR_FREE):
         post_login(client, "facilitator_remu", "salah-sekali-2026")
-    user = User.objects.get(username="facilitator_remu")
-    assert user.locked_until is not None
     assert post_login(client, "facilitator_remu", PASSWORD).status_code == 200
     assert not logged_in(client)
-    # Move the lock back by its whole length, as if JARING_LOCKOUT_MINUTES had passed.
-    User.objects.filter(pk=user.pk).update(
-        locked_until=user.locked_until - dt.timedelta(minutes=settings.JARING_LOCKOUT_MINUTES))
+    # Move the block into the past, as if its time had passed.
+    LoginThrottle.objects.update(blocked_until=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     response = post_login(client, "facilitator_remu", PASSWORD)
     assert response.status_code == 302
     assert logged_in(client)
-    user.refresh_from_db()
-    assert user.failed_logins == 0 and user.locked_until is None
+    assert not LoginThrottle.objects.filter(scope="pair").exists()  # the pair starts afresh
 
 
-def test_a_successful_login_resets_the_failure_count(personas, client):
-    limit = settings.JARING_LOCKOUT_ATTEMPTS
-    for _ in range(limit - 1):
+def test_the_wait_doubles_with_each_further_failure(personas, client):
+    free = settings.JARING_LOGIN_PAIR_FREE
+    waits = []
+    for _ in range(3):
+        for _ in range(free if not waits else 1):
+            post_login(client, "auditor", "salah-sekali-2026")
+        row = LoginThrottle.objects.get(scope="pair")
+        waits.append((row.blocked_until - row.last_failure_at).total_seconds())
+        LoginThrottle.objects.update(blocked_until=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    base = settings.JARING_LOGIN_BACKOFF_SECONDS
+    assert waits == [base, 2 * base, 4 * base]
+
+
+def test_a_successful_login_resets_the_count_of_its_username_and_address(personas, client):
+    free = settings.JARING_LOGIN_PAIR_FREE
+    for _ in range(free - 1):
         post_login(client, "operator_sorong", "salah-sekali-2026")
     assert post_login(client, "operator_sorong", PASSWORD).status_code == 302
     client.logout()
-    assert User.objects.get(username="operator_sorong").failed_logins == 0
-    for _ in range(limit - 1):
+    assert not LoginThrottle.objects.filter(scope="pair").exists()
+    for _ in range(free - 1):
         post_login(client, "operator_sorong", "salah-sekali-2026")
-    assert User.objects.get(username="operator_sorong").locked_until is None
+    assert not LoginThrottle.objects.filter(blocked_until__isnull=False).exists()
     assert post_login(client, "operator_sorong", PASSWORD).status_code == 302
+    # The account's own count (failures from anywhere) is kept: a success does not reset it.
+    assert LoginThrottle.objects.get(scope="account").failures == 2 * (free - 1)
 
 
-def test_the_limit_comes_from_the_setting(personas, client):
-    with override_settings(JARING_LOCKOUT_ATTEMPTS=2):
-        post_login(client, "auditor", "salah-sekali-2026")
+def test_the_limits_come_from_the_settings(personas, client):
+    with override_settings(JARING_LOGIN_ACCOUNT_FREE=2, JARING_LOGIN_PAIR_FREE=10):
+        post_login(client, "auditor", "salah-sekali-2026", ip="10.1.0.1")
         assert User.objects.get(username="auditor").locked_until is None
-        post_login(client, "auditor", "salah-sekali-2026")
+        post_login(client, "auditor", "salah-sekali-2026", ip="10.1.0.2")
         assert User.objects.get(username="auditor").locked_until is not None
-        assert LOCKED_MESSAGE in post_login(client, "auditor", PASSWORD).content.decode()
+        assert AuditEvent.objects.filter(action="user.locked").count() == 1
+        response = post_login(client, "auditor", PASSWORD, ip="10.1.0.3")
+        assert REFUSED_MESSAGE in response.content.decode()
+        assert not logged_in(client)
 
 
 def test_an_unknown_username_is_refused_plainly(personas, client):
     response = post_login(client, "tidak_ada", PASSWORD)
     assert response.status_code == 200
-    assert INVALID_MESSAGE in response.content.decode()
+    assert REFUSED_MESSAGE in response.content.decode()
     assert not logged_in(client)
 
 

@@ -1,0 +1,102 @@
+"""Session lifetime and the second factor, enforced for every web request in one place."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from jaring.accounts.services import user_requires_2fa
+
+# Session keys (Unix seconds): when the user logged in and when they were last seen.
+STARTED_KEY = "jaring_auth_at"
+SEEN_KEY = "jaring_seen_at"
+SEEN_RESOLUTION = 60  # the last-seen time is rewritten at most once a minute
+
+
+def mark_session_start(request: HttpRequest) -> None:
+    now = int(time.time())
+    request.session[STARTED_KEY] = now
+    request.session[SEEN_KEY] = now
+
+
+def session_started(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """user_logged_in receiver: the absolute and idle clocks start at the login."""
+    if request is not None and hasattr(request, "session"):
+        mark_session_start(request)
+
+
+class SessionTimeoutMiddleware:
+    """Ends a logged-in session after JARING_SESSION_IDLE_MINUTES without a request, and in any
+    case SESSION_COOKIE_AGE after the login (rewriting the last-seen time would otherwise make
+    Django's cookie age a sliding one). Sits before AuthenticationMiddleware: an expired session
+    is flushed before anybody reads the user from it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        session = request.session
+        if SESSION_KEY in session:
+            now = int(time.time())
+            started, seen = session.get(STARTED_KEY), session.get(SEEN_KEY)
+            idle = settings.JARING_SESSION_IDLE_MINUTES * 60
+            if started is None or seen is None:
+                mark_session_start(request)
+            elif (idle and now - seen > idle) or now - started > settings.SESSION_COOKIE_AGE:
+                session.flush()
+                request.jaring_session_expired = True  # type: ignore[attr-defined]
+            elif now - seen >= SEEN_RESOLUTION:
+                session[SEEN_KEY] = now
+        return self.get_response(request)
+
+
+# The pages a logged-in user who still owes the second factor may open.
+OPEN_URL_NAMES = frozenset({"login_otp", "otp_enrol", "logout", "set_language"})
+
+
+class TwoFactorMiddleware:
+    """A user whose role is in JARING_2FA_REQUIRED_ROLES is logged in by their password, but
+    until the session is verified with a TOTP code (django_otp.login) every page redirects to
+    the code page, or to enrolment when they have no device yet, and the session API answers
+    401. API tokens are not sessions and are not affected.
+
+    There is no bypass: tests log a persona in with jaring.accounts.testing.OtpClient, which
+    verifies the session through a real device as the code page does."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user: Any = getattr(request, "user", None)
+        if user is not None and user_requires_2fa(user) and not user.is_verified():
+            try:
+                name = resolve(request.path_info).url_name
+            except Resolver404:
+                name = None
+            if name not in OPEN_URL_NAMES:
+                return self.refuse(request, user)
+        return self.get_response(request)
+
+    @staticmethod
+    def refuse(request: HttpRequest, user: Any) -> HttpResponse:
+        if request.path_info.startswith("/api/"):
+            response = JsonResponse({"error": {"code": "not_authenticated", "message": _(
+                "Sesi ini belum diverifikasi dengan kode dua langkah.")}}, status=401)
+            response["WWW-Authenticate"] = 'Bearer realm="api"'
+            return response
+        from django_otp import user_has_device
+
+        target = "login_otp" if user_has_device(user) else "otp_enrol"
+        response = redirect(target)
+        if request.method == "GET":
+            response["Location"] += "?" + urlencode({"next": request.get_full_path()})
+        return response
