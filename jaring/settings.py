@@ -84,6 +84,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their long-lived caching; first of the rest, so every
+    # dynamic response (a 413 included) gets the CSP and no-store (decision 0021).
+    "jaring.core.security.SecurityHeadersMiddleware",
     "jaring.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jaring.core.middleware.LanguageMiddleware",
@@ -188,8 +191,27 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta t
 if JARING_ENV == "production":
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Web hardening -------------------------------------------------------------------------------
+# jaring.core.security adds the Content-Security-Policy, Permissions-Policy and no-store to every
+# dynamic response; Django's SecurityMiddleware adds these to every response, static files included.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if JARING_ENV == "production":
+    # Behind a reverse proxy that terminates TLS, either let `jaring serve` trust it
+    # (JARING_TRUSTED_PROXY) or name the header it sets, e.g. "X-Forwarded-Proto: https"; never set
+    # the header setting when clients can reach the app directly. SECURE_SSL_REDIRECT=false when
+    # the proxy already redirects HTTP to HTTPS.
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true")
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
+    _proxy_ssl_header = env("SECURE_PROXY_SSL_HEADER")
+    if _proxy_ssl_header:
+        _name, _sep, _value = _proxy_ssl_header.partition(":")
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _name.strip().upper().replace("-", "_"), _value.strip() or "https")
 
 # --- I18n ----------------------------------------------------------------------------------------
 LANGUAGE_CODE = env("LANGUAGE_CODE", "id")
@@ -219,6 +241,9 @@ JARING_MAX_UPLOAD_BYTES = envint("JARING_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 # run them inline when the request's transaction commits.
 JARING_JOBS_INLINE = envbool("JARING_JOBS_INLINE", "true" if TESTING else "false")
 DATA_UPLOAD_MAX_MEMORY_SIZE = JARING_MAX_BODY_BYTES
+# The views that take files: only a multipart POST to one of these may be up to
+# JARING_MAX_UPLOAD_BYTES (core.middleware.body_refusal); `jaring serve` tells waitress the same.
+JARING_UPLOAD_URL_NAMES = ["registry:import_start"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -243,6 +268,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The schema and docs views (jaring.api.docs) require a signed-in user themselves.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # --- Jaring --------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from jaring.api import money, views
+from jaring.api.docs import DocsView, SchemaView
 from jaring.reports.api import DashboardFigures
 
 urlpatterns = [
@@ -26,6 +26,6 @@ urlpatterns = [
     path("persons/<int:person_id>/coverage/", money.PersonCoverage.as_view(), name="api-person-coverage"),
     path("dashboard/", DashboardFigures.as_view(), name="api-dashboard"),
     path("targeting/", include("jaring.targeting.api")),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", SchemaView.as_view(), name="api-schema"),
+    path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

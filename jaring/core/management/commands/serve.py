@@ -3,7 +3,32 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+
+
+def waitress_options(*, host: str, port: int, threads: int, trusted_proxy: str = "") -> dict[str, Any]:
+    """What ``jaring serve`` passes to waitress.
+
+    waitress receives each whole request before the application sees it (to memory up to 512 KB,
+    then a temporary file); ``max_request_body_size`` makes it refuse a body above the upload limit
+    while receiving it, whether it declares a Content-Length or comes chunked. The application's
+    own, smaller limits then apply before the body is read (``core.middleware.body_refusal``).
+    """
+    options: dict[str, Any] = {
+        "host": host, "port": port, "threads": threads, "ident": "jaring",
+        # waitress refuses a Content-Length >= this, so + 1 lets exactly the limit through.
+        "max_request_body_size": settings.JARING_MAX_UPLOAD_BYTES + 1,
+        # X-Forwarded-* from anyone but the trusted proxy is dropped, so a client cannot claim
+        # HTTPS or another address.
+        "clear_untrusted_proxy_headers": True,
+    }
+    if trusted_proxy:
+        # A reverse proxy that terminates TLS: its X-Forwarded-Proto makes the request https (for
+        # SECURE_SSL_REDIRECT and secure cookies) and X-Forwarded-For gives the audit the client's IP.
+        options.update(trusted_proxy=trusted_proxy, trusted_proxy_count=1,
+                       trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-for"})
+    return options
 
 
 class Command(BaseCommand):
@@ -13,6 +38,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--threads", type=int, default=int(os.environ.get("JARING_THREADS", "8")))
+        parser.add_argument("--trusted-proxy", default=os.environ.get("JARING_TRUSTED_PROXY", ""),
+                            help="IP address of a reverse proxy whose X-Forwarded-Proto/-For headers to trust "
+                                 "(or '*' when only the proxy can reach this port).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from waitress import serve
@@ -20,5 +48,5 @@ class Command(BaseCommand):
         from jaring.wsgi import application
 
         self.stdout.write(f"Jaring: http://{options['host']}:{options['port']}/  (Ctrl+C to stop)")
-        serve(application, host=options["host"], port=options["port"], threads=options["threads"],
-              ident="jaring", clear_untrusted_proxy_headers=True)
+        serve(application, **waitress_options(host=options["host"], port=options["port"],
+                                              threads=options["threads"], trusted_proxy=options["trusted_proxy"]))
