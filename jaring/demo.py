@@ -22,7 +22,7 @@ from jaring.registry.demo_data import DemoKelurahan, facilitator_names, generate
 from jaring.registry.models import Household, Occupation, Person
 from jaring.registry.names import last_word_first, person_name_key
 
-DEMO_PASSWORD = "sorong-demo-2026"  # noqa: S105 - printed for the demo; never used in production
+DEMO_PASSWORD = "pekerja-rentan-sorong"  # noqa: S105 - printed for the demo; never used in production
 BATCH = 2_000
 
 STAFF = [

@@ -76,6 +76,16 @@ def user_set_areas(*, actor: Any, user: User, codes: Iterable[str]) -> None:
 
 
 @transaction.atomic
+def user_set_active(*, actor: Any, user: User, active: bool) -> None:
+    """Deactivate (or reactivate) an account: a deactivated user can neither log in nor use a token."""
+    before = user.is_active
+    User.objects.filter(pk=user.pk).update(is_active=active)
+    user.is_active = active
+    audit_log(actor=actor, action="user.activate" if active else "user.deactivate", obj=user,
+              before={"is_active": before}, after={"is_active": active})
+
+
+@transaction.atomic
 def api_token_create(*, actor: Any, user: User, name: str = "") -> str:
     """Create a token and return it; only its hash is kept."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

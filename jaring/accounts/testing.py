@@ -40,6 +40,12 @@ def totp_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
+def next_totp_code(device: TOTPDevice) -> str:
+    """A code the device accepts now: the current one, or the next one if the current one was used."""
+    current = int((time.time() - device.t0) // device.step) + device.drift
+    return totp_code(device, steps_ahead=1 if device.last_t >= current else 0)
+
+
 def verify_session(client: Client, user: User) -> None:
     """Mark the client's session as verified by the user's device, as ``django_otp.login`` does
     on the code page."""

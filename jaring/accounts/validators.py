@@ -40,7 +40,7 @@ class LocalNamePasswordValidator:
     def validate(self, password: str, user: Any = None) -> None:
         if len(self.rest(password)) < self.min_rest:
             raise ValidationError(
-                _("Kata sandi ini hanya terdiri dari nama aplikasi, kantor atau kota ditambah angka. "
+                _("Kata sandi ini hampir seluruhnya nama aplikasi, kantor atau kota ditambah angka. "
                   "Pilih kata sandi lain."),
                 code="password_local_name")
 

@@ -10,10 +10,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 
 def log_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    from jaring.accounts.models import User
+    from jaring.accounts.services import user_requires_2fa
+    from jaring.accounts.testing import next_totp_code, otp_test_device
+
+    user = User.objects.get(username=username)
+    device = otp_test_device(user) if user_requires_2fa(user) else None
     page.goto(f"{base}/masuk/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
+    if device is not None:  # admin and operator: the code from their authenticator app
+        page.wait_for_url(f"{base}/masuk/kode/**")
+        device.refresh_from_db()
+        page.fill("#id_code", next_totp_code(device))
+        page.click("button[type=submit]")
     page.wait_for_url(f"{base}/")
 
 
