@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,12 +19,13 @@ from jaring.core.bulk import bulk_insert
 from jaring.core.errors import Conflict, PermissionDenied, ValidationFailed
 from jaring.core.money import format_idr, format_month, month_start
 from jaring.core.parameters import current_parameters
-from jaring.membership.models import Membership
+from jaring.membership.services import memberships_create_drafts
 from jaring.registry.models import Occupation
 from jaring.targeting import engine
 from jaring.targeting.models import AllocationEntry, AllocationRound, EligibilityPolicy
 from jaring.targeting.selectors import RoundInput, allocation_preview, budget_available
 
+ENTRY_CHUNK = 5_000  # persons per UPDATE of the entries
 POLICY_FIELDS = ("name", "basis", "max_decile", "min_age", "max_age", "occupation_codes", "weights")
 
 
@@ -213,15 +213,14 @@ def _write_entries(allocation_round: AllocationRound, preview: Any) -> None:
                 ["round_id", "person_id", "distrik_id", "rank", "score", "points", "cost_idr", "status"], rows)
 
 
-def _hard_checks(actor: User, allocation_round: AllocationRound) -> tuple[str, list[Any]]:
-    """What ``membership_enrol`` refuses, as one SQL condition on ``p``: outside the approver's
-    area or the payer's region, dead, merged, outside the registration age, an open membership
-    with any payer, or a month from the start on already billed."""
+def _region_check(actor: User, allocation_round: AllocationRound) -> tuple[str, list[Any]]:
+    """The round's own condition on ``p``: a kelurahan inside both the approver's area and the
+    payer's region. What ``membership_enrol`` refuses (dead, merged, age, an open membership, a
+    month already billed) the membership service checks when it creates the drafts."""
     query = engine.Query(allocation_round.policy, start=allocation_round.start_month, params=current_parameters(),
                          pop=engine.population(actor=actor, payer=allocation_round.payer))
-    rules = [r for r in query.rules() if r[0] in ("region", "alive", "age", "not_covered")]
-    return ("p.merged_into_id IS NULL AND " + " AND ".join(f"({sql})" for _c, sql, _p in rules),
-            [x for *_s, ps in rules for x in ps])
+    rules = [r for r in query.rules() if r[0] == "region"]
+    return " AND ".join(f"({sql})" for _c, sql, _p in rules), [x for *_s, ps in rules for x in ps]
 
 
 def _sector_cost(allocation_round: AllocationRound, counts: dict[str, int]) -> dict[int, int]:
@@ -250,41 +249,36 @@ def round_approve(*, actor: User, allocation_round: AllocationRound) -> Allocati
     if locked.prepared_by_id == actor.pk:
         raise PermissionDenied(_("Putaran ini Anda siapkan sendiri; persetujuan harus oleh admin lain "
                                  "(prinsip empat mata)."), code="maker_checker")
-    checks_sql, checks_params = _hard_checks(actor, locked)
-    with connection.cursor() as cursor:
-        # Who can no longer be enrolled is skipped first, the checks run on the round's own people
-        # only; if the budget check below refuses, the transaction takes this back.
-        cursor.execute(
-            "UPDATE targeting_allocationentry SET status = 'skipped' WHERE round_id = %s AND status = 'selected'"
-            " AND NOT EXISTS (SELECT 1 FROM registry_person p"
-            f" WHERE p.id = targeting_allocationentry.person_id AND {checks_sql})",
-            [locked.pk, *checks_params])
-        cursor.execute(
-            "SELECT CASE WHEN p.transport_sector THEN 'transport' ELSE 'other' END, COUNT(*)"
-            " FROM targeting_allocationentry e JOIN registry_person p ON p.id = e.person_id"
-            " WHERE e.round_id = %s AND e.status = 'selected' GROUP BY 1", [locked.pk])
-        counts = {sector: int(n) for sector, n in cursor.fetchall()}
-    cost_by_year = _sector_cost(locked, counts)
-    _check_budget_lines(locked.payer, cost_by_year, required=True)
+    region_sql, region_params = _region_check(actor, locked)
     now = timezone.now()
     income = current_parameters().on(locked.start_month, field="start_month").value(
         "income_brackets", "brackets_idr")[0]
-    last_id = Membership.objects.aggregate(m=Max("id"))["m"] or 0
     with connection.cursor() as cursor:
-        # One INSERT … SELECT for the whole cohort; the one-open-membership index has the last word.
         cursor.execute(
-            "INSERT INTO membership_membership (person_id, payer_id, has_jht, declared_income_idr, sector, kpj,"
-            " status, start_date, end_reason, created_at, created_by_id)"
-            " SELECT e.person_id, %s, %s, %s, CASE WHEN p.transport_sector THEN 'transport' ELSE 'other' END, NULL,"
-            " 'draft', %s, '', %s, %s FROM targeting_allocationentry e JOIN registry_person p ON p.id = e.person_id"
-            " WHERE e.round_id = %s AND e.status = 'selected' ORDER BY e.rank ON CONFLICT DO NOTHING",
-            [locked.payer_id, False, income, locked.start_month, now, actor.pk, locked.pk])
-        mine = ("SELECT m.id FROM membership_membership m WHERE m.person_id = targeting_allocationentry.person_id"
-                " AND m.id > %s AND m.payer_id = %s AND m.status = 'draft'")
-        cursor.execute(
-            f"UPDATE targeting_allocationentry SET membership_id = ({mine}), status = 'enrolled'"
-            f" WHERE round_id = %s AND status = 'selected' AND EXISTS ({mine})",
-            [last_id, locked.payer_id, locked.pk, last_id, locked.payer_id])
+            "UPDATE targeting_allocationentry SET status = 'skipped' WHERE round_id = %s AND status = 'selected'"
+            " AND NOT EXISTS (SELECT 1 FROM registry_person p"
+            f" WHERE p.id = targeting_allocationentry.person_id AND {region_sql})",
+            [locked.pk, *region_params])
+    selected = list(AllocationEntry.objects.filter(round=locked, status=AllocationEntry.Status.SELECTED)
+                    .order_by("rank").values_list("person_id", flat=True))
+    # The membership table is the membership app's: its set-based service creates the drafts in
+    # rank order, leaves out whoever can no longer be enrolled, and writes its audit event. If the
+    # budget check below refuses, the transaction takes all of it back.
+    created = memberships_create_drafts(actor=actor, payer=locked.payer, person_ids=selected,
+                                        start_date=locked.start_month, declared_income_idr=income,
+                                        reason=f"targeting.round:{locked.pk}")
+    enrolled_persons = sorted(created)
+    with connection.cursor() as cursor:
+        # A membership just created is its person's one open membership (a unique index): the
+        # entry finds it through that index, in chunks of the people who got one.
+        for start in range(0, len(enrolled_persons), ENTRY_CHUNK):
+            chunk = enrolled_persons[start:start + ENTRY_CHUNK]
+            cursor.execute(
+                "UPDATE targeting_allocationentry SET status = 'enrolled', membership_id = (SELECT m.id"
+                " FROM membership_membership m WHERE m.person_id = targeting_allocationentry.person_id"
+                " AND m.status IN ('draft', 'submitted', 'active') AND m.payer_id = %s)"
+                " WHERE round_id = %s AND status = 'selected' AND person_id IN ("
+                + ", ".join(["%s"] * len(chunk)) + ")", [locked.payer_id, locked.pk, *chunk])
         cursor.execute("UPDATE targeting_allocationentry SET status = 'skipped' WHERE round_id = %s"
                        " AND status = 'selected'", [locked.pk])
         cursor.execute(
@@ -292,11 +286,13 @@ def round_approve(*, actor: User, allocation_round: AllocationRound) -> Allocati
             " FROM targeting_allocationentry e JOIN registry_person p ON p.id = e.person_id"
             " WHERE e.round_id = %s AND e.status = 'enrolled' GROUP BY 1", [locked.pk])
         enrolled = {sector: int(n) for sector, n in cursor.fetchall()}
+    committed = _sector_cost(locked, enrolled)
+    _check_budget_lines(locked.payer, committed, required=True)
     locked.status = AllocationRound.Status.APPROVED
     locked.approved_by, locked.approved_at = actor, now
     locked.enrolled_count = sum(enrolled.values())
     locked.skipped_count = locked.selected_count - locked.enrolled_count
-    locked.committed_by_year = {str(y): v for y, v in sorted(_sector_cost(locked, enrolled).items())}
+    locked.committed_by_year = {str(y): v for y, v in sorted(committed.items())}
     locked.save(update_fields=["status", "approved_by", "approved_at", "enrolled_count", "skipped_count",
                                "committed_by_year"])
     audit_log(actor=actor, action="targeting.round_approve", obj=locked, region_code=locked.payer.region.code
@@ -304,8 +300,7 @@ def round_approve(*, actor: User, allocation_round: AllocationRound) -> Allocati
                   "payer": locked.payer.code, "policy": f"{locked.policy.code} v{locked.policy.version}",
                   "start": format_month(locked.start_month), "months": locked.months,
                   "selected": locked.selected_count, "enrolled": locked.enrolled_count,
-                  "skipped": locked.skipped_count, "committed_by_year": locked.committed_by_year,
-                  "memberships_after_id": last_id})
+                  "skipped": locked.skipped_count, "committed_by_year": locked.committed_by_year})
     return locked
 
 
