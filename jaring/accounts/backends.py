@@ -20,7 +20,7 @@ def _dummy_password_hash() -> str:
     costs what checking a real account's does."""
     from django.contrib.auth.hashers import get_hasher
 
-    algorithm = get_hasher().algorithm
+    algorithm = str(get_hasher().algorithm)
     if algorithm not in _dummy_hash:
         _dummy_hash[algorithm] = make_password(get_random_string(32))
     return _dummy_hash[algorithm]

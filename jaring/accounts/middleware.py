@@ -89,10 +89,10 @@ class TwoFactorMiddleware:
     @staticmethod
     def refuse(request: HttpRequest, user: Any) -> HttpResponse:
         if request.path_info.startswith("/api/"):
-            response = JsonResponse({"error": {"code": "not_authenticated", "message": _(
+            refusal: HttpResponse = JsonResponse({"error": {"code": "not_authenticated", "message": _(
                 "Sesi ini belum diverifikasi dengan kode dua langkah.")}}, status=401)
-            response["WWW-Authenticate"] = 'Bearer realm="api"'
-            return response
+            refusal["WWW-Authenticate"] = 'Bearer realm="api"'
+            return refusal
         from django_otp import user_has_device
 
         target = "login_otp" if user_has_device(user) else "otp_enrol"

@@ -73,4 +73,4 @@ def login_block(*, keys: dict[str, str]) -> tuple[str, dt.datetime] | None:
 
     row = (LoginThrottle.objects.filter(key__in=keys.values(), blocked_until__gt=timezone.now())
            .order_by("-blocked_until").values_list("scope", "blocked_until").first())
-    return (row[0], row[1]) if row else None
+    return (row[0], row[1]) if row and row[1] else None

@@ -124,12 +124,13 @@ def login_throttle_keys(*, username: str, ip: str | None) -> dict[str, str]:
 
 def _backoff(scope: str, failures: int) -> dt.timedelta | None:
     """How long a key is blocked after its ``failures``-th failure in the window, if at all."""
-    free, base = {
+    limits: dict[str, tuple[int, int]] = {
         LoginThrottle.Scope.PAIR: (settings.JARING_LOGIN_PAIR_FREE, settings.JARING_LOGIN_BACKOFF_SECONDS),
         LoginThrottle.Scope.IP: (settings.JARING_LOGIN_IP_FREE, settings.JARING_LOGIN_BACKOFF_SECONDS),
         LoginThrottle.Scope.ACCOUNT: (settings.JARING_LOGIN_ACCOUNT_FREE,
                                       settings.JARING_LOGIN_ACCOUNT_LOCK_SECONDS),
-    }[scope]
+    }
+    free, base = limits[scope]
     if failures < free:
         return None
     seconds = min(base * 2 ** min(failures - free, 30), settings.JARING_LOGIN_BACKOFF_MAX_SECONDS)
