@@ -237,6 +237,18 @@ JARING_MAX_BODY_BYTES = envint("JARING_MAX_BODY_BYTES", 2 * 1024 * 1024)
 JARING_BULK_CACHE_KIB = envint("JARING_BULK_CACHE_KIB", 256 * 1024)
 # File uploads (registry imports) may be larger than other bodies; Django streams them to disk.
 JARING_MAX_UPLOAD_BYTES = envint("JARING_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# Import files are read in a worker process (core.sandbox) with these limits; a file that breaks
+# one fails its job with the reason. Memory is the worker's address space (polars alone maps ~1.2 GB).
+JARING_IMPORT_MEMORY_MB = envint("JARING_IMPORT_MEMORY_MB", 4096)
+JARING_IMPORT_SECONDS = envint("JARING_IMPORT_SECONDS", 600)
+JARING_IMPORT_MAX_ROWS = envint("JARING_IMPORT_MAX_ROWS", 2_000_000)
+JARING_IMPORT_MAX_COLUMNS = envint("JARING_IMPORT_MAX_COLUMNS", 500)
+JARING_IMPORT_MAX_CELLS = envint("JARING_IMPORT_MAX_CELLS", 30_000_000)
+JARING_IMPORT_MAX_LINE_BYTES = envint("JARING_IMPORT_MAX_LINE_BYTES", 100_000)
+JARING_IMPORT_MAX_UNCOMPRESSED_MB = envint("JARING_IMPORT_MAX_UNCOMPRESSED_MB", 1024)
+JARING_IMPORT_MAX_RATIO = envint("JARING_IMPORT_MAX_RATIO", 100)
+# Import error reports (rows of people, NIKs masked) are deleted after this many days.
+JARING_REPORT_RETENTION_DAYS = envint("JARING_REPORT_RETENTION_DAYS", 30)
 # Background jobs (imports started from the web) run in a thread of the server process; tests
 # run them inline when the request's transaction commits.
 JARING_JOBS_INLINE = envbool("JARING_JOBS_INLINE", "true" if TESTING else "false")

@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 import socket
 import threading
 import time
@@ -87,6 +88,10 @@ class JobChannel:
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps({"stage": stage, "done": done, "total": total}), encoding="utf-8")
         temporary.replace(path)
+        self.check_cancel()
+
+    def check_cancel(self) -> None:
+        """Raise ``JobCancelled`` if someone asked this job to stop (polled while a worker reads)."""
         cancel = cancel_requested(self.job_id)
         if cancel is not None:
             raise JobCancelled(_("Dibatalkan oleh %(name)s.") % {"name": cancel.get("by_name") or "?"},
@@ -137,9 +142,11 @@ def job_finish(job: Job, *, status: str, message: str = "", result: dict[str, An
 
 
 def job_begin(job: Job, *, also: Progress | None = None) -> JobChannel:
-    """Mark ``job`` running in this process and thread (after noticing jobs of its kind that died),
-    and return the progress callback it reports through."""
+    """Mark ``job`` running in this process and thread (after noticing jobs of its kind that died,
+    and removing files whose time is up), and return the progress callback it reports through."""
     mark_interrupted(job.kind)
+    with contextlib.suppress(OSError):
+        purge_expired_files()
     job.params = {**job.params, **process_marker(), "thread": threading.get_ident()}
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now(), params=job.params)
     return JobChannel(job.pk, also=also)
@@ -173,6 +180,48 @@ def mark_interrupted(kind: str) -> int:
         job_finish(job, status=Job.Status.FAILED,
                    message=_("Terputus: tidak ada yang tersimpan dari pekerjaan ini."))
     return len(interrupted)
+
+
+def purge_expired_files(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete what must not outlive its use (decision 0027): import reports older than
+    ``JARING_REPORT_RETENTION_DAYS``; uploads no queued or running job needs (the job deletes its
+    own; these are what a killed server left); reading workers' directories of a dead server.
+    A file younger than ``QUEUED_GRACE`` is left alone (its job may not be committed yet).
+    Returns how many files of each kind went."""
+    moment = (now or timezone.now()).timestamp()
+    home = Path(settings.JARING_HOME)
+    days = int(getattr(settings, "JARING_REPORT_RETENTION_DAYS", 30))
+    grace = QUEUED_GRACE.total_seconds()
+    removed = {"reports": 0, "uploads": 0, "tmp": 0}
+
+    def old(path: Path, seconds: float) -> bool:
+        try:
+            return moment - path.stat().st_mtime > seconds
+        except FileNotFoundError:
+            return False
+
+    reports = home / "reports"
+    if reports.is_dir():
+        for path in reports.iterdir():
+            if path.is_file() and old(path, days * 86400):
+                path.unlink(missing_ok=True)
+                removed["reports"] += 1
+    uploads = home / "uploads"
+    if uploads.is_dir():
+        needed = {str(p.get("path")) for p in Job.objects.filter(
+            status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).values_list("params", flat=True) if p}
+        for path in uploads.iterdir():
+            if path.is_file() and str(path) not in needed and old(path, grace):
+                path.unlink(missing_ok=True)
+                removed["uploads"] += 1
+    workers = home / "tmp"
+    if workers.is_dir():
+        limit = int(getattr(settings, "JARING_IMPORT_SECONDS", 600)) + grace
+        for path in workers.glob("sandbox-*"):
+            if old(path, limit):
+                shutil.rmtree(path, ignore_errors=True)
+                removed["tmp"] += 1
+    return removed
 
 
 def job_start(job: Job, work: Callable[[Job], None]) -> None:

@@ -26,7 +26,8 @@ from jaring.core.audit import audit_log
 from jaring.core.errors import JaringError, ValidationFailed
 from jaring.core.jobs import JobCancelled
 from jaring.core.models import Job
-from jaring.core.tables import safe_cell
+from jaring.core.sandbox import Limits, run_isolated
+from jaring.core.tables import check_size, safe_cell, save_workbook
 from jaring.outreach import services
 from jaring.outreach.services import DUPLICATE, IMPORTED, REJECTED, UPDATED, MemberOutcome, SubmissionOutcome
 from jaring.outreach.submissions import (
@@ -34,8 +35,6 @@ from jaring.outreach.submissions import (
     Submission,
     looks_like_kobo,
     looks_like_odk,
-    read_kobo_xlsx,
-    read_odk_json,
 )
 from jaring.registry.importing import ExternalProfile, ImportResult, bold_row, default_report_path, register_profile
 
@@ -58,16 +57,26 @@ def register_profiles() -> None:
     register_profile("odk", ExternalProfile(detect=looks_like_odk, run=run_odk))
 
 
+def _read(reader: str, path: Path, progress: Progress | None, *, workbook: bool) -> ParsedFile:
+    """Parse the file in a reading worker with the import limits (``core.sandbox``): a hostile
+    file fails its job, never the server. A workbook's container is checked first, every sheet."""
+    check_size(path, Limits.from_settings())
+    parsed: ParsedFile = run_isolated(f"jaring.outreach.submissions:{reader}", path,
+                                      check=getattr(progress, "check_cancel", None),
+                                      preflight=(path, "*") if workbook else None)
+    return parsed
+
+
 def run_kobo(*, actor: User, path: Path, dry_run: bool = False, report: Path | None = None,
              progress: Progress | None = None, job: Job | None = None) -> ImportResult:
-    return ingest_file(actor=actor, parsed=read_kobo_xlsx(path), name=path.name, dry_run=dry_run, report=report,
-                       progress=progress, job=job)
+    return ingest_file(actor=actor, parsed=_read("read_kobo_xlsx", path, progress, workbook=True), name=path.name,
+                       dry_run=dry_run, report=report, progress=progress, job=job)
 
 
 def run_odk(*, actor: User, path: Path, dry_run: bool = False, report: Path | None = None,
             progress: Progress | None = None, job: Job | None = None) -> ImportResult:
-    return ingest_file(actor=actor, parsed=read_odk_json(path), name=path.name, dry_run=dry_run, report=report,
-                       progress=progress, job=job)
+    return ingest_file(actor=actor, parsed=_read("read_odk_json", path, progress, workbook=False), name=path.name,
+                       dry_run=dry_run, report=report, progress=progress, job=job)
 
 
 @contextlib.contextmanager
@@ -188,5 +197,4 @@ def write_report(path: Path, *, parsed: ParsedFile, outcomes: list[SubmissionOut
         if outcome.instance_id:
             listing.append([safe_cell(outcome.instance_id), status.get(outcome.status, outcome.status),
                             len(outcome.members), safe_cell(outcome.error), "ya" if outcome.replayed else ""])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    save_workbook(book, path)

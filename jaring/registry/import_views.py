@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from jaring.core.audit import audit_log
 from jaring.core.errors import JaringError, NotFound
 from jaring.core.jobs import job_progress, job_request_cancel, job_start
 from jaring.core.models import Job
-from jaring.core.tables import MAX_BYTES
+from jaring.core.sandbox import Limits
 from jaring.registry.import_selectors import import_job_get, import_jobs
 from jaring.registry.importing import import_job_create, import_job_run, profile_names, template_workbook
 
@@ -59,9 +60,10 @@ class ImportForm(forms.Form):
                 "s": ", ".join(SUFFIXES)})
         if upload.size == 0:
             raise forms.ValidationError(_("Berkas kosong."))
-        if upload.size > MAX_BYTES:
+        limit = Limits.from_settings().max_bytes
+        if upload.size > limit:
             raise forms.ValidationError(_("Berkas terlalu besar (%(mb)s MB; batas %(max)s MB).") % {
-                "mb": upload.size // 2**20, "max": MAX_BYTES // 2**20})
+                "mb": upload.size // 2**20, "max": limit // 2**20})
         return upload
 
 
@@ -73,17 +75,25 @@ def _job_or_404(request: HttpRequest, job_id: int) -> Job:
 
 
 def _save_upload(upload: Any) -> Path:
+    """The upload holds NIKs in clear: owner-only from its first byte, in an owner-only folder."""
     folder = Path(settings.JARING_HOME) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     target = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()}"
-    with target.open("wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
     return target
 
 
 def _run_and_discard_upload(job: Job) -> None:
-    """The uploaded file holds NIKs in clear: it is deleted as soon as its import has run."""
+    """The uploaded file is deleted as soon as its import has run, whatever the outcome (a
+    refused file, a cancel, a worker killed by a limit); what a killed server leaves behind goes
+    with ``jobs.purge_expired_files``."""
     try:
         import_job_run(job)
     finally:
@@ -114,13 +124,21 @@ def import_start(request: HttpRequest) -> HttpResponse:
                 return redirect("registry:import_detail", job_id=job.pk)
     page = Paginator(import_jobs(actor=request.user), 20).get_page(request.GET.get("page"))
     return render(request, "registry/import_start.html", {
-        "form": form, "page": page, "nav": "import", "max_mb": MAX_BYTES // 2**20})
+        "form": form, "page": page, "nav": "import", "max_mb": Limits.from_settings().max_bytes // 2**20})
+
+
+def _report_path(job: Job) -> Path | None:
+    report = (job.result or {}).get("report")
+    return Path(report) if report else None
 
 
 def _progress_context(job: Job) -> dict[str, Any]:
     progress = job_progress(job)
+    report = _report_path(job)
     return {"job": job, "progress": progress, "stage": STAGES.get(progress.get("stage", ""), ""),
-            "active": job.status in (Job.Status.QUEUED, Job.Status.RUNNING), "result": job.result or {}}
+            "active": job.status in (Job.Status.QUEUED, Job.Status.RUNNING), "result": job.result or {},
+            "report_expired": report is not None and not report.is_file(),
+            "retention_days": settings.JARING_REPORT_RETENTION_DAYS}
 
 
 @login_required
@@ -153,12 +171,19 @@ def import_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job_or_404(request, job_id)
-    report = (job.result or {}).get("report")
-    if not report or not Path(report).is_file():
+    report = _report_path(job)
+    if report is None:
         raise Http404
+    if not report.is_file():  # deleted after JARING_REPORT_RETENTION_DAYS: say so, on the job's page
+        messages.warning(request, _("Laporan impor ini sudah kedaluwarsa dan dihapus (laporan disimpan %(days)s "
+                                    "hari). Impor ulang berkasnya dengan \"Periksa saja\" untuk laporan baru.")
+                         % {"days": settings.JARING_REPORT_RETENTION_DAYS})
+        return redirect("registry:import_detail", job_id=job.pk)
     audit_log(actor=request.user, action="registry.import.report", object_type="core.job", object_id=str(job.pk),
               after={"file": job.params.get("file", "")})
-    return FileResponse(Path(report).open("rb"), as_attachment=True, filename=f"laporan-impor-{job.pk}.xlsx")
+    response = FileResponse(report.open("rb"), as_attachment=True, filename=f"laporan-impor-{job.pk}.xlsx")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

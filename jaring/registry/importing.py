@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,9 +37,10 @@ from jaring.core.crypto import cipher
 from jaring.core.errors import JaringError, PermissionDenied, ValidationFailed
 from jaring.core.jobs import JobCancelled, Progress, job_begin, job_finish
 from jaring.core.models import Job
-from jaring.core.tables import ROW, header_key, read_table, safe_cell
+from jaring.core.tables import CONTROL, ROW, TableRead, header_key, quote_list, read_table, safe_cell, save_workbook
 from jaring.regions.models import Region
 from jaring.regions.selectors import region_lookup
+from jaring.registry.identity import mask_identifier
 from jaring.registry.models import DataSource, Occupation
 from jaring.registry.names import last_word_first, person_name_key
 
@@ -120,6 +122,7 @@ WARNINGS = {
     "occupation_unknown": ("Pekerjaan", "Pekerjaan tidak dikenal; dikosongkan."),
     "phone_invalid": ("No HP", "Nomor HP tidak sah; dikosongkan."),
     "decile_invalid": ("Desil", "Desil harus 1–10; dikosongkan."),
+    "control_chars": ("", "Karakter kontrol tak terlihat (mis. NUL) dihapus dari baris ini; periksa isinya."),
 }
 DUPLICATE_REASONS = {
     "in_file": "NIK sama dengan baris lain di berkas ini; baris pertama yang dipakai.",
@@ -142,20 +145,26 @@ class ImportResult:
     seconds: float = 0.0
     job_id: int | None = None
     columns: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # how the file was read (e.g. its encoding)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rows": self.rows, "imported": self.imported, "updated": self.updated,
-                "duplicates": self.duplicates, "rejected": self.rejected, "warnings": self.warnings,
-                "report": self.report}
+        data: dict[str, Any] = {"rows": self.rows, "imported": self.imported, "updated": self.updated,
+                                "duplicates": self.duplicates, "rejected": self.rejected, "warnings": self.warnings,
+                                "report": self.report}
+        if self.notes:
+            data["notes"] = self.notes
+        return data
 
 
 @dataclass(frozen=True)
 class ExternalProfile:
     """A file format read by a higher floor (Kobo and ODK submissions: the outreach app).
 
-    ``detect(path)`` says whether ``--profile auto`` should hand the file over; ``run`` takes the
-    same keyword arguments as ``import_registry`` (actor, path, dry_run, report, progress, job)
-    and returns an ``ImportResult`` whose counts add up like any other import's.
+    ``detect(path)`` says whether ``--profile auto`` should hand the file over; it runs in the
+    reading worker (``core.sandbox``), so it must live in a module that imports no models. ``run``
+    takes the same keyword arguments as ``import_registry`` (actor, path, dry_run, report,
+    progress, job), reads the file in a worker too, and returns an ``ImportResult`` whose counts
+    add up like any other import's.
     """
 
     detect: Callable[[Path], bool]
@@ -174,21 +183,18 @@ def profile_names() -> tuple[str, ...]:
     return (*PROFILES, *sorted(external_profiles))
 
 
-def _external_profile(path: Path, profile: str) -> ExternalProfile | None:
-    if profile in external_profiles:
-        return external_profiles[profile]
-    if profile == "auto":
-        for candidate in external_profiles.values():
-            if candidate.detect(path):
-                return candidate
-    return None
+def _detectors(profile: str) -> dict[str, str]:
+    """``--profile auto``: the external profiles' detectors, for the reading worker to run."""
+    if profile != "auto":
+        return {}
+    return {name: f"{p.detect.__module__}:{p.detect.__qualname__}" for name, p in external_profiles.items()}
 
 
 def map_columns(frame: pl.DataFrame, profile: str) -> dict[str, str]:
     """Canonical field → the file's header, through the synonyms (and the Jaring template's names)."""
     if profile not in PROFILES:
         raise ValidationFailed(_("Profil tidak dikenal: %(p)s") % {"p": profile}, fields={"profile": [profile]})
-    by_key = {header_key(c): c for c in frame.columns if c != ROW}
+    by_key = {header_key(c): c for c in frame.columns if c not in (ROW, CONTROL)}
     found: dict[str, str] = {}
     for canonical, names in SYNONYMS.items():
         for name in [canonical, *names]:
@@ -199,7 +205,8 @@ def map_columns(frame: pl.DataFrame, profile: str) -> dict[str, str]:
     if missing:
         raise ValidationFailed(
             _("Kolom wajib tidak ditemukan: %(cols)s. Judul kolom di berkas: %(headers)s") % {
-                "cols": ", ".join(missing), "headers": ", ".join(c for c in frame.columns if c != ROW)},
+                "cols": ", ".join(missing),
+                "headers": quote_list([c for c in frame.columns if c not in (ROW, CONTROL)], limit=30, most=15)},
             fields={"columns": missing}, code="missing_columns")
     return found
 
@@ -376,12 +383,20 @@ def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: 
     say = job_begin(job, also=progress)
     try:
         say("read", 0, 1)
-        external = _external_profile(path, profile)
+        external = external_profiles.get(profile)
+        table = None
+        if external is None:
+            if profile not in PROFILES:
+                raise ValidationFailed(_("Profil tidak dikenal: %(p)s") % {"p": profile}, fields={"profile": [profile]})
+            # Read in a worker process with limits (core.sandbox): a hostile file fails this job only.
+            table = read_table(path, sheet=sheet, detectors=_detectors(profile), check=say.check_cancel)
+            external = external_profiles.get(table.detected or "")
         if external is not None:
             result = external.run(actor=actor, path=path, dry_run=dry_run, report=report, progress=say, job=job)
         else:
-            result = _run(actor=actor, path=path, profile=profile, dry_run=dry_run, report=report,
-                          source=source, say=say, job=job, sheet=sheet, overwrite=overwrite)
+            assert table is not None
+            result = _run(actor=actor, path=path, table=table, profile=profile, dry_run=dry_run, report=report,
+                          source=source, say=say, job=job, overwrite=overwrite)
     except JobCancelled as exc:
         job_finish(job, status=Job.Status.CANCELLED, message=str(exc.message))
         audit_log(actor=actor, action="registry.import.cancel", object_type="core.job", object_id=str(job.pk),
@@ -396,17 +411,22 @@ def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: 
     return result
 
 
-def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path | None, source: str,
-         say: Callable[[str, int, int], None], job: Job, sheet: str | None = None,
-         overwrite: bool = False) -> ImportResult:
+def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bool, report: Path | None,
+         source: str, say: Callable[[str, int, int], None], job: Job, overwrite: bool = False) -> ImportResult:
     today = timezone.localdate()
-    frame = read_table(path, sheet=sheet)
-    original = list(frame.columns)
+    frame = table.frame
+    assert frame is not None
+    if CONTROL in frame.columns:  # the reader removed control characters from these rows
+        frame = frame.rename({CONTROL: "_control"})
+    original = [c for c in frame.columns if c != "_control"]
     columns = map_columns(frame, profile)
     total = frame.height
-    result = ImportResult(rows=total, dry_run=dry_run, columns=columns)
+    result = ImportResult(rows=total, dry_run=dry_run, columns=columns, notes=table.notes)
     say("validate", 0, total)
     frame = validate(frame, columns, today)
+    if "_control" in frame.columns:  # never a silent change: the row says what was removed
+        frame = frame.with_columns(pl.coalesce(pl.when(pl.col("_control")).then(pl.lit("control_chars")),
+                                               pl.col("_warn")).alias("_warn")).drop("_control")
     scope = scope_for(actor)
     allowed = None if scope.covers_every_kelurahan else set(scope.region_ids)
     kel_values = frame.select(_text(frame, columns, "kelurahan").alias("k"))["k"].unique().to_list()
@@ -489,7 +509,7 @@ def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path |
             target = report or default_report_path(job)
             write_report(target, frame=frame, original=original, in_file_dups=in_file_dups,
                          registered=frame.join(known.filter(~pl.col("_index").is_in(updated_ids)).select(ROW), on=ROW),
-                         result=result)
+                         result=result, masked=[columns[f] for f in ("nik", "kk_number") if f in columns])
             result.report = str(target)
         if not dry_run:
             audit_log(actor=actor, action="registry.import", object_type="registry.person", object_id=str(job.pk),
@@ -498,11 +518,12 @@ def _run(*, actor: User, path: Path, profile: str, dry_run: bool, report: Path |
 
 
 def default_report_path(job: Job) -> Path:
-    """Where an import's error report goes when the caller named no file."""
+    """Where an import's error report goes when the caller named no file: an owner-only folder
+    whose files ``jobs.purge_expired_files`` deletes after ``JARING_REPORT_RETENTION_DAYS``."""
     from django.conf import settings
 
     folder = Path(settings.JARING_HOME) / "reports"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder / f"impor-{job.pk}.xlsx"
 
 
@@ -642,9 +663,29 @@ def template_workbook() -> bytes:
     return out.getvalue()
 
 
+REPORT_CELL_CHARS = 1000
+
+
+def _report_cell(value: Any, masked: bool) -> Any:
+    """An original cell as the report shows it: a NIK or KK masked (the row number finds the
+    line in the file), any other 16-digit number masked too, long text cut, formulas neutralised."""
+    if not isinstance(value, str):
+        return value
+    if masked:
+        return safe_cell(mask_identifier(value[:40]))
+    value = _SIXTEEN_DIGITS.sub(lambda m: mask_identifier(m[0]), value)
+    if len(value) > REPORT_CELL_CHARS:
+        value = value[:REPORT_CELL_CHARS - 1] + "…"
+    return safe_cell(value)
+
+
+_SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
+
+
 def write_report(path: Path, *, frame: pl.DataFrame, original: list[str], in_file_dups: pl.DataFrame,
-                 registered: pl.DataFrame, result: ImportResult) -> None:
-    """The error report: each problem row with its column and reason in Indonesian, and the original row."""
+                 registered: pl.DataFrame, result: ImportResult, masked: list[str] | tuple[str, ...] = ()) -> None:
+    """The error report: each problem row with its column and reason in Indonesian, and the original
+    row, its NIK and KK columns (``masked``) masked. Written owner-only."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -654,6 +695,8 @@ def write_report(path: Path, *, frame: pl.DataFrame, original: list[str], in_fil
                          ("Ditolak", result.rejected), ("Peringatan", result.warnings),
                          ("Uji coba (tidak disimpan)", "ya" if result.dry_run else "tidak")]:
         summary.append([label, value])
+    for note in result.notes:
+        summary.append(["Catatan", note])
 
     def sheet(title: str, rows: pl.DataFrame, code_column: str, texts: dict[str, tuple[str, str]]) -> None:
         ws = book.create_sheet(title)
@@ -662,7 +705,8 @@ def write_report(path: Path, *, frame: pl.DataFrame, original: list[str], in_fil
         for record in rows.select([*original, code_column]).iter_rows(named=True):
             code = record[code_column]
             column, reason = texts.get(code, ("", str(code)))
-            ws.append([record[ROW], column, reason, *[safe_cell(record[c]) for c in original if c != ROW]])
+            ws.append([record[ROW], column, reason,
+                       *[_report_cell(record[c], c in masked) for c in original if c != ROW]])
 
     problems = frame.filter(pl.col("_error").is_not_null()).explode("_errors")  # a line per reason
     sheet("Ditolak", problems, "_errors", ERRORS)
@@ -674,8 +718,7 @@ def write_report(path: Path, *, frame: pl.DataFrame, original: list[str], in_fil
         registered.select(*original, pl.lit("registered").alias("_dup")),
     ]).sort(ROW)
     sheet("Duplikat", dup_codes, "_dup", {k: ("NIK", v) for k, v in DUPLICATE_REASONS.items()})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    save_workbook(book, path)
 
 
 def bold_row(ws: Any, texts: list[str]) -> list[Any]:

@@ -142,10 +142,8 @@ def test_empty_header_only_and_unknown_headers(personas, tmp_path):
     assert info.value.code == "missing_columns" and "nik" in str(info.value.message)
 
 
-def test_too_big_file_is_refused_clearly(personas, tmp_path, monkeypatch):
-    from jaring.core import tables
-
-    monkeypatch.setattr(tables, "MAX_BYTES", 100)
+def test_too_big_file_is_refused_clearly(personas, tmp_path, settings):
+    settings.JARING_MAX_UPLOAD_BYTES = 100
     with pytest.raises(ValidationFailed) as info:
         run(personas, write(tmp_path, HEADER + "\n".join(GOOD * 5)))
     assert "terlalu besar" in str(info.value.message)

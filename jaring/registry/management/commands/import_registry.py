@@ -9,7 +9,8 @@ from jaring.registry.importing import import_registry, profile_names
 
 
 class Command(JaringCommand):
-    help = "Import a registry file (CSV or XLSX): jaring import registry FILE [--profile] [--dry-run] [--report OUT]"
+    help = ("Import a registry file (CSV or XLSX): jaring import registry FILE [--profile] [--dry-run] [--report OUT]. "
+            "The file is read in a worker process with the JARING_IMPORT_* limits.")
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", type=Path)
@@ -26,7 +27,7 @@ class Command(JaringCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-        labels = {"validate": "memeriksa", "match": "mencocokkan", "write": "menyimpan"}
+        labels = {"read": "membaca", "validate": "memeriksa", "match": "mencocokkan", "write": "menyimpan"}
         with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                       disable=options["json"] or not self.stderr.isatty(), transient=True) as bar:
             tasks: dict[str, Any] = {}
@@ -44,5 +45,7 @@ class Command(JaringCommand):
         if options["json"]:
             self.emit_json(data)
         else:
-            self.stdout.write(" ".join(f"{k}={v}" for k, v in data.items() if v is not None)
+            self.stdout.write(" ".join(f"{k}={v}" for k, v in data.items() if v is not None and k != "notes")
                               + (" (dry run: nothing saved)" if options["dry_run"] else ""))
+            for note in result.notes:  # how the file was read, e.g. the encoding it fell back to
+                self.stderr.write(f"note: {note}")
