@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from jaring.core.admin import ReadOnlyAdmin
 from jaring.reports.models import SnapshotMonth
 
 # Targets are set on the dashboard through ``coverage_target_set`` (audited); the admin only shows
@@ -7,12 +8,6 @@ from jaring.reports.models import SnapshotMonth
 
 
 @admin.register(SnapshotMonth)
-class SnapshotMonthAdmin(admin.ModelAdmin):
+class SnapshotMonthAdmin(ReadOnlyAdmin):
     list_display = ("period", "as_of", "refreshed_at", "seconds", "refreshed_by")
     readonly_fields = ("period", "as_of", "refreshed_at", "seconds", "refreshed_by")
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
