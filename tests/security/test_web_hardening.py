@@ -135,7 +135,7 @@ def world(personas, register_person, client, django_capture_on_commit_callbacks)
                    "policy_id": policy.pk, "membership_id": membership.pk, "code@api/v1/regions/": REMU},
         "extra": [
             reverse("targeting:scenarios") + f"?payer=APBD-KOTA&policy={policy.pk}&budget_idr=5000000"
-            f"&months=12&start={round_start:%Y-%m}",
+            f"&months=12&start={round_start:%Y-%m}&max_decile=2",
             reverse("targeting:round_new") + f"?payer=APBD-KOTA&policy={policy.pk}&budget_idr=50000000"
             f"&months=12&start={round_start:%Y-%m}&quota=proportional",
             reverse("targeting:person_why", args=[person.pk]) + f"?round={allocation_round.pk}",
@@ -203,6 +203,8 @@ def test_every_page_for_every_persona_has_the_csp_and_no_inline_code(client, per
         _check(fragment, f"{username} person rows fragment", problems)
         client.logout()
     assert problems == []
+    client.force_login(personas["admin_sorong"])
+    assert '<svg class="bar"' in client.get(world["extra"][0]).content.decode()  # the bars were drawn
     assert html_pages > 120  # most pages render for most personas; a walk of redirects would not count
 
 
@@ -476,3 +478,70 @@ def test_check_deploy_is_clean_in_production(tmp_path):
     # W021: HSTS preload is left to the city (SECURE_HSTS_PRELOAD=true) because the browsers'
     # preload list is hard to leave again (decision 0021).
     assert found <= {"security.W021"}, result.stdout + result.stderr
+
+
+# --- In a real browser ------------------------------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_pages_work_under_the_csp_in_chromium(live_server, personas, register_person):
+    """Chromium enforces the policy: no page reports a violation, htmx search, the print button,
+    the scenario bars and Swagger UI all still work."""
+    from jaring.membership.services import budget_line_add, payer_create
+    from jaring.registry.services import HouseholdInput, household_create
+    from jaring.registry.testing import make_kk
+    from jaring.targeting.services import policy_create
+    from tests.browser.conftest import ARGS, CHROMIUM  # skips without Chromium
+    from tests.browser.test_registry_flow import log_in
+
+    admin, operator = personas["admin_sorong"], personas["operator_sorong"]
+    register_person(full_name="Yohanes Kalami", kelurahan=REMU)
+    round_start = dt.date(dt.date.today().year + 1, 1, 1)
+    payer = payer_create(actor=admin, code="APBD-KOTA", name="APBD Kota Sorong", kind="government_city",
+                         wadah_code="SG", region_code="96.71")
+    budget_line_add(actor=admin, payer=payer, fiscal_year=round_start.year, amount_idr=2_200_000_000,
+                    source_document="DPA Dinas Sosial")
+    policy = policy_create(actor=admin, code="inpres", name="Inpres 4/2022", max_decile=4, min_age=18, max_age=64)
+    for serial in range(30, 34):
+        household = household_create(actor=operator, data=HouseholdInput.of(
+            kk_number=make_kk(issued=dt.date(2016, 1, 4), serial=serial), kelurahan=REMU, welfare_decile=1,
+            decile_source="P3KE", decile_date=dt.date(2025, 1, 1)))
+        register_person(full_name=f"Pekerja Nomor {serial}", household=household, occupation="fisher",
+                        birth_date=dt.date(1985, 2, serial - 25))
+
+    from playwright.sync_api import sync_playwright
+
+    base = live_server.url
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(locale="id-ID")
+        violations: list[str] = []
+        page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+        page.on("pageerror", lambda e: violations.append(f"page error: {e}"))
+        try:
+            log_in(page, base, "admin_sorong")
+
+            page.goto(f"{base}/orang/")  # htmx: typing searches without a page load
+            page.fill("input[name=q]", "kalami")
+            page.wait_for_selector("#results >> text=Yohanes Kalami")
+
+            page.goto(f"{base}/dasbor/")
+            page.evaluate("window.print = () => { window.printed = true; }")
+            page.click("button[data-print]")
+            assert page.evaluate("window.printed === true")
+            swatch = page.locator(".legend .key svg").first.bounding_box()
+            assert swatch and swatch["width"] > 5
+
+            page.goto(f"{base}/sasaran/skenario/?payer=APBD-KOTA&policy={policy.pk}&budget_idr=50000000"
+                      f"&months=12&start={round_start:%Y-%m}&max_decile=2")
+            bars = page.locator(".bars svg.bar rect")
+            assert bars.count() >= 3
+            widths = [box["width"] for box in (bars.nth(i).bounding_box() for i in range(bars.count())) if box]
+            assert max(widths) > 50  # the widest bar is drawn, not collapsed to nothing
+
+            page.goto(f"{base}/api/v1/docs/")
+            page.wait_for_selector(".swagger-ui .info .title", timeout=20_000)
+            page.wait_for_selector("text=/api/v1/persons/", timeout=20_000)
+        finally:
+            browser.close()
+    assert violations == []
