@@ -88,6 +88,7 @@ MIDDLEWARE = [
     # dynamic response (a 413 included) gets the CSP and no-store (decision 0021).
     "jaring.core.security.SecurityHeadersMiddleware",
     "jaring.core.middleware.RequestContextMiddleware",
+    "jaring.api.errors.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jaring.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import BadRequest
+
 
 class JaringError(Exception):
     code = "error"
@@ -59,3 +61,13 @@ class PermissionDenied(JaringError):
     code = "forbidden"
     http_status = 403
     exit_code = 5
+
+
+class BadParameter(ValidationFailed, BadRequest):
+    """A query parameter or path identifier that is malformed (``?person=abc``, ``?year=³``).
+
+    A ``ValidationFailed`` for the API (400 in the error shape) and Django's ``BadRequest`` for web
+    views, which Django answers with the 400 page without any handling in the view.
+    """
+
+    code = "invalid_parameter"
