@@ -1,4 +1,14 @@
-from rest_framework import pagination
+"""Cursor pages for every API list: nothing is ever cut silently at a fixed number of rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from rest_framework import pagination, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -8,3 +18,27 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 200
     page_size_query_param = "page_size"
     ordering = "id"
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="The page cursor from `next` or `previous`"),
+    OpenApiParameter("page_size", int, description="Rows per page (at most 200; default 50)"),
+]
+
+
+def paged(name: str) -> Any:
+    """The OpenAPI shape of a cursor page of free-form objects (for plain ``APIView`` lists)."""
+    return inline_serializer(name=name, fields={
+        "next": serializers.URLField(allow_null=True),
+        "previous": serializers.URLField(allow_null=True),
+        "results": serializers.ListField(child=serializers.DictField()),
+    })
+
+
+def paginate(request: Request, view: Any, queryset: Any, render: Callable[[Any], dict[str, Any]], *,
+             ordering: str | Iterable[str] = "id") -> Response:
+    """One cursor page of ``queryset`` (``next``/``previous`` links and ``results``)."""
+    paginator = CursorPagination()
+    paginator.ordering = ordering if isinstance(ordering, str) else tuple(ordering)
+    page = paginator.paginate_queryset(queryset, request, view=view) or []
+    return paginator.get_paginated_response([render(row) for row in page])

@@ -74,8 +74,10 @@ class AtRisk:
     lapses_on: dt.date | None
 
 
-def at_risk(*, actor: User, today: dt.date | None = None, limit: int = 500) -> list[AtRisk]:
-    """Active self-paid members with 1–3 past-due unpaid months, most urgent first. Two queries."""
+def at_risk(*, actor: User, today: dt.date | None = None, limit: int | None = None) -> list[AtRisk]:
+    """Active self-paid members with 1–3 past-due unpaid months, most urgent first. Two queries.
+
+    All of them unless ``limit`` is given: the page shows them a page at a time."""
     from jaring.contributions.services import standard_due_date
     from jaring.core.parameters import current_parameters
 
