@@ -39,6 +39,7 @@ def paginate(request: Request, view: Any, queryset: Any, render: Callable[[Any],
              ordering: str | Iterable[str] = "id") -> Response:
     """One cursor page of ``queryset`` (``next``/``previous`` links and ``results``)."""
     paginator = CursorPagination()
-    paginator.ordering = ordering if isinstance(ordering, str) else tuple(ordering)
-    page = paginator.paginate_queryset(queryset, request, view=view) or []
+    # DRF accepts a tuple of fields; its stubs only know a string.
+    paginator.ordering = ordering if isinstance(ordering, str) else tuple(ordering)  # type: ignore[assignment]
+    page: list[Any] = paginator.paginate_queryset(queryset, request, view=view) or []
     return paginator.get_paginated_response([render(row) for row in page])
