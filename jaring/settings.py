@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "jaring.core.context_processors.jaring",
             ],
+            "builtins": ["jaring.accounts.templatetags.access"],
         },
     },
 ]
@@ -263,7 +264,7 @@ REST_FRAMEWORK = {
         "jaring.api.auth.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["jaring.accounts.drf.HasCapability"],
     "DEFAULT_PAGINATION_CLASS": "jaring.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "jaring.api.errors.exception_handler",

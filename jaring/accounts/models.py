@@ -60,11 +60,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def can_write_registry(self) -> bool:
-        return self.role in (Role.ADMIN, Role.OPERATOR, Role.FACILITATOR)
+        from jaring.accounts.capabilities import can
+
+        return can(self, "registry.write")
 
     @property
     def sees_poverty_data(self) -> bool:
-        return self.role != Role.LIAISON
+        from jaring.accounts.capabilities import can
+
+        return can(self, "poverty.read")
 
 
 class AreaAssignment(models.Model):

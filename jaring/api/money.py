@@ -11,12 +11,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jaring.accounts.drf import PersonalDataMixin
 from jaring.api.idempotency import idempotent
+from jaring.api.pagination import PAGE_PARAMETERS, paged, paginate
 from jaring.contributions.models import Due, Invoice, Payment
 from jaring.contributions.selectors import coverage_strip, membership_months
 from jaring.contributions.services import invoice_pay, payment_record
+from jaring.core import params as p
 from jaring.core.errors import NotFound, ValidationFailed
-from jaring.core.money import format_month, parse_month
+from jaring.core.money import format_month
 from jaring.membership.models import Membership, Payer
 from jaring.membership.selectors import membership_queryset, payer_get, person_by_nik_or_404
 from jaring.membership.services import membership_enrol, payer_create
@@ -24,11 +27,11 @@ from jaring.registry.selectors import person_get
 
 
 class PayerSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=40)
+    code = serializers.RegexField(p.PAYER_CODE_RE.pattern, max_length=32)
     name = serializers.CharField(max_length=150)
     kind = serializers.ChoiceField(choices=Payer.Kind.choices)
     wadah_code = serializers.CharField(required=False, allow_blank=True, default="")
-    region_code = serializers.CharField(required=False, allow_blank=True, allow_null=True, write_only=True)
+    region_code = serializers.CharField(required=False, allow_blank=True, allow_null=True)
 
 
 def _payer(p: Payer) -> dict[str, Any]:
@@ -47,6 +50,7 @@ def _membership(m: Membership, *, months: bool = False) -> dict[str, Any]:
 
 
 class PayerList(APIView):
+    capability = {"GET": "money.read", "POST": "payers.manage"}
     @extend_schema(responses=PayerSerializer(many=True))
     def get(self, request: Request) -> Response:
         return Response([_payer(p) for p in Payer.objects.select_related("region").order_by("code")])
@@ -71,15 +75,26 @@ class EnrolSerializer(serializers.Serializer):
     kpj = serializers.CharField(required=False, allow_null=True, allow_blank=True)
 
 
-class MembershipList(APIView):
-    @extend_schema(parameters=[OpenApiParameter("payer", str), OpenApiParameter("status", str),
-                               OpenApiParameter("person", int)])
+class MembershipList(PersonalDataMixin, APIView):
+    capability = {"GET": "coverage.read", "POST": "membership.enrol"}
+    audit_action = "membership.list"
+    audit_object_type = "membership.membership"
+    @extend_schema(parameters=[OpenApiParameter("payer", str),
+                               OpenApiParameter("status", str, enum=Membership.Status.values),
+                               OpenApiParameter("person", int), *PAGE_PARAMETERS],
+                   responses=paged("MembershipPage"))
     def get(self, request: Request) -> Response:
-        qs = membership_queryset(actor=request.user).select_related("payer").order_by("id")
-        for field, param in (("payer__code", "payer"), ("status", "status"), ("person_id", "person")):
-            if request.query_params.get(param):
-                qs = qs.filter(**{field: request.query_params[param]})
-        return Response([_membership(m) for m in qs[:500]])
+        qs = membership_queryset(actor=request.user).select_related("payer")
+        payer = p.code_param(request, "payer")
+        if payer:
+            qs = qs.filter(payer__code=payer)
+        status_ = p.choice_param(request, "status", Membership.Status.values)
+        if status_:
+            qs = qs.filter(status=status_)
+        person = p.int_param(request, "person", low=1)
+        if person is not None:
+            qs = qs.filter(person_id=person)
+        return paginate(request, self, qs, _membership)
 
     @extend_schema(request=EnrolSerializer)
     @idempotent
@@ -99,7 +114,11 @@ class MembershipList(APIView):
         return Response(_membership(membership), status=status.HTTP_201_CREATED)
 
 
-class MembershipDetail(APIView):
+class MembershipDetail(PersonalDataMixin, APIView):
+    capability = "coverage.read"
+    audit_action = "membership.view"
+    audit_object_type = "membership.membership"
+    audit_id_kwarg = "membership_id"
     def get(self, request: Request, membership_id: int) -> Response:
         membership = membership_queryset(actor=request.user).select_related("payer").filter(pk=membership_id).first()
         if membership is None:
@@ -116,6 +135,7 @@ class PaymentSerializer(serializers.Serializer):
 
 
 class PaymentCreate(APIView):
+    capability = "payment.record"
     @extend_schema(request=PaymentSerializer)
     @idempotent
     def post(self, request: Request) -> Response:
@@ -130,25 +150,32 @@ class PaymentCreate(APIView):
         return Response(result.as_dict(), status=status.HTTP_201_CREATED)
 
 
-class DueList(APIView):
-    @extend_schema(parameters=[OpenApiParameter("membership", int), OpenApiParameter("period", str)])
+class DueList(PersonalDataMixin, APIView):
+    capability = "coverage.read"
+    audit_action = "due.list"
+    audit_object_type = "contributions.due"
+    @extend_schema(parameters=[OpenApiParameter("membership", int), OpenApiParameter("period", str),
+                               *PAGE_PARAMETERS], responses=paged("DuePage"))
     def get(self, request: Request) -> Response:
-        qs = Due.objects.filter(membership__in=membership_queryset(actor=request.user)).order_by("period", "id")
-        if request.query_params.get("membership"):
-            qs = qs.filter(membership_id=request.query_params["membership"])
-        if request.query_params.get("period"):
-            qs = qs.filter(period=_month(request.query_params["period"]))
-        return Response([{"id": d.pk, "membership": d.membership_id, "period": format_month(d.period),
-                          "amount_idr": d.amount_idr, "base_amount_idr": d.base_amount_idr,
-                          "discount": d.discount_code or None, "due_date": d.due_date.isoformat(), "status": d.status,
-                          "paid_on": d.paid_on.isoformat() if d.paid_on else None} for d in qs[:1000]])
+        qs = Due.objects.filter(membership__in=membership_queryset(actor=request.user))
+        membership = p.int_param(request, "membership", low=1)
+        if membership is not None:
+            qs = qs.filter(membership_id=membership)
+        period = p.month_param(request, "period")
+        if period is not None:
+            qs = qs.filter(period=period)
+        return paginate(request, self, qs, _due, ordering=("period", "id"))
+
+
+def _due(d: Due) -> dict[str, Any]:
+    return {"id": d.pk, "membership": d.membership_id, "period": format_month(d.period),
+            "amount_idr": d.amount_idr, "base_amount_idr": d.base_amount_idr,
+            "discount": d.discount_code or None, "due_date": d.due_date.isoformat(), "status": d.status,
+            "paid_on": d.paid_on.isoformat() if d.paid_on else None}
 
 
 def _month(text: str) -> dt.date:
-    try:
-        return parse_month(text)
-    except ValueError:
-        raise ValidationFailed("period must be YYYY-MM", fields={"period": [text]}) from None
+    return p.check_month(text, field="period")
 
 
 class InvoicePaySerializer(serializers.Serializer):
@@ -165,15 +192,18 @@ def _invoice(i: Invoice) -> dict[str, Any]:
 
 
 class InvoiceList(APIView):
-    @extend_schema(parameters=[OpenApiParameter("payer", str)])
+    capability = "money.read"
+    @extend_schema(parameters=[OpenApiParameter("payer", str), *PAGE_PARAMETERS], responses=paged("InvoicePage"))
     def get(self, request: Request) -> Response:
-        qs = Invoice.objects.select_related("payer").order_by("-period")
-        if request.query_params.get("payer"):
-            qs = qs.filter(payer__code=request.query_params["payer"])
-        return Response([_invoice(i) for i in qs[:500]])
+        qs = Invoice.objects.select_related("payer")
+        payer = p.code_param(request, "payer")
+        if payer:
+            qs = qs.filter(payer__code=payer)
+        return paginate(request, self, qs, _invoice, ordering=("-period", "-id"))
 
 
 class InvoicePay(APIView):
+    capability = "money.write"
     @extend_schema(request=InvoicePaySerializer)
     @idempotent
     def post(self, request: Request) -> Response:
@@ -185,12 +215,15 @@ class InvoicePay(APIView):
         return Response(_invoice(invoice))
 
 
-class PersonCoverage(APIView):
+class PersonCoverage(PersonalDataMixin, APIView):
+    capability = "coverage.read"
+    audit_action = "person.coverage"
+    audit_object_type = "registry.person"
+    audit_id_kwarg = "person_id"
     @extend_schema(parameters=[OpenApiParameter("months", int)])
     def get(self, request: Request, person_id: int) -> Response:
         person = person_get(actor=request.user, person_id=person_id)
-        raw = request.query_params.get("months", "24")
-        months = min(60, max(1, int(raw))) if raw.isdigit() else 24
+        months = p.int_param(request, "months", default=24, low=1, high=60, clamp=True)
         return Response([{"period": m.label, "status": m.status, "amount_idr": m.amount_idr,
                           "discounted": m.discounted, "payer": m.payer,
                           "paid_on": m.paid_on.isoformat() if m.paid_on else None}

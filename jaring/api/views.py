@@ -8,13 +8,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jaring.accounts.drf import PersonalDataMixin
 from jaring.accounts.selectors import scope_for
-from jaring.accounts.services import auditor_read_log
 from jaring.api import serializers as s
 from jaring.api.idempotency import idempotent
+from jaring.core import params as p
 from jaring.regions.models import Region
 from jaring.regions.selectors import region_by_code
 from jaring.registry.selectors import (
+    AGE_BANDS,
     PersonFilters,
     PersonResults,
     household_get,
@@ -43,44 +45,39 @@ _PERSON_FILTERS = [
 ]
 
 
-def _int_param(request: Request, name: str, default: int, low: int, high: int) -> int:
-    value = request.query_params.get(name, "")
-    return max(low, min(high, int(value))) if value.isdigit() else default
-
-
-
-class PersonListCreate(generics.GenericAPIView):
+class PersonListCreate(PersonalDataMixin, generics.GenericAPIView):
+    capability = {"GET": "registry.read", "POST": "registry.write"}
+    audit_action = "person.list"
+    audit_object_type = "registry.person"
     serializer_class = s.PersonOutputSerializer
 
     def _filters(self) -> PersonFilters:
-        params = self.request.query_params
-        decile = params.get("decile")
+        request = self.request
         return PersonFilters(
-            q=params.get("q", ""), district=params.get("district", ""),
-            kelurahan=params.get("kelurahan", ""), occupation=params.get("occupation", ""),
-            sex=params.get("sex", ""), age_band=params.get("age_band", ""),
-            decile=int(decile) if decile and decile.isdigit() else None)
+            q=p.text_param(request, "q"),
+            district=p.code_param(request, "district", pattern=p.REGION_CODE_RE),
+            kelurahan=p.code_param(request, "kelurahan", pattern=p.REGION_CODE_RE),
+            occupation=p.code_param(request, "occupation"),
+            sex=p.choice_param(request, "sex", ["M", "F"]),
+            age_band=p.choice_param(request, "age_band", AGE_BANDS),
+            decile=p.int_param(request, "decile", low=1, high=10))
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return person_list(actor=self.request.user, filters=self._filters())
 
     @extend_schema(parameters=_PERSON_FILTERS, responses=s.PersonOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
-        if request.query_params.get("q", "").strip():
+        if p.text_param(request, "q"):
             return self._search(request)
         page = self.paginate_queryset(self.get_queryset())
-        auditor_read_log(actor=request.user, action="person.list", object_type="registry.person",
-                          after={"query": dict(request.query_params)})
         return self.get_paginated_response(s.PersonOutputSerializer(page, many=True).data)
 
     def _search(self, request: Request) -> Response:
         """A name or NIK search pages by offset over the ranked results (``offset``, ``page_size``)."""
         results = person_search(actor=request.user, filters=self._filters())
-        offset = _int_param(request, "offset", 0, 0, PersonResults.COUNT_CAP)
-        size = _int_param(request, "page_size", 50, 1, 200)
+        offset = p.int_param(request, "offset", default=0, high=PersonResults.COUNT_CAP, clamp=True)
+        size = p.int_param(request, "page_size", default=50, low=1, high=200, clamp=True)
         rows = results[offset: offset + size]
-        auditor_read_log(actor=request.user, action="person.list", object_type="registry.person",
-                          after={"query": dict(request.query_params)})
         total = results.count()
         def link(new_offset: int) -> str:
             params = request.query_params.copy()
@@ -105,11 +102,14 @@ class PersonListCreate(generics.GenericAPIView):
         return Response(s.PersonOutputSerializer(person).data, status=status.HTTP_201_CREATED)
 
 
-class PersonDetail(APIView):
+class PersonDetail(PersonalDataMixin, APIView):
+    capability = {"GET": "registry.read", "PATCH": "registry.write"}
+    audit_action = "person.view"
+    audit_object_type = "registry.person"
+    audit_id_kwarg = "person_id"
     @extend_schema(responses=s.PersonOutputSerializer)
     def get(self, request: Request, person_id: int) -> Response:
         person = person_get(actor=request.user, person_id=person_id)
-        auditor_read_log(actor=request.user, action="person.view", obj=person)
         return Response(s.PersonOutputSerializer(person).data)
 
     @extend_schema(request=s.PersonPatchSerializer, responses=s.PersonOutputSerializer)
@@ -122,12 +122,15 @@ class PersonDetail(APIView):
         return Response(s.PersonOutputSerializer(person_get(actor=request.user, person_id=person_id)).data)
 
 
-class HouseholdListCreate(generics.GenericAPIView):
+class HouseholdListCreate(PersonalDataMixin, generics.GenericAPIView):
+    capability = {"GET": "registry.read", "POST": "registry.write"}
+    audit_action = "household.list"
+    audit_object_type = "registry.household"
     serializer_class = s.HouseholdOutputSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return household_list(actor=self.request.user,
-                              kelurahan=self.request.query_params.get("kelurahan", ""))
+                              kelurahan=p.code_param(self.request, "kelurahan", pattern=p.REGION_CODE_RE))
 
     @extend_schema(parameters=[OpenApiParameter("kelurahan", str)],
                    responses=s.HouseholdOutputSerializer(many=True))
@@ -147,11 +150,14 @@ class HouseholdListCreate(generics.GenericAPIView):
                         status=status.HTTP_201_CREATED)
 
 
-class HouseholdDetail(APIView):
+class HouseholdDetail(PersonalDataMixin, APIView):
+    capability = {"GET": "registry.read", "PATCH": "registry.write"}
+    audit_action = "household.view"
+    audit_object_type = "registry.household"
+    audit_id_kwarg = "household_id"
     @extend_schema(responses=s.HouseholdOutputSerializer)
     def get(self, request: Request, household_id: int) -> Response:
         household = household_get(actor=request.user, household_id=household_id)
-        auditor_read_log(actor=request.user, action="household.view", obj=household)
         return Response(s.HouseholdOutputSerializer(household, context={"request": request}).data)
 
     @extend_schema(request=s.HouseholdInputSerializer, responses=s.HouseholdOutputSerializer)
@@ -165,17 +171,19 @@ class HouseholdDetail(APIView):
 
 
 class RegionList(generics.GenericAPIView):
+    capability = "session"
     serializer_class = s.RegionSerializer
     pagination_class = None
 
-    @extend_schema(parameters=[OpenApiParameter("level", str), OpenApiParameter("parent", str)],
+    @extend_schema(parameters=[OpenApiParameter("level", str, enum=["province", "city", "district", "kelurahan"]),
+                               OpenApiParameter("parent", str)],
                    responses=s.RegionSerializer(many=True))
     def get(self, request: Request) -> Response:
         qs = Region.objects.all().order_by("code")
-        level = request.query_params.get("level")
+        level = p.choice_param(request, "level", Region.Level.values)
         if level:
             qs = qs.filter(level=level)
-        parent = request.query_params.get("parent")
+        parent = p.code_param(request, "parent", pattern=p.REGION_CODE_RE)
         if parent:
             region = region_by_code(parent)
             qs = qs.filter(parent=region) if region else qs.none()
@@ -183,9 +191,10 @@ class RegionList(generics.GenericAPIView):
 
 
 class RegionDetail(APIView):
+    capability = "session"
     @extend_schema(responses=s.RegionSerializer)
     def get(self, request: Request, code: str) -> Response:
-        region = region_by_code(code)
+        region = region_by_code(p.check_code(code, field="code", pattern=p.REGION_CODE_RE))
         if region is None:
             from jaring.core.errors import NotFound
 
@@ -194,6 +203,7 @@ class RegionDetail(APIView):
 
 
 class Me(APIView):
+    capability = "session"
     @extend_schema(responses=s.MeSerializer)
     def get(self, request: Request) -> Response:
         user = request.user
@@ -209,6 +219,8 @@ _CONTRIBUTION_EXAMPLE = {"declared_income_idr": 1000000, "programs": ["JKK", "JK
 
 class ContributionSimulation(APIView):
     """A contribution quote (see ``jaring simulate contribution``). Invalid input → 400 naming the field."""
+    capability = "session"
+
 
     @extend_schema(request=s.ContributionSimulationSerializer, responses=s.SimulationResultSerializer)
     def post(self, request: Request) -> Response:
@@ -222,10 +234,12 @@ class ContributionSimulation(APIView):
 
 class BenefitSimulation(APIView):
     """A benefit estimate for a case (see ``jaring simulate benefit``)."""
+    capability = "session"
+
 
     @extend_schema(request=s.BenefitCaseSerializer, responses=s.SimulationResultSerializer)
     def post(self, request: Request) -> Response:
-        return Response(simulate.benefit(request.data, as_of=request.query_params.get("as_of"))
+        return Response(simulate.benefit(request.data, as_of=p.date_param(request, "as_of"))
                         .to_dict(_lang(request)))
 
 

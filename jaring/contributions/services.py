@@ -17,10 +17,11 @@ from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jaring.accounts.models import Role, User
+from jaring.accounts.capabilities import require
+from jaring.accounts.models import User
 from jaring.contributions.models import BillingRun, CreditEntry, Due, Invoice, Payment, PaymentAllocation
 from jaring.core.audit import audit_log
-from jaring.core.errors import Conflict, PermissionDenied, ValidationFailed
+from jaring.core.errors import Conflict, ValidationFailed
 from jaring.core.models import AuditEvent
 from jaring.core.money import add_months, format_month, month_start
 from jaring.core.parameters import current_parameters
@@ -33,11 +34,6 @@ RULES_PAYER_KINDS = {
     "other": [Payer.Kind.VILLAGE, Payer.Kind.CSR, Payer.Kind.BANK, Payer.Kind.OTHER],
 }
 _KIND_TO_RULES = {kind: rules for rules, kinds in RULES_PAYER_KINDS.items() for kind in kinds}
-
-
-def _require(actor: User, *roles: str) -> None:
-    if actor.role not in roles and not actor.is_superuser:
-        raise PermissionDenied(_("Peran Anda tidak boleh melakukan ini."))
 
 
 @dataclass(frozen=True)
@@ -108,7 +104,7 @@ def _combos(next_month: dt.date) -> list[dict[str, Any]]:
 
 def billing_run(*, actor: User, period: dt.date, dry_run: bool = False) -> BillingResult:
     """Create one due per active membership for ``period``. Idempotent; set-based."""
-    _require(actor, Role.ADMIN, Role.OPERATOR)
+    require(actor, "money.write")
     started = time.perf_counter()
     period = month_start(period)
     next_month = add_months(period, 1)
@@ -238,7 +234,7 @@ _RUNS_SQL = """
 def billing_close(*, actor: User, as_of: dt.date, dry_run: bool = False) -> CloseResult:
     """End every active membership with more than the allowed number of consecutive past-due
     unpaid months (reason ``arrears``), on the day the last of them fell past due."""
-    _require(actor, Role.ADMIN, Role.OPERATOR)
+    require(actor, "money.write")
     limit = current_parameters().on(as_of, field="as_of").value("membership", "max_arrears_months")
     result = CloseResult(as_of=as_of)
     values = {"as_of": as_of, "epoch": dt.date(1900, 1, 1), "n": limit + 1}
@@ -295,7 +291,7 @@ def payment_record(*, actor: User, membership: Membership, amount_idr: int, paid
                    channel: str = Payment.Channel.OTHER, reference: str = "") -> PaymentResult:
     """A self-payer's payment: arrears first (oldest, at most the allowed months back), then whole
     months in advance (1, 3, 6 or 12), the rest kept as credit for the next month."""
-    _require(actor, Role.ADMIN, Role.OPERATOR, Role.FACILITATOR)
+    require(actor, "payment.record")
     if amount_idr is None or amount_idr <= 0:
         raise ValidationFailed(_("Jumlah pembayaran harus lebih dari nol."), fields={"amount_idr": [str(amount_idr)]})
     if paid_on > timezone.localdate():
@@ -384,7 +380,7 @@ def _pay_ahead(membership: Membership, payment: Payment, params: Parameters, bal
 @transaction.atomic
 def invoice_issue(*, actor: User, payer: Payer, period: dt.date) -> Invoice:
     """The payer's bill for a month: every open due of its members. Re-issuing adds newly billed dues."""
-    _require(actor, Role.ADMIN, Role.OPERATOR)
+    require(actor, "money.write")
     period = month_start(period)
     if payer.is_self:
         raise ValidationFailed(_("Peserta mandiri membayar sendiri; tidak ada tagihan kolektif."),
@@ -412,7 +408,7 @@ def invoice_issue(*, actor: User, payer: Payer, period: dt.date) -> Invoice:
 @transaction.atomic
 def invoice_pay(*, actor: User, payer: Payer, period: dt.date, paid_on: dt.date, reference: str) -> Invoice:
     """Mark a payer's invoice paid: all its dues are paid on that date. Asking twice changes nothing."""
-    _require(actor, Role.ADMIN, Role.OPERATOR)
+    require(actor, "money.write")
     if not reference.strip():
         raise ValidationFailed(_("Referensi pembayaran (mis. nomor SP2D) wajib diisi."), fields={"reference": []})
     if paid_on > timezone.localdate():

@@ -11,12 +11,14 @@ from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jaring.accounts.models import Role, User
+from jaring.accounts.capabilities import can, require
+from jaring.accounts.models import User
 from jaring.accounts.selectors import scope_for
 from jaring.core.audit import audit_log
 from jaring.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jaring.core.money import format_month, month_start
 from jaring.core.parameters import current_parameters
+from jaring.core.params import PAYER_CODE_RE
 from jaring.membership.models import BudgetLine, Membership, Payer
 from jaring.regions.selectors import region_by_code
 from jaring.registry.models import Person
@@ -25,18 +27,16 @@ from jaring.rules import RulesInputError, calculate_contribution, registration_a
 PROGRAMMES = ("JKK", "JKM", "JHT")
 
 
-def _require(actor: User, *roles: str) -> None:
-    if actor.role not in roles and not actor.is_superuser:
-        raise PermissionDenied(_("Peran Anda tidak boleh melakukan ini."))
-
-
 @transaction.atomic
 def payer_create(*, actor: User, code: str, name: str, kind: str, wadah_code: str = "",
                  region_code: str | None = None) -> Payer:
-    _require(actor, Role.ADMIN)
+    require(actor, "payers.manage")
     errors: dict[str, list[str]] = {}
     if not code.strip():
         errors["code"] = [_("Kode wajib diisi.")]
+    elif not PAYER_CODE_RE.fullmatch(code.strip()):
+        errors["code"] = [_("Kode pembayar hanya boleh huruf, angka, titik, garis bawah dan tanda hubung "
+                            "(paling banyak 32 karakter), tanpa spasi atau garis miring.")]
     if not name.strip():
         errors["name"] = [_("Nama wajib diisi.")]
     if kind not in Payer.Kind.values:
@@ -62,7 +62,7 @@ def payer_create(*, actor: User, code: str, name: str, kind: str, wadah_code: st
 @transaction.atomic
 def budget_line_add(*, actor: User, payer: Payer, fiscal_year: int, amount_idr: int,
                     source_document: str) -> BudgetLine:
-    _require(actor, Role.ADMIN)
+    require(actor, "payers.manage")
     if amount_idr < 0:
         raise ValidationFailed(_("Jumlah anggaran tidak boleh negatif."), fields={"amount_idr": []})
     if not source_document.strip():
@@ -78,7 +78,7 @@ def budget_line_add(*, actor: User, payer: Payer, fiscal_year: int, amount_idr: 
 @transaction.atomic
 def budget_line_revise(*, actor: User, line: BudgetLine, amount_idr: int, source_document: str) -> BudgetLine:
     """A budget revision (APBD-P, a cut): the new amount with the document that decided it."""
-    _require(actor, Role.ADMIN)
+    require(actor, "payers.manage")
     if amount_idr < 0:
         raise ValidationFailed(_("Jumlah anggaran tidak boleh negatif."), fields={"amount_idr": []})
     if not source_document.strip():
@@ -117,11 +117,11 @@ def _paid_through(person: Person) -> dt.date | None:
 def membership_enrol(*, actor: User, person: Person, payer: Payer, programs: Any, declared_income_idr: int,
                      start_date: dt.date, kpj: str | None = None) -> Membership:
     """Enrol a person with a payer. With a KPJ number the membership is active at once."""
-    _require(actor, Role.ADMIN, Role.OPERATOR, Role.FACILITATOR)
+    require(actor, "membership.enrol")
     person = Person.objects.select_for_update(of=("self",)).select_related("kelurahan").get(pk=person.pk)
     if not scope_for(actor).contains_code(person.kelurahan.code):
         raise NotFound(_("Orang tidak ditemukan."))
-    if actor.role == Role.FACILITATOR and not payer.is_self:
+    if not payer.is_self and not can(actor, "membership.enrol_collective"):
         raise PermissionDenied(_("Pendamping hanya dapat mendaftarkan peserta mandiri."))
     chosen = _programmes(programs)
     if person.death_date:
@@ -185,7 +185,7 @@ def memberships_create_drafts(*, actor: User, payer: Payer, person_ids: Sequence
     ``{person_id: membership_id}`` for the people who got one; the caller reports the rest."""
     from jaring.contributions.models import Due
 
-    _require(actor, Role.ADMIN, Role.OPERATOR)
+    require(actor, "money.write")
     if not reason.strip():
         raise ValidationFailed(_("Sebutkan dasar pendaftaran massal."), fields={"reason": []})
     params = current_parameters()

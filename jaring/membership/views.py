@@ -8,8 +8,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,12 +15,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jaring.accounts.models import Role
+from jaring.accounts.capabilities import can, capability_required
+from jaring.accounts.reads import personal_data
 from jaring.contributions.models import Payment
 from jaring.contributions.selectors import at_risk, coverage_strip, payer_invoices, payer_summary
 from jaring.contributions.services import payment_record
 from jaring.core.errors import Conflict, NotFound, ValidationFailed
 from jaring.core.forms import IsoDateField
+from jaring.core.params import int_param
 from jaring.membership.models import Payer
 from jaring.membership.selectors import membership_current, membership_history, membership_queryset
 from jaring.registry.panels import Panel
@@ -37,31 +37,25 @@ def membership_panel(request: HttpRequest, person: Any) -> Panel:
         "history": history, "strip": strip, "current": current,
         "protected_now": bool(strip) and strip[-1].status in ("paid_on_time", "paid_late"),
         "can_pay": current is not None and current.status == "active" and current.payer.is_self
-        and request.user.can_write_registry,
+        and can(request.user, "payment.record"),
     })
 
 
 
-OFFICE_ROLES = (Role.ADMIN, Role.OPERATOR, Role.LIAISON, Role.AUDITOR)
-
-
-@login_required
+@capability_required("money.read")
 def payer_list(request: HttpRequest) -> HttpResponse:
-    if request.user.role not in OFFICE_ROLES:
-        raise DjangoPermissionDenied
     year = timezone.localdate().year
     rows = [(payer, payer_summary(payer=payer, year=year)) for payer in Payer.objects.order_by("kind", "name")]
     return render(request, "membership/payer_list.html", {"nav": "payers", "rows": rows, "year": year})
 
 
-@login_required
+@capability_required("money.read")
+@personal_data("payer.view", object_type="membership.payer", id_kwarg="code")
 def payer_detail(request: HttpRequest, code: str) -> HttpResponse:
-    if request.user.role not in OFFICE_ROLES:
-        raise DjangoPermissionDenied
     payer = Payer.objects.filter(code=code).first()
     if payer is None:
         raise Http404
-    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else timezone.localdate().year
+    year = int_param(request, "year", default=timezone.localdate().year, low=2000, high=2100)
     cohort = (membership_queryset(actor=request.user).filter(payer=payer)
               .select_related("person__kelurahan").order_by("status", "person__name_key"))
     page = Paginator(cohort, 50).get_page(request.GET.get("page"))
@@ -79,10 +73,9 @@ class PaymentForm(forms.Form):
     reference = forms.CharField(label=gettext_lazy("Nomor referensi/bukti"), required=False, max_length=100)
 
 
-@login_required
+@capability_required("payment.record")
+@personal_data("payment.form", object_type="registry.person", id_kwarg="person_id")
 def payment_create(request: HttpRequest, person_id: int) -> HttpResponse:
-    if not request.user.can_write_registry:
-        raise DjangoPermissionDenied
     try:
         person = person_get(actor=request.user, person_id=person_id)
     except NotFound:
@@ -109,11 +102,16 @@ def payment_create(request: HttpRequest, person_id: int) -> HttpResponse:
         "nav": "persons", "person": person, "membership": membership, "form": form})
 
 
-@login_required
+AT_RISK_PAGE = 100
+
+
+@capability_required("coverage.read")
+@personal_data("at_risk.list", object_type="membership.membership")
 def at_risk_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    rows = at_risk(actor=request.user, today=today)
+    rows = at_risk(actor=request.user, today=today, limit=None)
     week_end = today + dt.timedelta(days=7)
+    page = Paginator(rows, AT_RISK_PAGE).get_page(request.GET.get("page"))
     return render(request, "membership/at_risk.html", {
-        "nav": "risk", "rows": rows, "today": today, "week_end": week_end,
-        "this_week": [r for r in rows if r.lapses_on and r.lapses_on <= week_end]})
+        "nav": "risk", "rows": page.object_list, "page": page, "total": len(rows), "today": today,
+        "week_end": week_end, "this_week": [r for r in rows if r.lapses_on and r.lapses_on <= week_end]})

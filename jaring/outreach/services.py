@@ -31,11 +31,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jaring.accounts.capabilities import require
 from jaring.accounts.models import User
 from jaring.accounts.selectors import scope_for
 from jaring.core.audit import audit_log
 from jaring.core.crypto import cipher
-from jaring.core.errors import Conflict, JaringError, PermissionDenied
+from jaring.core.errors import Conflict, JaringError
 from jaring.outreach.models import FieldSubmission
 from jaring.outreach.submissions import Member, Submission
 from jaring.regions.models import Region
@@ -102,8 +103,7 @@ class _Rejected(Exception):  # control flow inside submission_apply; never leave
 
 
 def _require_writer(actor: User) -> None:
-    if not actor.can_write_registry:
-        raise PermissionDenied(_("Peran Anda tidak boleh mengubah data registri."))
+    require(actor, "registry.write")
 
 
 def _reason(exc: JaringError) -> tuple[str, str]:

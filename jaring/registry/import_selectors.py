@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from jaring.accounts.models import Role, User
+from jaring.accounts.capabilities import can
+from jaring.accounts.models import User
 from jaring.core.errors import NotFound
 from jaring.core.models import Job
 from jaring.registry.importing import IMPORT_JOB
 
-# Office roles see every import of the deployment; a facilitator sees their own.
-SEES_ALL_IMPORTS = (Role.ADMIN, Role.OPERATOR, Role.AUDITOR)
-
 
 def import_jobs(*, actor: User) -> QuerySet[Job]:
     jobs = Job.objects.filter(kind=IMPORT_JOB).select_related("created_by").order_by("-created_at", "-id")
-    if actor.role in SEES_ALL_IMPORTS:
+    if can(actor, "imports.read_all"):  # the office sees every import; a facilitator their own
         return jobs
-    if not actor.can_write_registry:
+    if not can(actor, "imports.read"):
         return jobs.none()
     return jobs.filter(created_by=actor)
 

@@ -10,8 +10,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from jaring.accounts.capabilities import capability_required
+from jaring.accounts.reads import personal_data
 from jaring.core.audit import audit_log
 from jaring.core.errors import JaringError, NotFound
 from jaring.core.jobs import job_progress, job_request_cancel, job_start
@@ -100,28 +100,23 @@ def _run_and_discard_upload(job: Job) -> None:
         Path(job.params["path"]).unlink(missing_ok=True)
 
 
-@login_required
+@capability_required({"GET": "imports.read", "*": "registry.import"})
 def import_start(request: HttpRequest) -> HttpResponse:
-    if not request.user.can_write_registry and request.user.role != "auditor":
-        raise DjangoPermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        if not request.user.can_write_registry:
-            raise DjangoPermissionDenied
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            path = _save_upload(upload)
-            try:
-                job = import_job_create(actor=request.user, path=path, profile=form.cleaned_data["profile"],
-                                        dry_run=form.cleaned_data["dry_run"], file_name=upload.name,
-                                        sheet=form.cleaned_data["sheet"].strip(),
-                                        overwrite=form.cleaned_data["overwrite"])
-            except JaringError as exc:
-                path.unlink(missing_ok=True)
-                form.add_error(None, str(exc.message))
-            else:
-                job_start(job, _run_and_discard_upload)
-                return redirect("registry:import_detail", job_id=job.pk)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        path = _save_upload(upload)
+        try:
+            job = import_job_create(actor=request.user, path=path, profile=form.cleaned_data["profile"],
+                                    dry_run=form.cleaned_data["dry_run"], file_name=upload.name,
+                                    sheet=form.cleaned_data["sheet"].strip(),
+                                    overwrite=form.cleaned_data["overwrite"])
+        except JaringError as exc:
+            path.unlink(missing_ok=True)
+            form.add_error(None, str(exc.message))
+        else:
+            job_start(job, _run_and_discard_upload)
+            return redirect("registry:import_detail", job_id=job.pk)
     page = Paginator(import_jobs(actor=request.user), 20).get_page(request.GET.get("page"))
     return render(request, "registry/import_start.html", {
         "form": form, "page": page, "nav": "import", "max_mb": Limits.from_settings().max_bytes // 2**20})
@@ -141,13 +136,13 @@ def _progress_context(job: Job) -> dict[str, Any]:
             "retention_days": settings.JARING_REPORT_RETENTION_DAYS}
 
 
-@login_required
+@capability_required("imports.read")
 def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job_or_404(request, job_id)
     return render(request, "registry/import_detail.html", {**_progress_context(job), "nav": "import"})
 
 
-@login_required
+@capability_required("imports.read")
 def import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     """The htmx fragment polled every second while the job runs; when it stops polling, the
     summary replaces it."""
@@ -155,12 +150,10 @@ def import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(request, "registry/_import_progress.html", _progress_context(job))
 
 
-@login_required
+@capability_required("registry.import")
 @require_POST
 def import_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job_or_404(request, job_id)
-    if not request.user.can_write_registry:
-        raise DjangoPermissionDenied
     if job_request_cancel(actor=request.user, job=job):
         messages.info(request, _("Permintaan batal dikirim. Tidak ada yang disimpan dari impor ini."))
     else:
@@ -168,7 +161,8 @@ def import_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     return redirect("registry:import_detail", job_id=job.pk)
 
 
-@login_required
+@capability_required("imports.read")
+@personal_data("import.report", object_type="core.job", id_kwarg="job_id")
 def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job_or_404(request, job_id)
     report = _report_path(job)
@@ -186,7 +180,7 @@ def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
     return response
 
 
-@login_required
+@capability_required("registry.import")
 def import_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(template_workbook(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from jaring.accounts.models import User
 from jaring.accounts.selectors import scope_for
-from jaring.core.audit import audit_log
+from jaring.core.audit import audit_log, audit_log_many
 from jaring.core.bulk import bulk_insert, ids_by_key
 from jaring.core.crypto import cipher
 from jaring.core.errors import JaringError, PermissionDenied, ValidationFailed
@@ -114,6 +114,10 @@ ERRORS = {
     "kelurahan_unknown": ("Kelurahan", "Kelurahan tidak dikenal (kode atau nama)."),
     "kelurahan_outside": ("Kelurahan", "Kelurahan di luar wilayah tugas Anda."),
     "kk_invalid": ("No KK", "Nomor KK harus 16 angka (dan bukan angka pecahan dari Excel)."),
+    "person_outside": ("NIK", "NIK ini terdaftar di kelurahan di luar wilayah tugas Anda; baris ini tidak mengubah "
+                              "apa pun. Minta operator Dinas Sosial memeriksanya."),
+    "household_outside": ("No KK", "Nomor KK ini terdaftar di kelurahan di luar wilayah tugas Anda; baris ini tidak "
+                                   "mengubah apa pun. Minta operator Dinas Sosial memeriksanya."),
 }
 WARNINGS = {
     "nik_birth_date_mismatch": ("Tanggal lahir", "Tanggal lahir tidak cocok dengan NIK; periksa KTP."),
@@ -479,6 +483,13 @@ def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bo
     firsts = firsts.with_columns(pl.Series("_index", indexes))
     existing = ids_by_key("registry_person", "nik_index", indexes)
     say("match", valid.height, valid.height)
+    if allowed is not None:
+        # A user with an area may not change, nor add family to, anyone registered outside it.
+        outside = _rows_outside(firsts, existing, allowed, c)
+        if outside:
+            frame = _reject(frame, outside)
+            firsts = firsts.filter(~pl.col(ROW).is_in(list(outside)))
+            valid = valid.filter(~pl.col(ROW).is_in(list(outside)))
     new = firsts.filter(~pl.col("_index").is_in(list(existing)))
     known = firsts.filter(pl.col("_index").is_in(list(existing)))
 
@@ -496,7 +507,7 @@ def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bo
                                    .alias("_household"))
             say("write", 0, new.height)
             result.imported = _insert_persons(new, actor, source, c, say)
-            updated_ids = _fill_empty(known, households, overwrite=overwrite)
+            updated_ids = _fill_empty(known, households, overwrite=overwrite, actor=actor, job=job)
         else:
             result.imported = new.height
             updated_ids = _fill_empty(known, {}, dry_run=True, overwrite=overwrite)
@@ -579,8 +590,46 @@ FILLABLE = {"birth_place": "_place", "phone": "_phone", "occupation_id": "_occ",
             "relationship": "_rel"}
 
 
+def _rows_outside(firsts: pl.DataFrame, persons: dict[str, int], allowed: set[int], c: Any) -> dict[int, str]:
+    """Row number → problem for rows that would touch a person or a household registered in a
+    kelurahan outside ``allowed`` (a facilitator's area)."""
+    problems: dict[int, str] = {}
+    person_area = _kelurahan_of("registry_person", list(persons.values()))
+    for row, index in firsts.select(ROW, "_index").iter_rows():
+        if index in persons and person_area.get(persons[index]) not in allowed:
+            problems[row] = "person_outside"
+    with_kk = firsts.filter(pl.col("_kk") != "").select(ROW, "_kk")
+    if not with_kk.is_empty():
+        index_of = {kk: c.blind_index(kk, kind="kk") for kk in with_kk["_kk"].unique().to_list()}
+        households = ids_by_key("registry_household", "kk_index", list(index_of.values()))
+        household_area = _kelurahan_of("registry_household", list(households.values()))
+        for row, kk in with_kk.iter_rows():
+            household = households.get(index_of[kk])
+            if household is not None and household_area.get(household) not in allowed:
+                problems.setdefault(row, "household_outside")
+    return problems
+
+
+def _kelurahan_of(table: str, ids: list[int]) -> dict[int, int]:
+    found: dict[int, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 5000):
+            part = ids[start:start + 5000]
+            cursor.execute(f'SELECT id, kelurahan_id FROM "{table}" WHERE id IN '  # noqa: S608 - table is ours
+                           f"({', '.join(['%s'] * len(part))})", part)
+            found.update(dict(cursor.fetchall()))
+    return found
+
+
+def _reject(frame: pl.DataFrame, problems: dict[int, str]) -> pl.DataFrame:
+    """Mark rows rejected with their problem codes (kept in the report, counted as rejected)."""
+    problem = pl.col(ROW).replace_strict(problems, default=None, return_dtype=pl.Utf8)
+    return frame.with_columns(pl.coalesce(pl.col("_error"), problem).alias("_error"),
+                              pl.concat_list("_errors", problem).list.drop_nulls().alias("_errors"))
+
+
 def _fill_empty(known: pl.DataFrame, households: dict[str, int], *, dry_run: bool = False,
-                overwrite: bool = False) -> list[str]:
+                overwrite: bool = False, actor: User | None = None, job: Job | None = None) -> list[str]:
     """Returns the blind indexes of the persons that got a field filled (or, when the user asked
     for it, replaced). Only contact and household fields: a name, birth date or sex is corrected
     one person at a time, never by a file."""
@@ -600,6 +649,7 @@ def _fill_empty(known: pl.DataFrame, households: dict[str, int], *, dry_run: boo
                 current[row[0]] = dict(zip(FILLABLE, row[1:], strict=True))
     updates: dict[str, list[tuple[Any, int]]] = {f: [] for f in FILLABLE}
     touched: set[str] = set()
+    changes: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
     for record in known.select("_index", *FILLABLE.values()).iter_rows(named=True):
         person_id = ids[record["_index"]]
         for column, source in FILLABLE.items():
@@ -608,6 +658,8 @@ def _fill_empty(known: pl.DataFrame, households: dict[str, int], *, dry_run: boo
             if value not in (None, "") and (now_value in (None, "") or (overwrite and now_value != value)):
                 updates[column].append((value, person_id))
                 touched.add(record["_index"])
+                before, after = changes.setdefault(person_id, ({}, {}))
+                before[column], after[column] = now_value, value
     if not dry_run:
         now = timezone.now()
         with connection.cursor() as cursor:
@@ -615,6 +667,10 @@ def _fill_empty(known: pl.DataFrame, households: dict[str, int], *, dry_run: boo
                 if pairs:  # column names come from FILLABLE, never from the file
                     cursor.executemany(f"UPDATE registry_person SET {column} = %s, updated_at = %s "  # noqa: S608
                                        "WHERE id = %s", [(value, now, pk) for value, pk in pairs])
+        # One event per changed person, with what the file changed: the trail of a person
+        # shows the import that touched it, not only a job-level count.
+        audit_log_many(actor=actor, action="person.import_update", object_type="registry.person", events=[
+            (str(pk), {"job": job.pk if job else None, **before}, after) for pk, (before, after) in changes.items()])
     return sorted(touched)
 
 

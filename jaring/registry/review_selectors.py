@@ -11,30 +11,27 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from jaring.accounts.models import Role, User
+from jaring.accounts.capabilities import can
+from jaring.accounts.models import User
 from jaring.accounts.selectors import scope_for
 from jaring.core.errors import NotFound, PermissionDenied
 from jaring.registry.models import DuplicateCandidate
-
-REVIEW_ROLES = (Role.ADMIN, Role.OPERATOR, Role.FACILITATOR, Role.AUDITOR)
-# A scan recomputes every open pair of the user's area: office work, not a facilitator's.
-SCAN_ROLES = (Role.ADMIN, Role.OPERATOR)
 
 _RELATED = ("person_a__kelurahan", "person_b__kelurahan", "person_a__occupation", "person_b__occupation",
             "person_a__household", "person_b__household", "decided_by")
 
 
 def can_review_duplicates(actor: User) -> bool:
-    return actor.is_active and actor.role in REVIEW_ROLES
+    return can(actor, "duplicates.read")
 
 
 def can_decide_duplicates(actor: User) -> bool:
-    """Merging and dismissing are registry writes: the services allow every registry writer."""
-    return can_review_duplicates(actor) and actor.can_write_registry
+    return can(actor, "duplicates.merge")
 
 
 def can_scan_duplicates(actor: User) -> bool:
-    return actor.is_active and actor.role in SCAN_ROLES
+    """A scan recomputes every open pair of the user's area: office work, not a facilitator's."""
+    return can(actor, "duplicates.scan")
 
 
 def _require_reviewer(actor: User) -> None:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,7 +17,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from jaring.accounts.services import auditor_read_log
+from jaring.accounts.capabilities import capability_required
+from jaring.accounts.reads import personal_data
 from jaring.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jaring.core.jobs import job_progress, job_start
 from jaring.core.models import Job
@@ -137,7 +137,8 @@ def _already_decided(candidate: DuplicateCandidate) -> str:
         "status": candidate.get_status_display()}
 
 
-@login_required
+@capability_required("duplicates.read")
+@personal_data("duplicate.list", object_type="registry.duplicatecandidate")
 def duplicate_list(request: HttpRequest) -> HttpResponse:
     try:
         candidates = duplicate_candidates(actor=request.user)
@@ -145,8 +146,6 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
         raise DjangoPermissionDenied from None
     page = Paginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(c, reason_labels(c.reasons)) for c in page.object_list]
-    auditor_read_log(actor=request.user, action="duplicate.list", object_type="registry.duplicatecandidate",
-                      after={"page": page.number})
     return render(request, "registry/duplicate_list.html", {
         "nav": "duplicates", "page": page, "rows": rows, "total": page.paginator.count,
         "can_scan": can_scan_duplicates(request.user), **_scan_context(request)})
@@ -161,17 +160,15 @@ def _scan_context(request: HttpRequest) -> dict[str, Any]:
     return {"scan": scan, "scan_active": active, "scan_progress": job_progress(scan) if active else None}
 
 
-@login_required
+@capability_required("duplicates.scan")
 def duplicate_scan_status(request: HttpRequest) -> HttpResponse:
-    if not can_scan_duplicates(request.user):
-        raise DjangoPermissionDenied
     return render(request, "registry/_scan_status.html", _scan_context(request))
 
 
-@login_required
+@capability_required("duplicates.read")
+@personal_data("duplicate.view", object_type="registry.duplicatecandidate", id_kwarg="candidate_id")
 def duplicate_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
     candidate = _candidate_or_404(request, candidate_id)
-    auditor_read_log(actor=request.user, action="duplicate.view", obj=candidate)
     a, b = candidate.person_a, candidate.person_b
     is_open = candidate.status == DuplicateCandidate.Status.OPEN
     stale = is_open and _is_stale(candidate)
@@ -196,7 +193,7 @@ def _decision_target(request: HttpRequest, candidate_id: int, *, get_message: st
     return candidate
 
 
-@login_required
+@capability_required("duplicates.merge")
 def duplicate_merge(request: HttpRequest, candidate_id: int) -> HttpResponse:
     target = _decision_target(request, candidate_id, get_message=_(
         "Penggabungan hanya bisa dilakukan dengan tombol Gabungkan di halaman ini; tidak ada yang diubah."))
@@ -225,7 +222,7 @@ def duplicate_merge(request: HttpRequest, candidate_id: int) -> HttpResponse:
     return redirect("registry:duplicate_list")
 
 
-@login_required
+@capability_required("duplicates.merge")
 def duplicate_dismiss(request: HttpRequest, candidate_id: int) -> HttpResponse:
     target = _decision_target(request, candidate_id, get_message=_(
         "Tandai bukan duplikat dengan tombol di halaman ini; tidak ada yang diubah."))
@@ -243,10 +240,8 @@ def duplicate_dismiss(request: HttpRequest, candidate_id: int) -> HttpResponse:
     return redirect("registry:duplicate_list")
 
 
-@login_required
+@capability_required("duplicates.scan")
 def duplicate_scan(request: HttpRequest) -> HttpResponse:
-    if not can_scan_duplicates(request.user):
-        raise DjangoPermissionDenied
     if request.method != "POST":
         messages.warning(request, _("Pemindaian ulang hanya bisa dimulai dengan tombol Pindai ulang; "
                                     "tidak ada yang diubah."))

@@ -11,11 +11,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jaring.accounts.models import Role, User
+from jaring.accounts.capabilities import can, require
+from jaring.accounts.models import User
 from jaring.accounts.selectors import scope_for
 from jaring.core.audit import audit_log, diff
 from jaring.core.crypto import cipher
-from jaring.core.errors import Conflict, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
+from jaring.core.errors import Conflict, NeedsConfirmation, NotFound, ValidationFailed
 from jaring.regions.models import Region
 from jaring.regions.selectors import region_lookup
 from jaring.registry.identity import Finding, clean_digits, kk_findings, mask_identifier, nik_findings
@@ -59,8 +60,7 @@ class PersonInput:
 
 
 def _require_writer(actor: User) -> None:
-    if not actor.can_write_registry:
-        raise PermissionDenied(_("Peran Anda tidak boleh mengubah data registri."))
+    require(actor, "registry.write")
 
 
 def _resolve_region(value: Region | str | None, actor: User, errors: dict[str, list[str]]) -> Region | None:
@@ -461,7 +461,7 @@ def person_set_household(*, actor: User, person: Person, household: Household | 
 
 
 def can_register(actor: User) -> bool:
-    return actor.role in (Role.ADMIN, Role.OPERATOR, Role.FACILITATOR) and actor.is_active
+    return can(actor, "registry.write")
 
 
 # --- Duplicates -----------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,8 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jaring.accounts.capabilities import capability_required
+from jaring.accounts.reads import personal_data
 from jaring.accounts.selectors import scope_for
-from jaring.accounts.services import auditor_read_log
+from jaring.core import params as qp
 from jaring.core.errors import Conflict, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from jaring.core.money import age_on
 from jaring.regions.selectors import district_choices, kelurahan_choices
@@ -60,27 +61,22 @@ def _household_or_404(request: HttpRequest, household_id: int) -> Any:
         raise Http404 from None
 
 
-def _require_writer(request: HttpRequest) -> None:
-    if not request.user.can_write_registry:
-        raise DjangoPermissionDenied
 
-
-
-@login_required
+@capability_required("registry.read")
+@personal_data("person.list", object_type="registry.person")
 def person_list(request: HttpRequest) -> HttpResponse:
     params = request.GET
-    decile = params.get("decile", "")
     filters = PersonFilters(
-        q=params.get("q", "").strip()[:100], district=params.get("district", ""),
-        kelurahan=params.get("kelurahan", ""), occupation=params.get("occupation", ""),
-        sex=params.get("sex", ""), age_band=params.get("age_band", ""),
-        decile=int(decile) if decile.isdigit() else None)
+        q=qp.text_param(request, "q"),
+        district=qp.code_param(request, "district", pattern=qp.REGION_CODE_RE),
+        kelurahan=qp.code_param(request, "kelurahan", pattern=qp.REGION_CODE_RE),
+        occupation=qp.code_param(request, "occupation"), sex=qp.choice_param(request, "sex", ["M", "F"]),
+        age_band=qp.choice_param(request, "age_band", AGE_BANDS),
+        decile=qp.int_param(request, "decile", low=1, high=10))
     results = person_search(actor=request.user, filters=filters)
     page = Paginator(results, PAGE_SIZE).get_page(params.get("page"))
     today = timezone.localdate()
     rows = [(p, age_on(p.birth_date, today)) for p in page.object_list]
-    auditor_read_log(actor=request.user, action="person.list", object_type="registry.person",
-                      after={"query": dict(params.items())})
     codes = scope_for(request.user).codes
     query = params.copy()
     query.pop("page", None)
@@ -97,10 +93,10 @@ def person_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@login_required
+@capability_required("registry.read")
+@personal_data("person.view", object_type="registry.person", id_kwarg="person_id")
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
-    auditor_read_log(actor=request.user, action="person.view", obj=person)
     members = household_members(actor=request.user, household=person.household) if person.household else []
     return render(request, "registry/person_detail.html", {
         "nav": "persons", "person": person, "members": members,
@@ -108,7 +104,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     })
 
 
-@login_required
+@capability_required("nik.reveal")
 @require_POST
 def person_reveal_nik(request: HttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
@@ -123,7 +119,6 @@ def person_reveal_nik(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 def _person_form_view(request: HttpRequest, *, person: Any = None) -> HttpResponse:
-    _require_writer(request)
     editing = person is not None
     initial = {}
     if editing:
@@ -168,20 +163,21 @@ def _person_form_view(request: HttpRequest, *, person: Any = None) -> HttpRespon
     })
 
 
-@login_required
+@capability_required("registry.write")
 def person_create(request: HttpRequest) -> HttpResponse:
     return _person_form_view(request)
 
 
-@login_required
+@capability_required("registry.write")
+@personal_data("person.edit_form", object_type="registry.person", id_kwarg="person_id")
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     return _person_form_view(request, person=_person_or_404(request, person_id))
 
 
-@login_required
+@capability_required("registry.read")
+@personal_data("household.view", object_type="registry.household", id_kwarg="household_id")
 def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
     household = _household_or_404(request, household_id)
-    auditor_read_log(actor=request.user, action="household.view", obj=household)
     today = timezone.localdate()
     members = [(p, age_on(p.birth_date, today)) for p in household_members(actor=request.user, household=household)]
     return render(request, "registry/household_detail.html", {
@@ -189,7 +185,6 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
 
 
 def _household_form_view(request: HttpRequest, *, household: Any = None) -> HttpResponse:
-    _require_writer(request)
     editing = household is not None
     initial = {}
     if editing:
@@ -219,11 +214,12 @@ def _household_form_view(request: HttpRequest, *, household: Any = None) -> Http
         "nav": "persons", "form": form, "household": household, "editing": editing})
 
 
-@login_required
+@capability_required("registry.write")
 def household_create(request: HttpRequest) -> HttpResponse:
     return _household_form_view(request)
 
 
-@login_required
+@capability_required("registry.write")
+@personal_data("household.edit_form", object_type="registry.household", id_kwarg="household_id")
 def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
     return _household_form_view(request, household=_household_or_404(request, household_id))

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jaring.accounts.services import auditor_read_log
-from jaring.core.errors import ValidationFailed
-from jaring.core.money import format_month, parse_month
+from jaring.core import params as p
+from jaring.core.money import format_month
 from jaring.reports.selectors import dashboard
 
 
 class DashboardFigures(APIView):
+    capability = "reports.read"
     @extend_schema(parameters=[OpenApiParameter("period", str, description="YYYY-MM; default: this month")],
                    responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
-        raw = request.query_params.get("period", "")
-        try:
-            period = parse_month(raw) if raw else None
-        except ValueError:
-            raise ValidationFailed(_("Bulan harus berbentuk YYYY-MM."), fields={"period": [raw]}) from None
+        period = p.month_param(request, "period")
         figures = dashboard(actor=request.user, period=period)
         auditor_read_log(actor=request.user, action="dashboard.view", object_type="reports.dashboard",
                      object_id=format_month(figures.period), after={"channel": "api"})

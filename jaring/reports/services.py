@@ -20,10 +20,11 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jaring.accounts.capabilities import require
 from jaring.accounts.models import Role, User
 from jaring.accounts.services import system_user
 from jaring.core.audit import audit_log
-from jaring.core.errors import PermissionDenied, ValidationFailed
+from jaring.core.errors import ValidationFailed
 from jaring.core.money import add_months, format_month, month_range, month_start
 from jaring.core.parameters import current_parameters
 from jaring.membership.models import Membership
@@ -101,11 +102,6 @@ def extreme_poverty_decile() -> int:
     return int(getattr(settings, "JARING_EXTREME_POVERTY_DECILE", 1))
 
 
-def _require(actor: User, *roles: str) -> None:
-    if actor is None or (actor.role not in roles and not actor.is_superuser):
-        raise PermissionDenied(_("Peran Anda tidak boleh melakukan ini."))
-
-
 @dataclass
 class MonthResult:
     period: dt.date
@@ -155,7 +151,7 @@ def snapshot_refresh(*, actor: User, period: dt.date | None = None, months: int 
 
     Each month is replaced whole in its own transaction, with its audit event: a long backfill never
     holds the database's write lock for more than one month's statements."""
-    _require(actor, Role.ADMIN, Role.OPERATOR)
+    require(actor, "reports.snapshot")
     today = today or timezone.localdate()
     result = RefreshResult()
     for month in snapshot_periods(period=period, months=months, today=today):
@@ -252,7 +248,7 @@ def snapshot_refresh_if_stale(*, viewer: User, today: dt.date | None = None) -> 
 @transaction.atomic
 def coverage_target_set(*, actor: User, year: int, workers: int, source: str) -> CoverageTarget:
     """Set (or change) the number of workers the region means to protect in a year."""
-    _require(actor, Role.ADMIN)
+    require(actor, "reports.target")
     errors: dict[str, list[str]] = {}
     if not 2000 <= int(year) <= 2100:
         errors["year"] = [_("Tahun tidak masuk akal.")]

@@ -6,8 +6,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,10 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from jaring.accounts.models import Role
+from jaring.accounts.capabilities import can, capability_required
 from jaring.accounts.services import auditor_read_log
+from jaring.core import params as qp
 from jaring.core.errors import ValidationFailed
-from jaring.core.money import format_month, month_start, parse_month
+from jaring.core.money import format_month, month_start
 from jaring.reports import charts
 from jaring.reports.selectors import Dashboard, dashboard
 from jaring.reports.services import coverage_target_set, dashboard_export, snapshot_refresh_if_stale
@@ -31,13 +30,8 @@ class TargetForm(forms.Form):
 
 
 def _period(request: HttpRequest) -> Any:
-    text = request.GET.get("bulan", "")
-    if text:
-        try:
-            return min(parse_month(text), month_start(timezone.localdate()))
-        except ValueError:
-            pass
-    return None
+    month = qp.month_param(request, "bulan")
+    return min(month, month_start(timezone.localdate())) if month else None
 
 
 def _charts(figures: Dashboard) -> dict[str, Any]:
@@ -65,7 +59,7 @@ def _charts(figures: Dashboard) -> dict[str, Any]:
     }
 
 
-@login_required
+@capability_required("reports.read")
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     period = _period(request)
     if period is None:
@@ -74,12 +68,12 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     auditor_read_log(actor=request.user, action="dashboard.view", object_type="reports.dashboard",
                  object_id=format_month(figures.period))
     context = {"nav": "dashboard", "d": figures, "charts": _charts(figures),
-               "can_set_target": request.user.role == Role.ADMIN or request.user.is_superuser,
+               "can_set_target": can(request.user, "reports.target"),
                "target_form": TargetForm(initial={"year": figures.period.year})}
     return render(request, "reports/dashboard.html", context)
 
 
-@login_required
+@capability_required("reports.read")
 def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
     export = dashboard_export(actor=request.user, period=_period(request))
     response = HttpResponse(export.content,
@@ -88,11 +82,9 @@ def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@login_required
+@capability_required("reports.target")
 @require_POST
 def target_set(request: HttpRequest) -> HttpResponse:
-    if not (request.user.role == Role.ADMIN or request.user.is_superuser):
-        raise DjangoPermissionDenied
     form = TargetForm(request.POST)
     if form.is_valid():
         try:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from jaring.accounts.capabilities import capability_required
 from jaring.core.errors import ValidationFailed
 from jaring.core.money import add_months, format_month, month_start
 from jaring.core.parameters import current_parameters
@@ -62,7 +62,7 @@ def _protection_cases(income: int, event_date: dt.date) -> list[dict[str, Any]]:
     return out
 
 
-@login_required
+@capability_required("session")
 def simulation(request: HttpRequest) -> HttpResponse:
     params = current_parameters()
     today = timezone.localdate()
@@ -92,7 +92,8 @@ def simulation(request: HttpRequest) -> HttpResponse:
         monthly = list(by_month.values())
     except ValidationFailed as exc:
         error = exc.message
-    income = int(form["income"]) if str(form["income"]).isdigit() else brackets[0]
+    raw_income = str(form["income"])
+    income = int(raw_income) if raw_income.isascii() and raw_income.isdigit() and len(raw_income) <= 12 else brackets[0]
     protection = _protection_cases(income, today)
     months_choices = [(str(m), m) for m in advance]
     period_choices = [format_month(add_months(month_start(today), i)) for i in range(-2, 13)]
@@ -105,7 +106,7 @@ def simulation(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
+@capability_required("session")
 def parameters(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     text = request.GET.get("on", today.isoformat())

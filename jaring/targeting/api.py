@@ -8,15 +8,16 @@ from typing import Any
 
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jaring.accounts.drf import PersonalDataMixin
 from jaring.accounts.services import auditor_read_log
-from jaring.core.errors import ValidationFailed
-from jaring.core.money import add_months, format_month, month_start, parse_month
+from jaring.core import params as p
+from jaring.core.money import add_months, format_month, month_start
 from jaring.membership.selectors import payer_get
 from jaring.targeting import selectors, services
 from jaring.targeting.models import AllocationRound, EligibilityPolicy
@@ -25,10 +26,7 @@ from jaring.targeting.models import AllocationRound, EligibilityPolicy
 def _month(text: str | None, field: str = "start") -> dt.date:
     if not text:
         return add_months(month_start(timezone.localdate()), 1)
-    try:
-        return parse_month(text)
-    except ValueError:
-        raise ValidationFailed("YYYY-MM", fields={field: [text]}) from None
+    return p.check_month(text, field=field)
 
 
 class PolicySerializer(serializers.Serializer):
@@ -60,6 +58,7 @@ def policy_data(p: EligibilityPolicy) -> dict[str, Any]:
 
 
 class PolicyList(APIView):
+    capability = {"GET": "targeting.read", "POST": "targeting.decide"}
     @extend_schema(responses=PolicySerializer(many=True))
     def get(self, request: Request) -> Response:
         return Response([policy_data(p) for p in selectors.policy_list(actor=request.user)])
@@ -74,13 +73,15 @@ class PolicyList(APIView):
 
 
 class PolicyDetail(APIView):
+    capability = {"GET": "targeting.read", "PATCH": "targeting.decide"}
     @extend_schema(parameters=[OpenApiParameter("start", str, description="YYYY-MM for the rule counts"),
                                OpenApiParameter("payer", str)])
     def get(self, request: Request, policy_id: int) -> Response:
         policy = selectors.policy_get(actor=request.user, policy_id=policy_id)
-        payer = payer_get(code=request.query_params["payer"]) if request.query_params.get("payer") else None
+        payer_code = p.code_param(request, "payer")
+        payer = payer_get(code=payer_code) if payer_code else None
         counts = selectors.policy_rule_counts(actor=request.user, policy=policy, payer=payer,
-                                              start=_month(request.query_params.get("start")))
+                                              start=p.month_param(request, "start") or _month(None))
         return Response({**policy_data(policy), "rule_counts": [
             {"rule": c.code, "label": c.label, "matches": c.matches, "remaining": c.remaining,
              "population": c.population, "suspicious": c.suspicious} for c in counts]})
@@ -133,14 +134,23 @@ def round_data(r: AllocationRound, *, detail: bool = False) -> dict[str, Any]:
 
 
 class AllocationPreview(APIView):
+    capability = "targeting.read"
     @extend_schema(request=RoundInputSerializer)
     def post(self, request: Request) -> Response:
         return Response(selectors.allocation_preview(actor=request.user, data=round_input(request)).as_dict())
 
 
-class RoundList(APIView):
+class RoundList(generics.GenericAPIView):
+    """Rounds, newest first, a cursor page at a time (the API's default pagination)."""
+
+    capability = {"GET": "targeting.read", "POST": "targeting.prepare"}
+
+    @extend_schema(parameters=[OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)],
+                   responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
-        return Response([round_data(r) for r in selectors.round_list(actor=request.user)[:200]])
+        self.paginator.ordering = "-id"  # type: ignore[union-attr]
+        page = self.paginate_queryset(selectors.round_list(actor=request.user)) or []
+        return self.get_paginated_response([round_data(r) for r in page])
 
     @extend_schema(request=RoundInputSerializer)
     def post(self, request: Request) -> Response:
@@ -149,24 +159,32 @@ class RoundList(APIView):
 
 
 class RoundDetail(APIView):
+    capability = "targeting.read"
     def get(self, request: Request, round_id: int) -> Response:
         allocation_round = selectors.round_get(actor=request.user, round_id=round_id)
         auditor_read_log(actor=request.user, action="targeting.round_read", obj=allocation_round)
         return Response(round_data(allocation_round, detail=True))
 
 
-class RoundEntries(APIView):
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=["selected", "waitlisted", "enrolled",
-                                                                     "skipped"]),
+ENTRY_STATUSES = ["selected", "waitlisted", "enrolled", "skipped"]
+
+
+class RoundEntries(PersonalDataMixin, APIView):
+    """The frozen ranking, paged by ``offset`` and ``limit`` (at most 500 a page) with the full ``count``."""
+    capability = "targeting.read"
+    audit_action = "targeting.round_entries"
+    audit_object_type = "targeting.allocationround"
+    audit_id_kwarg = "round_id"
+
+
+    @extend_schema(parameters=[OpenApiParameter("status", str, enum=ENTRY_STATUSES),
                                OpenApiParameter("offset", int), OpenApiParameter("limit", int)])
     def get(self, request: Request, round_id: int) -> Response:
         allocation_round = selectors.round_get(actor=request.user, round_id=round_id)
-        auditor_read_log(actor=request.user, action="targeting.round_read", obj=allocation_round,
-                         after={"entries": request.query_params.get("status", "")})
-        offset = int(request.query_params["offset"]) if request.query_params.get("offset", "").isdigit() else 0
-        limit = min(500, int(request.query_params["limit"])) if request.query_params.get("limit", "").isdigit() else 100
-        qs = selectors.round_entries(actor=request.user, allocation_round=allocation_round,
-                                     status=request.query_params.get("status", ""))
+        entry_status = p.choice_param(request, "status", ENTRY_STATUSES)
+        offset = p.int_param(request, "offset", default=0)
+        limit = p.int_param(request, "limit", default=100, low=1, high=500, clamp=True)
+        qs = selectors.round_entries(actor=request.user, allocation_round=allocation_round, status=entry_status)
         return Response({"count": qs.count(), "offset": offset, "results": [
             {"rank": e.rank, "person": e.person_id, "name": e.person.full_name, "distrik": e.distrik.code
              if e.distrik_id else None, "score": e.score, "points": e.points, "cost_idr": e.cost_idr,
@@ -174,6 +192,7 @@ class RoundEntries(APIView):
 
 
 class RoundApprove(APIView):
+    capability = "targeting.decide"
     def post(self, request: Request, round_id: int) -> Response:
         allocation_round = selectors.round_get(actor=request.user, round_id=round_id)
         return Response(round_data(services.round_approve(actor=request.user, allocation_round=allocation_round),
@@ -187,6 +206,7 @@ class TopUpSerializer(serializers.Serializer):
 
 
 class RoundTopUp(APIView):
+    capability = "targeting.prepare"
     @extend_schema(request=TopUpSerializer)
     def post(self, request: Request, round_id: int) -> Response:
         parent = selectors.round_get(actor=request.user, round_id=round_id)

@@ -11,7 +11,8 @@ import numpy as np
 from django.db.models import QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from jaring.accounts.models import Role, User
+from jaring.accounts.capabilities import can
+from jaring.accounts.models import User
 from jaring.contributions.models import Due
 from jaring.core.errors import NotFound, PermissionDenied, ValidationFailed
 from jaring.core.money import format_idr, format_month
@@ -23,14 +24,13 @@ from jaring.registry.selectors import person_queryset
 from jaring.targeting import engine
 from jaring.targeting.models import AllocationEntry, AllocationRound, EligibilityPolicy
 
-READERS = (Role.ADMIN, Role.OPERATOR, Role.AUDITOR)
 MAX_MONTHS = 24
 
 
 def require_reader(actor: User) -> None:
     """Targeting shows welfare deciles and family circumstances: the office (admin, operator,
     auditor) only. Facilitators work one kelurahan and liaisons see no poverty data."""
-    if not (actor.is_superuser or actor.role in READERS):
+    if not can(actor, "targeting.read"):
         raise PermissionDenied(_("Peran Anda tidak dapat melihat data sasaran dan alokasi."))
 
 

@@ -13,7 +13,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jaring.accounts.models import Role, User
+from jaring.accounts.capabilities import can, require
+from jaring.accounts.models import User
 from jaring.core.audit import audit_log
 from jaring.core.bulk import bulk_insert
 from jaring.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -27,11 +28,6 @@ from jaring.targeting.selectors import RoundInput, allocation_preview, budget_av
 
 ENTRY_CHUNK = 5_000  # persons per UPDATE of the entries
 POLICY_FIELDS = ("name", "basis", "max_decile", "min_age", "max_age", "occupation_codes", "weights")
-
-
-def _require(actor: User, *roles: str) -> None:
-    if actor.role not in roles and not actor.is_superuser:
-        raise PermissionDenied(_("Peran Anda tidak boleh melakukan ini."))
 
 
 # --- Policies -----------------------------------------------------------------------------------
@@ -97,7 +93,7 @@ def _policy_snapshot(policy: EligibilityPolicy) -> dict[str, Any]:
 @transaction.atomic
 def policy_create(*, actor: User, code: str, **values: Any) -> EligibilityPolicy:
     """A new policy (version 1). Deciding who may be subsidised is the admin's."""
-    _require(actor, Role.ADMIN)
+    require(actor, "targeting.decide")
     code = (code or "").strip()
     if not code:
         raise ValidationFailed(_("Kode kebijakan wajib diisi."), fields={"code": []})
@@ -121,7 +117,7 @@ def _policy_meaning(values: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def policy_revise(*, actor: User, policy: EligibilityPolicy, **changes: Any) -> EligibilityPolicy:
     """A new version with the changes; the old one stays for the rounds that used it."""
-    _require(actor, Role.ADMIN)
+    require(actor, "targeting.decide")
     current = EligibilityPolicy.objects.select_for_update().get(code=policy.code, is_current=True)
     values = {f: getattr(current, f) for f in POLICY_FIELDS}
     values.update({k: v for k, v in changes.items() if k in POLICY_FIELDS})
@@ -166,7 +162,7 @@ def _points_json(points: dict[str, int]) -> str:
 def round_prepare(*, actor: User, data: RoundInput) -> AllocationRound:
     """Save a round for approval: its parameters, totals and the frozen ranking (everyone
     eligible, selected or waitlisted, with their points and cost)."""
-    _require(actor, Role.ADMIN, Role.OPERATOR)
+    require(actor, "targeting.prepare")
     if data.start is not None and data.start < month_start(timezone.localdate()):
         raise ValidationFailed(_("Perlindungan tidak berlaku surut: bulan mulai paling cepat bulan ini."),
                                fields={"start_month": [format_month(data.start)]}, code="backdated")
@@ -236,7 +232,7 @@ def round_approve(*, actor: User, allocation_round: AllocationRound) -> Allocati
     """Approve a prepared round: an admin who did not prepare it. The payer's budget line is
     checked again; the selected people still enrollable get a draft membership each (ready for
     the BPJSTK registration file); the others are marked skipped. One audit event per round."""
-    if actor.role != Role.ADMIN and not actor.is_superuser:
+    if not can(actor, "targeting.decide"):
         raise PermissionDenied(_("Hanya admin yang dapat menyetujui putaran alokasi."), code="not_admin")
     locked = AllocationRound.objects.select_for_update(of=("self",)).select_related(
         "payer", "policy", "approved_by").get(pk=allocation_round.pk)
@@ -307,13 +303,13 @@ def round_approve(*, actor: User, allocation_round: AllocationRound) -> Allocati
 @transaction.atomic
 def round_cancel(*, actor: User, allocation_round: AllocationRound) -> AllocationRound:
     """Withdraw a prepared round (the preparer or an admin). An approved round stays."""
-    _require(actor, Role.ADMIN, Role.OPERATOR)
+    require(actor, "targeting.prepare")
     locked = AllocationRound.objects.select_for_update(of=("self",)).get(pk=allocation_round.pk)
     if locked.status == AllocationRound.Status.CANCELLED:
         return locked
     if locked.status != AllocationRound.Status.PREPARED:
         raise Conflict(_("Putaran yang sudah disetujui tidak dapat dibatalkan."), code="already_approved")
-    if actor.role != Role.ADMIN and locked.prepared_by_id != actor.pk:
+    if not can(actor, "targeting.decide") and locked.prepared_by_id != actor.pk:
         raise PermissionDenied(_("Hanya penyiap putaran atau admin yang dapat membatalkannya."))
     locked.status = AllocationRound.Status.CANCELLED
     locked.save(update_fields=["status"])

@@ -4,14 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,32 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jaring.accounts.models import Role
-from jaring.accounts.services import auditor_read_log
+from jaring.accounts.capabilities import can, capability_required
+from jaring.accounts.reads import personal_data
+from jaring.core import params as qp
 from jaring.core.errors import Conflict, JaringError, NotFound, PermissionDenied, ValidationFailed
-from jaring.core.money import add_months, format_month, month_start, parse_month
+from jaring.core.money import add_months, format_month, month_start
 from jaring.membership.models import Payer
 from jaring.registry.models import Occupation
 from jaring.targeting import engine, selectors, services
 from jaring.targeting.models import AllocationEntry, AllocationRound, EligibilityPolicy
 
 PAGE = 50
-
-
-def office_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Map the selectors' refusals: a role that may not see targeting → 403, absent → 404."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            selectors.require_reader(request.user)
-            return view(request, *args, **kwargs)
-        except PermissionDenied:
-            raise DjangoPermissionDenied from None
-        except NotFound:
-            raise Http404 from None
-
-    return login_required(wrapper)
 
 
 def _next_month() -> dt.date:
@@ -98,17 +79,15 @@ def _policy_initial(policy: EligibilityPolicy | None) -> dict[str, Any]:
             **{f"w_{k}": engine.weight(policy, k) for k in engine.WEIGHT_KEYS}}
 
 
-@office_only
+@capability_required("targeting.read")
 def policy_list(request: HttpRequest) -> HttpResponse:
     return render(request, "targeting/policy_list.html", {
         "nav": "targeting", "policies": selectors.policy_list(actor=request.user),
-        "can_edit": request.user.role == Role.ADMIN})
+        "can_edit": can(request.user, "targeting.decide")})
 
 
-@office_only
+@capability_required("targeting.decide")
 def policy_form(request: HttpRequest, policy_id: int | None = None) -> HttpResponse:
-    if request.user.role != Role.ADMIN and not request.user.is_superuser:
-        raise DjangoPermissionDenied
     policy = selectors.policy_get(actor=request.user, policy_id=policy_id) if policy_id else None
     form = PolicyForm(request.POST or None, initial=_policy_initial(policy))
     if policy is not None:
@@ -131,7 +110,7 @@ def policy_form(request: HttpRequest, policy_id: int | None = None) -> HttpRespo
         "weight_fields": [form[f"w_{k}"] for k in engine.WEIGHT_KEYS]})
 
 
-@office_only
+@capability_required("targeting.read")
 def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
     policy = selectors.policy_get(actor=request.user, policy_id=policy_id)
     start = _month_param(request, "start") or _next_month()
@@ -141,14 +120,11 @@ def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
         "nav": "targeting", "policy": policy, "counts": counts, "start": start, "weights": weights,
         "versions": selectors.policy_versions(actor=request.user, policy=policy),
         "occupations": list(Occupation.objects.filter(code__in=policy.occupation_codes).values_list("name", flat=True)),
-        "can_edit": request.user.role == Role.ADMIN and policy.is_current})
+        "can_edit": can(request.user, "targeting.decide") and policy.is_current})
 
 
 def _month_param(request: HttpRequest, name: str) -> dt.date | None:
-    try:
-        return parse_month(request.GET.get(name, ""))
-    except ValueError:
-        return None
+    return qp.month_param(request, name)
 
 
 # --- Rounds -----------------------------------------------------------------------------------
@@ -168,8 +144,8 @@ class RoundForm(forms.Form):
 
     def clean_start(self) -> dt.date:
         try:
-            return parse_month(self.cleaned_data["start"])
-        except ValueError:
+            return qp.check_month(self.cleaned_data["start"], field="start")
+        except ValidationFailed:
             raise forms.ValidationError(_("Gunakan format YYYY-MM.")) from None
 
     def round_input(self) -> selectors.RoundInput:
@@ -178,11 +154,11 @@ class RoundForm(forms.Form):
                                     months=c["months"], start=c["start"], quota_mode=c["quota"])
 
 
-@office_only
+@capability_required("targeting.read")
 def round_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.round_list(actor=request.user), PAGE).get_page(request.GET.get("page"))
     return render(request, "targeting/round_list.html", {
-        "nav": "targeting", "page": page, "can_prepare": request.user.role in (Role.ADMIN, Role.OPERATOR)})
+        "nav": "targeting", "page": page, "can_prepare": can(request.user, "targeting.prepare")})
 
 
 def _default_policy(request: HttpRequest) -> EligibilityPolicy | None:
@@ -193,7 +169,8 @@ def _default_policy(request: HttpRequest) -> EligibilityPolicy | None:
         return None
 
 
-@office_only
+@capability_required({"GET": "targeting.read", "*": "targeting.prepare"})
+@personal_data("targeting.preview", object_type="targeting.allocationround")
 def round_new(request: HttpRequest) -> HttpResponse:
     """Fill in a round, see the preview (GET), then prepare it for approval (POST)."""
     policy = _default_policy(request)
@@ -204,14 +181,12 @@ def round_new(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             if request.method == "POST":
-                if request.user.role not in (Role.ADMIN, Role.OPERATOR):
-                    raise DjangoPermissionDenied
                 allocation_round = services.round_prepare(actor=request.user, data=form.round_input())
                 messages.success(request, _("Putaran #%(id)s disiapkan; menunggu persetujuan admin lain.")
                                  % {"id": allocation_round.pk})
                 return redirect("targeting:round_detail", allocation_round.pk)
             preview = selectors.allocation_preview(actor=request.user, data=form.round_input())
-            status = request.GET.get("status", "")
+            status = qp.choice_param(request, "status", ["selected", "waitlisted"])
             page = Paginator(range(preview.count(status)), PAGE).get_page(request.GET.get("page"))
             rows = [{**r, "name": r["person"].full_name if r["person"] else "—",
                      "status": _("Terpilih") if r["selected"] else _("Daftar tunggu")}
@@ -225,7 +200,7 @@ def round_new(request: HttpRequest) -> HttpResponse:
         "nav": "targeting", "form": form, "preview": preview, "rows": rows, "page": page,
         "query": query.urlencode(), "status": request.GET.get("status", ""),
         "distrik": preview.by_distrik() if preview else [],
-        "can_prepare": request.user.role in (Role.ADMIN, Role.OPERATOR)})
+        "can_prepare": can(request.user, "targeting.prepare")})
 
 
 class TopUpForm(forms.Form):
@@ -237,7 +212,8 @@ class TopUpForm(forms.Form):
     clean_start = RoundForm.clean_start
 
 
-@office_only
+@capability_required("targeting.read")
+@personal_data("targeting.round_read", object_type="targeting.allocationround", id_kwarg="round_id")
 def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     allocation_round = selectors.round_get(actor=request.user, round_id=round_id)
     status = request.GET.get("status", "")
@@ -247,22 +223,21 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     page = Paginator(entries, PAGE).get_page(request.GET.get("page"))
     user = request.user
     can_approve = (allocation_round.status == AllocationRound.Status.PREPARED
-                   and (user.role == Role.ADMIN or user.is_superuser) and allocation_round.prepared_by_id != user.pk)
-    auditor_read_log(actor=request.user, action="targeting.round_read", obj=allocation_round)
+                   and can(user, "targeting.decide") and allocation_round.prepared_by_id != user.pk)
     return render(request, "targeting/round_detail.html", {
         "nav": "targeting", "round": allocation_round, "page": page, "status": status,
         "distrik": selectors.round_by_distrik(allocation_round=allocation_round),
         "can_approve": can_approve, "same_preparer": allocation_round.prepared_by_id == user.pk,
         "can_cancel": allocation_round.status == AllocationRound.Status.PREPARED
-        and (user.role == Role.ADMIN or allocation_round.prepared_by_id == user.pk),
+        and (can(user, "targeting.decide") or allocation_round.prepared_by_id == user.pk),
         "can_top_up": allocation_round.status == AllocationRound.Status.APPROVED
-        and user.role in (Role.ADMIN, Role.OPERATOR) and allocation_round.waitlisted_count > 0,
+        and can(user, "targeting.prepare") and allocation_round.waitlisted_count > 0,
         "top_up_form": TopUpForm(initial={"months": allocation_round.months,
                                           "start": format_month(max(_next_month(), allocation_round.start_month))}),
         "statuses": AllocationEntry.Status.choices})
 
 
-@office_only
+@capability_required("targeting.prepare")
 def round_action(request: HttpRequest, round_id: int, action: str) -> HttpResponse:
     if request.method != "POST":
         return redirect("targeting:round_detail", round_id)
@@ -294,18 +269,19 @@ def round_action(request: HttpRequest, round_id: int, action: str) -> HttpRespon
 
 # --- Why this person --------------------------------------------------------------------------
 
-@office_only
+@capability_required("targeting.read")
+@personal_data("targeting.person_why", object_type="registry.person", id_kwarg="person_id")
 def person_why(request: HttpRequest, person_id: int) -> HttpResponse:
     allocation_round = None
-    if request.GET.get("round", "").isdigit():
-        allocation_round = selectors.round_get(actor=request.user, round_id=int(request.GET["round"]))
+    round_id = qp.int_param(request, "round", low=1)
+    if round_id is not None:
+        allocation_round = selectors.round_get(actor=request.user, round_id=round_id)
     policy = None
-    if request.GET.get("policy", "").isdigit():
-        policy = selectors.policy_get(actor=request.user, policy_id=int(request.GET["policy"]))
+    policy_id = qp.int_param(request, "policy", low=1)
+    if policy_id is not None:
+        policy = selectors.policy_get(actor=request.user, policy_id=policy_id)
     explanation = selectors.person_explain(actor=request.user, person_id=person_id, policy=policy,
                                            allocation_round=allocation_round, start=_month_param(request, "start"))
-    auditor_read_log(actor=request.user, action="targeting.person_why", obj=explanation.person,
-                 region_code=explanation.person.kelurahan.code)
     return render(request, "targeting/person_why.html", {"nav": "targeting", "x": explanation,
                                                          "round": allocation_round})
 
@@ -323,7 +299,7 @@ class ScenarioForm(forms.Form):
     clean_start = RoundForm.clean_start
 
 
-@office_only
+@capability_required("targeting.read")
 def scenarios(request: HttpRequest) -> HttpResponse:
     policy = _default_policy(request)
     payer = Payer.objects.exclude(kind=Payer.Kind.SELF).filter(is_active=True).order_by("name").first()

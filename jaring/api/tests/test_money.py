@@ -64,7 +64,7 @@ def test_invoice_pay_api(api_for, personas, register_person):
     paid = client.post("/api/v1/invoices/pay/", {"payer": "APBD-KOTA", "period": "2026-01", "paid_on": "2026-01-20",
                                                  "reference": "SP2D-1"}, format="json")
     assert paid.status_code == 200 and paid.json()["total_idr"] == 33600 and paid.json()["status"] == "paid"
-    assert client.get("/api/v1/invoices/", {"payer": "APBD-KOTA"}).json()[0]["member_count"] == 2
-    assert len(client.get("/api/v1/dues/", {"period": "2026-01"}).json()) == 2
+    assert client.get("/api/v1/invoices/", {"payer": "APBD-KOTA"}).json()["results"][0]["member_count"] == 2
+    assert len(client.get("/api/v1/dues/", {"period": "2026-01"}).json()["results"]) == 2
     bad = client.get("/api/v1/dues/", {"period": "Januari"})
     assert bad.status_code == 400

@@ -146,5 +146,5 @@ def test_api_dashboard_is_scoped(api_client_for, refreshed):
     liaison = api_client_for("liaison").get("/api/v1/dashboard/", {"period": r}).json()
     assert liaison["decile"] is None
     bad = api_client_for("admin_sorong").get("/api/v1/dashboard/", {"period": "2026-13"})
-    assert bad.status_code == 400 and bad.json()["error"]["fields"] == {"period": ["2026-13"]}
+    assert bad.status_code == 400 and list(bad.json()["error"]["fields"]) == ["period"]
     assert api_client_for("admin_sorong").get("/api/v1/dashboard/").status_code == 200
