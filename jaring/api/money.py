@@ -7,11 +7,11 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jaring.accounts.drf import PersonalDataMixin
+from jaring.accounts.types import AuthenticatedRequest
 from jaring.api.idempotency import idempotent
 from jaring.api.pagination import PAGE_PARAMETERS, paged, paginate
 from jaring.contributions.models import Due, Invoice, Payment
@@ -52,11 +52,11 @@ def _membership(m: Membership, *, months: bool = False) -> dict[str, Any]:
 class PayerList(APIView):
     capability = {"GET": "money.read", "POST": "payers.manage"}
     @extend_schema(responses=PayerSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response([_payer(p) for p in Payer.objects.select_related("region").order_by("code")])
 
     @extend_schema(request=PayerSerializer, responses={201: PayerSerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = PayerSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -83,7 +83,7 @@ class MembershipList(PersonalDataMixin, APIView):
                                OpenApiParameter("status", str, enum=Membership.Status.values),
                                OpenApiParameter("person", int), *PAGE_PARAMETERS],
                    responses=paged("MembershipPage"))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         qs = membership_queryset(actor=request.user).select_related("payer")
         payer = p.code_param(request, "payer")
         if payer:
@@ -98,7 +98,7 @@ class MembershipList(PersonalDataMixin, APIView):
 
     @extend_schema(request=EnrolSerializer)
     @idempotent
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = EnrolSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -119,7 +119,7 @@ class MembershipDetail(PersonalDataMixin, APIView):
     audit_action = "membership.view"
     audit_object_type = "membership.membership"
     audit_id_kwarg = "membership_id"
-    def get(self, request: Request, membership_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, membership_id: int) -> Response:
         membership = membership_queryset(actor=request.user).select_related("payer").filter(pk=membership_id).first()
         if membership is None:
             raise NotFound("Kepesertaan tidak ditemukan.")
@@ -138,7 +138,7 @@ class PaymentCreate(APIView):
     capability = "payment.record"
     @extend_schema(request=PaymentSerializer)
     @idempotent
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = PaymentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -156,7 +156,7 @@ class DueList(PersonalDataMixin, APIView):
     audit_object_type = "contributions.due"
     @extend_schema(parameters=[OpenApiParameter("membership", int), OpenApiParameter("period", str),
                                *PAGE_PARAMETERS], responses=paged("DuePage"))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         qs = Due.objects.filter(membership__in=membership_queryset(actor=request.user))
         membership = p.int_param(request, "membership", low=1)
         if membership is not None:
@@ -194,7 +194,7 @@ def _invoice(i: Invoice) -> dict[str, Any]:
 class InvoiceList(APIView):
     capability = "money.read"
     @extend_schema(parameters=[OpenApiParameter("payer", str), *PAGE_PARAMETERS], responses=paged("InvoicePage"))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         qs = Invoice.objects.select_related("payer")
         payer = p.code_param(request, "payer")
         if payer:
@@ -206,7 +206,7 @@ class InvoicePay(APIView):
     capability = "money.write"
     @extend_schema(request=InvoicePaySerializer)
     @idempotent
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = InvoicePaySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -221,7 +221,7 @@ class PersonCoverage(PersonalDataMixin, APIView):
     audit_object_type = "registry.person"
     audit_id_kwarg = "person_id"
     @extend_schema(parameters=[OpenApiParameter("months", int)])
-    def get(self, request: Request, person_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, person_id: int) -> Response:
         person = person_get(actor=request.user, person_id=person_id)
         months = p.int_param(request, "months", default=24, low=1, high=60, clamp=True)
         return Response([{"period": m.label, "status": m.status, "amount_idr": m.amount_idr,

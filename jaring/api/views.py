@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from jaring.accounts.drf import PersonalDataMixin
 from jaring.accounts.selectors import scope_for
+from jaring.accounts.types import AuthenticatedRequest
 from jaring.api import serializers as s
 from jaring.api.idempotency import idempotent
 from jaring.core import params as p
@@ -66,13 +67,13 @@ class PersonListCreate(PersonalDataMixin, generics.GenericAPIView):
         return person_list(actor=self.request.user, filters=self._filters())
 
     @extend_schema(parameters=_PERSON_FILTERS, responses=s.PersonOutputSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         if p.text_param(request, "q"):
             return self._search(request)
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(s.PersonOutputSerializer(page, many=True).data)
 
-    def _search(self, request: Request) -> Response:
+    def _search(self, request: AuthenticatedRequest) -> Response:
         """A name or NIK search pages by offset over the ranked results (``offset``, ``page_size``)."""
         results = person_search(actor=request.user, filters=self._filters())
         offset = p.int_param(request, "offset", default=0, high=PersonResults.COUNT_CAP, clamp=True)
@@ -93,7 +94,7 @@ class PersonListCreate(PersonalDataMixin, generics.GenericAPIView):
 
     @extend_schema(request=s.PersonInputSerializer, responses={201: s.PersonOutputSerializer})
     @idempotent
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = s.PersonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         person = person_register(actor=request.user, data=PersonInput.of(**data.to_person_fields()),
@@ -108,12 +109,12 @@ class PersonDetail(PersonalDataMixin, APIView):
     audit_object_type = "registry.person"
     audit_id_kwarg = "person_id"
     @extend_schema(responses=s.PersonOutputSerializer)
-    def get(self, request: Request, person_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, person_id: int) -> Response:
         person = person_get(actor=request.user, person_id=person_id)
         return Response(s.PersonOutputSerializer(person).data)
 
     @extend_schema(request=s.PersonPatchSerializer, responses=s.PersonOutputSerializer)
-    def patch(self, request: Request, person_id: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, person_id: int) -> Response:
         person = person_get(actor=request.user, person_id=person_id)
         data = s.PersonPatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -134,14 +135,14 @@ class HouseholdListCreate(PersonalDataMixin, generics.GenericAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("kelurahan", str)],
                    responses=s.HouseholdOutputSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(
             s.HouseholdOutputSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(request=s.HouseholdInputSerializer, responses={201: s.HouseholdOutputSerializer})
     @idempotent
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = s.HouseholdInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         household = household_create(actor=request.user,
@@ -156,12 +157,12 @@ class HouseholdDetail(PersonalDataMixin, APIView):
     audit_object_type = "registry.household"
     audit_id_kwarg = "household_id"
     @extend_schema(responses=s.HouseholdOutputSerializer)
-    def get(self, request: Request, household_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, household_id: int) -> Response:
         household = household_get(actor=request.user, household_id=household_id)
         return Response(s.HouseholdOutputSerializer(household, context={"request": request}).data)
 
     @extend_schema(request=s.HouseholdInputSerializer, responses=s.HouseholdOutputSerializer)
-    def patch(self, request: Request, household_id: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, household_id: int) -> Response:
         household = household_get(actor=request.user, household_id=household_id)
         data = s.HouseholdInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -178,7 +179,7 @@ class RegionList(generics.GenericAPIView):
     @extend_schema(parameters=[OpenApiParameter("level", str, enum=["province", "city", "district", "kelurahan"]),
                                OpenApiParameter("parent", str)],
                    responses=s.RegionSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         qs = Region.objects.all().order_by("code")
         level = p.choice_param(request, "level", Region.Level.values)
         if level:
@@ -193,7 +194,7 @@ class RegionList(generics.GenericAPIView):
 class RegionDetail(APIView):
     capability = "session"
     @extend_schema(responses=s.RegionSerializer)
-    def get(self, request: Request, code: str) -> Response:
+    def get(self, request: AuthenticatedRequest, code: str) -> Response:
         region = region_by_code(p.check_code(code, field="code", pattern=p.REGION_CODE_RE))
         if region is None:
             from jaring.core.errors import NotFound
@@ -205,7 +206,7 @@ class RegionDetail(APIView):
 class Me(APIView):
     capability = "session"
     @extend_schema(responses=s.MeSerializer)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         user = request.user
         regions = {r.code: r for r in Region.objects.filter(code__in=scope_for(user).codes)}
         areas = [{"code": c, "name": regions[c].name if c in regions else c, "level":
@@ -223,7 +224,7 @@ class ContributionSimulation(APIView):
 
 
     @extend_schema(request=s.ContributionSimulationSerializer, responses=s.SimulationResultSerializer)
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
         result = simulate.contribution(
             income=data.get("declared_income_idr"), programs=data.get("programs", ["JKK", "JKM"]),
@@ -238,7 +239,7 @@ class BenefitSimulation(APIView):
 
 
     @extend_schema(request=s.BenefitCaseSerializer, responses=s.SimulationResultSerializer)
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         return Response(simulate.benefit(request.data, as_of=p.date_param(request, "as_of"))
                         .to_dict(_lang(request)))
 

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from jaring.accounts.capabilities import can, capability_required
 from jaring.accounts.reads import personal_data
+from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.contributions.models import Payment
 from jaring.contributions.selectors import at_risk, coverage_strip, payer_invoices, payer_summary
 from jaring.contributions.services import payment_record
@@ -29,7 +30,7 @@ from jaring.registry.panels import Panel
 from jaring.registry.selectors import person_get
 
 
-def membership_panel(request: HttpRequest, person: Any) -> Panel:
+def membership_panel(request: AuthenticatedHttpRequest, person: Any) -> Panel:
     history = membership_history(actor=request.user, person=person)
     strip = coverage_strip(person=person, months=24)
     current = next((m for m in history if m.status in ("draft", "submitted", "active")), None)
@@ -43,7 +44,7 @@ def membership_panel(request: HttpRequest, person: Any) -> Panel:
 
 
 @capability_required("money.read")
-def payer_list(request: HttpRequest) -> HttpResponse:
+def payer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     year = timezone.localdate().year
     rows = [(payer, payer_summary(payer=payer, year=year)) for payer in Payer.objects.order_by("kind", "name")]
     return render(request, "membership/payer_list.html", {"nav": "payers", "rows": rows, "year": year})
@@ -51,7 +52,7 @@ def payer_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required("money.read")
 @personal_data("payer.view", object_type="membership.payer", id_kwarg="code")
-def payer_detail(request: HttpRequest, code: str) -> HttpResponse:
+def payer_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     payer = Payer.objects.filter(code=code).first()
     if payer is None:
         raise Http404
@@ -75,7 +76,7 @@ class PaymentForm(forms.Form):
 
 @capability_required("payment.record")
 @personal_data("payment.form", object_type="registry.person", id_kwarg="person_id")
-def payment_create(request: HttpRequest, person_id: int) -> HttpResponse:
+def payment_create(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     try:
         person = person_get(actor=request.user, person_id=person_id)
     except NotFound:
@@ -107,7 +108,7 @@ AT_RISK_PAGE = 100
 
 @capability_required("coverage.read")
 @personal_data("at_risk.list", object_type="membership.membership")
-def at_risk_list(request: HttpRequest) -> HttpResponse:
+def at_risk_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = at_risk(actor=request.user, today=today, limit=None)
     week_end = today + dt.timedelta(days=7)

@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from jaring.accounts.capabilities import capability_required
 from jaring.accounts.reads import personal_data
+from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.core.audit import audit_log
 from jaring.core.errors import JaringError, NotFound
 from jaring.core.jobs import job_progress, job_request_cancel, job_start
@@ -67,7 +68,7 @@ class ImportForm(forms.Form):
         return upload
 
 
-def _job_or_404(request: HttpRequest, job_id: int) -> Job:
+def _job_or_404(request: AuthenticatedHttpRequest, job_id: int) -> Job:
     try:
         return import_job_get(actor=request.user, job_id=job_id)
     except NotFound:
@@ -101,7 +102,7 @@ def _run_and_discard_upload(job: Job) -> None:
 
 
 @capability_required({"GET": "imports.read", "*": "registry.import"})
-def import_start(request: HttpRequest) -> HttpResponse:
+def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -137,13 +138,13 @@ def _progress_context(job: Job) -> dict[str, Any]:
 
 
 @capability_required("imports.read")
-def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_detail(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     job = _job_or_404(request, job_id)
     return render(request, "registry/import_detail.html", {**_progress_context(job), "nav": "import"})
 
 
 @capability_required("imports.read")
-def import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_progress(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     """The htmx fragment polled every second while the job runs; when it stops polling, the
     summary replaces it."""
     job = _job_or_404(request, job_id)
@@ -152,7 +153,7 @@ def import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @capability_required("registry.import")
 @require_POST
-def import_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_cancel(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     job = _job_or_404(request, job_id)
     if job_request_cancel(actor=request.user, job=job):
         messages.info(request, _("Permintaan batal dikirim. Tidak ada yang disimpan dari impor ini."))
@@ -163,7 +164,7 @@ def import_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @capability_required("imports.read")
 @personal_data("import.report", object_type="core.job", id_kwarg="job_id")
-def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_report(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
     job = _job_or_404(request, job_id)
     report = _report_path(job)
     if report is None:
@@ -181,7 +182,7 @@ def import_report(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @capability_required("registry.import")
-def import_template(request: HttpRequest) -> HttpResponse:
+def import_template(request: AuthenticatedHttpRequest) -> HttpResponse:
     response = HttpResponse(template_workbook(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = 'attachment; filename="templat-impor-jaring.xlsx"'

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpRequest
+from jaring.accounts.types import AuthenticatedHttpRequest
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Panel:
     context: dict[str, Any]
 
 
-PanelFactory = Callable[[HttpRequest, Any], Panel | None]
+PanelFactory = Callable[[AuthenticatedHttpRequest, Any], Panel | None]
 person_panels: list[PanelFactory] = []
 
 
@@ -29,5 +29,5 @@ def register_person_panel(factory: PanelFactory) -> PanelFactory:
     return factory
 
 
-def panels_for(request: HttpRequest, person: Any) -> list[Panel]:
+def panels_for(request: AuthenticatedHttpRequest, person: Any) -> list[Panel]:
     return [panel for factory in person_panels if (panel := factory(request, person)) is not None]

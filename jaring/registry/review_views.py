@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from jaring.accounts.capabilities import capability_required
 from jaring.accounts.reads import personal_data
+from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jaring.core.jobs import job_progress, job_start
 from jaring.core.models import Job
@@ -119,7 +120,7 @@ def compare_rows(a: Person, b: Person) -> list[CompareRow]:
     return rows
 
 
-def _candidate_or_404(request: HttpRequest, candidate_id: int) -> DuplicateCandidate:
+def _candidate_or_404(request: AuthenticatedHttpRequest, candidate_id: int) -> DuplicateCandidate:
     try:
         return duplicate_candidate_get(actor=request.user, candidate_id=candidate_id)
     except PermissionDenied:
@@ -139,7 +140,7 @@ def _already_decided(candidate: DuplicateCandidate) -> str:
 
 @capability_required("duplicates.read")
 @personal_data("duplicate.list", object_type="registry.duplicatecandidate")
-def duplicate_list(request: HttpRequest) -> HttpResponse:
+def duplicate_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         candidates = duplicate_candidates(actor=request.user)
     except PermissionDenied:
@@ -151,7 +152,7 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
         "can_scan": can_scan_duplicates(request.user), **_scan_context(request)})
 
 
-def _scan_context(request: HttpRequest) -> dict[str, Any]:
+def _scan_context(request: AuthenticatedHttpRequest) -> dict[str, Any]:
     """The latest re-scan the user may know of: running (the page polls) or its result."""
     scan = dedup_scan_latest(actor=request.user)
     if scan is None:
@@ -161,13 +162,13 @@ def _scan_context(request: HttpRequest) -> dict[str, Any]:
 
 
 @capability_required("duplicates.scan")
-def duplicate_scan_status(request: HttpRequest) -> HttpResponse:
+def duplicate_scan_status(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "registry/_scan_status.html", _scan_context(request))
 
 
 @capability_required("duplicates.read")
 @personal_data("duplicate.view", object_type="registry.duplicatecandidate", id_kwarg="candidate_id")
-def duplicate_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
+def duplicate_detail(request: AuthenticatedHttpRequest, candidate_id: int) -> HttpResponse:
     candidate = _candidate_or_404(request, candidate_id)
     a, b = candidate.person_a, candidate.person_b
     is_open = candidate.status == DuplicateCandidate.Status.OPEN
@@ -178,7 +179,7 @@ def duplicate_detail(request: HttpRequest, candidate_id: int) -> HttpResponse:
         "can_decide": is_open and not stale and can_decide_duplicates(request.user)})
 
 
-def _decision_target(request: HttpRequest, candidate_id: int, *, get_message: str) -> Any:
+def _decision_target(request: AuthenticatedHttpRequest, candidate_id: int, *, get_message: str) -> Any:
     """The pair to decide on, or the response that refuses: a role that may not decide (403), a pair
     outside the area (404), a GET (back to the pair with a message)."""
     candidate = _candidate_or_404(request, candidate_id)
@@ -194,7 +195,7 @@ def _decision_target(request: HttpRequest, candidate_id: int, *, get_message: st
 
 
 @capability_required("duplicates.merge")
-def duplicate_merge(request: HttpRequest, candidate_id: int) -> HttpResponse:
+def duplicate_merge(request: AuthenticatedHttpRequest, candidate_id: int) -> HttpResponse:
     target = _decision_target(request, candidate_id, get_message=_(
         "Penggabungan hanya bisa dilakukan dengan tombol Gabungkan di halaman ini; tidak ada yang diubah."))
     if isinstance(target, HttpResponse):
@@ -223,7 +224,7 @@ def duplicate_merge(request: HttpRequest, candidate_id: int) -> HttpResponse:
 
 
 @capability_required("duplicates.merge")
-def duplicate_dismiss(request: HttpRequest, candidate_id: int) -> HttpResponse:
+def duplicate_dismiss(request: AuthenticatedHttpRequest, candidate_id: int) -> HttpResponse:
     target = _decision_target(request, candidate_id, get_message=_(
         "Tandai bukan duplikat dengan tombol di halaman ini; tidak ada yang diubah."))
     if isinstance(target, HttpResponse):
@@ -241,7 +242,7 @@ def duplicate_dismiss(request: HttpRequest, candidate_id: int) -> HttpResponse:
 
 
 @capability_required("duplicates.scan")
-def duplicate_scan(request: HttpRequest) -> HttpResponse:
+def duplicate_scan(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method != "POST":
         messages.warning(request, _("Pemindaian ulang hanya bisa dimulai dengan tombol Pindai ulang; "
                                     "tidak ada yang diubah."))

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from jaring.accounts.capabilities import capability_required
 from jaring.accounts.reads import personal_data
 from jaring.accounts.selectors import scope_for
+from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.core import params as qp
 from jaring.core.errors import Conflict, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from jaring.core.money import age_on
@@ -47,14 +48,14 @@ from jaring.registry.services import (
 PAGE_SIZE = 25
 
 
-def _person_or_404(request: HttpRequest, person_id: int) -> Any:
+def _person_or_404(request: AuthenticatedHttpRequest, person_id: int) -> Any:
     try:
         return person_get(actor=request.user, person_id=person_id)
     except NotFound:
         raise Http404 from None
 
 
-def _household_or_404(request: HttpRequest, household_id: int) -> Any:
+def _household_or_404(request: AuthenticatedHttpRequest, household_id: int) -> Any:
     try:
         return household_get(actor=request.user, household_id=household_id)
     except NotFound:
@@ -64,7 +65,7 @@ def _household_or_404(request: HttpRequest, household_id: int) -> Any:
 
 @capability_required("registry.read")
 @personal_data("person.list", object_type="registry.person")
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     params = request.GET
     filters = PersonFilters(
         q=qp.text_param(request, "q"),
@@ -95,7 +96,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 @capability_required("registry.read")
 @personal_data("person.view", object_type="registry.person", id_kwarg="person_id")
-def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     members = household_members(actor=request.user, household=person.household) if person.household else []
     return render(request, "registry/person_detail.html", {
@@ -106,7 +107,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @capability_required("nik.reveal")
 @require_POST
-def person_reveal_nik(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_reveal_nik(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     person = _person_or_404(request, person_id)
     nik = person_reveal_nik_service(actor=request.user, person=person, reason=request.POST.get("reason", ""))
     if request.headers.get("HX-Request"):
@@ -118,7 +119,7 @@ def person_reveal_nik(request: HttpRequest, person_id: int) -> HttpResponse:
     })
 
 
-def _person_form_view(request: HttpRequest, *, person: Any = None) -> HttpResponse:
+def _person_form_view(request: AuthenticatedHttpRequest, *, person: Any = None) -> HttpResponse:
     editing = person is not None
     initial = {}
     if editing:
@@ -164,19 +165,19 @@ def _person_form_view(request: HttpRequest, *, person: Any = None) -> HttpRespon
 
 
 @capability_required("registry.write")
-def person_create(request: HttpRequest) -> HttpResponse:
+def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _person_form_view(request)
 
 
 @capability_required("registry.write")
 @personal_data("person.edit_form", object_type="registry.person", id_kwarg="person_id")
-def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_edit(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     return _person_form_view(request, person=_person_or_404(request, person_id))
 
 
 @capability_required("registry.read")
 @personal_data("household.view", object_type="registry.household", id_kwarg="household_id")
-def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
+def household_detail(request: AuthenticatedHttpRequest, household_id: int) -> HttpResponse:
     household = _household_or_404(request, household_id)
     today = timezone.localdate()
     members = [(p, age_on(p.birth_date, today)) for p in household_members(actor=request.user, household=household)]
@@ -184,7 +185,7 @@ def household_detail(request: HttpRequest, household_id: int) -> HttpResponse:
         "nav": "persons", "household": household, "members": members})
 
 
-def _household_form_view(request: HttpRequest, *, household: Any = None) -> HttpResponse:
+def _household_form_view(request: AuthenticatedHttpRequest, *, household: Any = None) -> HttpResponse:
     editing = household is not None
     initial = {}
     if editing:
@@ -215,11 +216,11 @@ def _household_form_view(request: HttpRequest, *, household: Any = None) -> Http
 
 
 @capability_required("registry.write")
-def household_create(request: HttpRequest) -> HttpResponse:
+def household_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _household_form_view(request)
 
 
 @capability_required("registry.write")
 @personal_data("household.edit_form", object_type="registry.household", id_kwarg="household_id")
-def household_edit(request: HttpRequest, household_id: int) -> HttpResponse:
+def household_edit(request: AuthenticatedHttpRequest, household_id: int) -> HttpResponse:
     return _household_form_view(request, household=_household_or_404(request, household_id))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jaring.accounts.services import auditor_read_log
+from jaring.accounts.types import AuthenticatedRequest
 from jaring.core import params as p
 from jaring.core.money import format_month
 from jaring.reports.selectors import dashboard
@@ -17,7 +17,7 @@ class DashboardFigures(APIView):
     capability = "reports.read"
     @extend_schema(parameters=[OpenApiParameter("period", str, description="YYYY-MM; default: this month")],
                    responses=OpenApiTypes.OBJECT)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         period = p.month_param(request, "period")
         figures = dashboard(actor=request.user, period=period)
         auditor_read_log(actor=request.user, action="dashboard.view", object_type="reports.dashboard",

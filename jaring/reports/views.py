@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from jaring.accounts.capabilities import can, capability_required
 from jaring.accounts.services import auditor_read_log
+from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.core import params as qp
 from jaring.core.errors import ValidationFailed
 from jaring.core.money import format_month, month_start
@@ -60,7 +61,7 @@ def _charts(figures: Dashboard) -> dict[str, Any]:
 
 
 @capability_required("reports.read")
-def dashboard_view(request: HttpRequest) -> HttpResponse:
+def dashboard_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     period = _period(request)
     if period is None:
         snapshot_refresh_if_stale(viewer=request.user)
@@ -74,7 +75,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("reports.read")
-def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
+def dashboard_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     export = dashboard_export(actor=request.user, period=_period(request))
     response = HttpResponse(export.content,
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -84,7 +85,7 @@ def dashboard_xlsx(request: HttpRequest) -> HttpResponse:
 
 @capability_required("reports.target")
 @require_POST
-def target_set(request: HttpRequest) -> HttpResponse:
+def target_set(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = TargetForm(request.POST)
     if form.is_valid():
         try:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from jaring.accounts.capabilities import capability_required
+from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.core.errors import ValidationFailed
 from jaring.core.money import add_months, format_month, month_start
 from jaring.core.parameters import current_parameters
@@ -63,7 +64,7 @@ def _protection_cases(income: int, event_date: dt.date) -> list[dict[str, Any]]:
 
 
 @capability_required("session")
-def simulation(request: HttpRequest) -> HttpResponse:
+def simulation(request: AuthenticatedHttpRequest) -> HttpResponse:
     params = current_parameters()
     today = timezone.localdate()
     snapshot = params.on(today, field="today")
@@ -107,7 +108,7 @@ def simulation(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("session")
-def parameters(request: HttpRequest) -> HttpResponse:
+def parameters(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     text = request.GET.get("on", today.isoformat())
     error = None

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from jaring.accounts.drf import PersonalDataMixin
 from jaring.accounts.services import auditor_read_log
+from jaring.accounts.types import AuthenticatedRequest
 from jaring.core import params as p
 from jaring.core.money import add_months, format_month, month_start
 from jaring.membership.selectors import payer_get
@@ -60,11 +61,11 @@ def policy_data(p: EligibilityPolicy) -> dict[str, Any]:
 class PolicyList(APIView):
     capability = {"GET": "targeting.read", "POST": "targeting.decide"}
     @extend_schema(responses=PolicySerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response([policy_data(p) for p in selectors.policy_list(actor=request.user)])
 
     @extend_schema(request=PolicySerializer, responses={201: PolicySerializer})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = PolicySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
@@ -76,7 +77,7 @@ class PolicyDetail(APIView):
     capability = {"GET": "targeting.read", "PATCH": "targeting.decide"}
     @extend_schema(parameters=[OpenApiParameter("start", str, description="YYYY-MM for the rule counts"),
                                OpenApiParameter("payer", str)])
-    def get(self, request: Request, policy_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, policy_id: int) -> Response:
         policy = selectors.policy_get(actor=request.user, policy_id=policy_id)
         payer_code = p.code_param(request, "payer")
         payer = payer_get(code=payer_code) if payer_code else None
@@ -87,7 +88,7 @@ class PolicyDetail(APIView):
              "population": c.population, "suspicious": c.suspicious} for c in counts]})
 
     @extend_schema(request=PolicyChangeSerializer, responses=PolicySerializer)
-    def patch(self, request: Request, policy_id: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, policy_id: int) -> Response:
         policy = selectors.policy_get(actor=request.user, policy_id=policy_id)
         data = PolicyChangeSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
@@ -136,7 +137,7 @@ def round_data(r: AllocationRound, *, detail: bool = False) -> dict[str, Any]:
 class AllocationPreview(APIView):
     capability = "targeting.read"
     @extend_schema(request=RoundInputSerializer)
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         return Response(selectors.allocation_preview(actor=request.user, data=round_input(request)).as_dict())
 
 
@@ -147,20 +148,20 @@ class RoundList(generics.GenericAPIView):
 
     @extend_schema(parameters=[OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)],
                    responses=OpenApiTypes.OBJECT)
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         self.paginator.ordering = "-id"  # type: ignore[union-attr]
         page = self.paginate_queryset(selectors.round_list(actor=request.user)) or []
         return self.get_paginated_response([round_data(r) for r in page])
 
     @extend_schema(request=RoundInputSerializer)
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         allocation_round = services.round_prepare(actor=request.user, data=round_input(request))
         return Response(round_data(allocation_round, detail=True), status=status.HTTP_201_CREATED)
 
 
 class RoundDetail(APIView):
     capability = "targeting.read"
-    def get(self, request: Request, round_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, round_id: int) -> Response:
         allocation_round = selectors.round_get(actor=request.user, round_id=round_id)
         auditor_read_log(actor=request.user, action="targeting.round_read", obj=allocation_round)
         return Response(round_data(allocation_round, detail=True))
@@ -179,7 +180,7 @@ class RoundEntries(PersonalDataMixin, APIView):
 
     @extend_schema(parameters=[OpenApiParameter("status", str, enum=ENTRY_STATUSES),
                                OpenApiParameter("offset", int), OpenApiParameter("limit", int)])
-    def get(self, request: Request, round_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, round_id: int) -> Response:
         allocation_round = selectors.round_get(actor=request.user, round_id=round_id)
         entry_status = p.choice_param(request, "status", ENTRY_STATUSES)
         offset = p.int_param(request, "offset", default=0)
@@ -193,7 +194,7 @@ class RoundEntries(PersonalDataMixin, APIView):
 
 class RoundApprove(APIView):
     capability = "targeting.decide"
-    def post(self, request: Request, round_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, round_id: int) -> Response:
         allocation_round = selectors.round_get(actor=request.user, round_id=round_id)
         return Response(round_data(services.round_approve(actor=request.user, allocation_round=allocation_round),
                                    detail=True))
@@ -208,7 +209,7 @@ class TopUpSerializer(serializers.Serializer):
 class RoundTopUp(APIView):
     capability = "targeting.prepare"
     @extend_schema(request=TopUpSerializer)
-    def post(self, request: Request, round_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, round_id: int) -> Response:
         parent = selectors.round_get(actor=request.user, round_id=round_id)
         data = TopUpSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from jaring.accounts.capabilities import can, capability_required
 from jaring.accounts.reads import personal_data
+from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.core import params as qp
 from jaring.core.errors import Conflict, JaringError, NotFound, PermissionDenied, ValidationFailed
 from jaring.core.money import add_months, format_month, month_start
@@ -80,14 +81,14 @@ def _policy_initial(policy: EligibilityPolicy | None) -> dict[str, Any]:
 
 
 @capability_required("targeting.read")
-def policy_list(request: HttpRequest) -> HttpResponse:
+def policy_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "targeting/policy_list.html", {
         "nav": "targeting", "policies": selectors.policy_list(actor=request.user),
         "can_edit": can(request.user, "targeting.decide")})
 
 
 @capability_required("targeting.decide")
-def policy_form(request: HttpRequest, policy_id: int | None = None) -> HttpResponse:
+def policy_form(request: AuthenticatedHttpRequest, policy_id: int | None = None) -> HttpResponse:
     policy = selectors.policy_get(actor=request.user, policy_id=policy_id) if policy_id else None
     form = PolicyForm(request.POST or None, initial=_policy_initial(policy))
     if policy is not None:
@@ -111,7 +112,7 @@ def policy_form(request: HttpRequest, policy_id: int | None = None) -> HttpRespo
 
 
 @capability_required("targeting.read")
-def policy_detail(request: HttpRequest, policy_id: int) -> HttpResponse:
+def policy_detail(request: AuthenticatedHttpRequest, policy_id: int) -> HttpResponse:
     policy = selectors.policy_get(actor=request.user, policy_id=policy_id)
     start = _month_param(request, "start") or _next_month()
     counts = selectors.policy_rule_counts(actor=request.user, policy=policy, start=start)
@@ -155,13 +156,13 @@ class RoundForm(forms.Form):
 
 
 @capability_required("targeting.read")
-def round_list(request: HttpRequest) -> HttpResponse:
+def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(selectors.round_list(actor=request.user), PAGE).get_page(request.GET.get("page"))
     return render(request, "targeting/round_list.html", {
         "nav": "targeting", "page": page, "can_prepare": can(request.user, "targeting.prepare")})
 
 
-def _default_policy(request: HttpRequest) -> EligibilityPolicy | None:
+def _default_policy(request: AuthenticatedHttpRequest) -> EligibilityPolicy | None:
     """The form's first choice: the oldest current policy, or none yet."""
     try:
         return selectors.policy_default(actor=request.user)
@@ -171,7 +172,7 @@ def _default_policy(request: HttpRequest) -> EligibilityPolicy | None:
 
 @capability_required({"GET": "targeting.read", "*": "targeting.prepare"})
 @personal_data("targeting.preview", object_type="targeting.allocationround")
-def round_new(request: HttpRequest) -> HttpResponse:
+def round_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Fill in a round, see the preview (GET), then prepare it for approval (POST)."""
     policy = _default_policy(request)
     initial = {"months": 12, "start": format_month(_next_month()), "quota": "none", "policy": policy}
@@ -214,7 +215,7 @@ class TopUpForm(forms.Form):
 
 @capability_required("targeting.read")
 @personal_data("targeting.round_read", object_type="targeting.allocationround", id_kwarg="round_id")
-def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
+def round_detail(request: AuthenticatedHttpRequest, round_id: int) -> HttpResponse:
     allocation_round = selectors.round_get(actor=request.user, round_id=round_id)
     status = request.GET.get("status", "")
     if status not in ("", "selected", "waitlisted", "enrolled", "skipped"):
@@ -238,7 +239,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 @capability_required("targeting.prepare")
-def round_action(request: HttpRequest, round_id: int, action: str) -> HttpResponse:
+def round_action(request: AuthenticatedHttpRequest, round_id: int, action: str) -> HttpResponse:
     if request.method != "POST":
         return redirect("targeting:round_detail", round_id)
     allocation_round = selectors.round_get(actor=request.user, round_id=round_id)
@@ -271,7 +272,7 @@ def round_action(request: HttpRequest, round_id: int, action: str) -> HttpRespon
 
 @capability_required("targeting.read")
 @personal_data("targeting.person_why", object_type="registry.person", id_kwarg="person_id")
-def person_why(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_why(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     allocation_round = None
     round_id = qp.int_param(request, "round", low=1)
     if round_id is not None:
@@ -300,7 +301,7 @@ class ScenarioForm(forms.Form):
 
 
 @capability_required("targeting.read")
-def scenarios(request: HttpRequest) -> HttpResponse:
+def scenarios(request: AuthenticatedHttpRequest) -> HttpResponse:
     policy = _default_policy(request)
     payer = Payer.objects.exclude(kind=Payer.Kind.SELF).filter(is_active=True).order_by("name").first()
     initial = {"months": 12, "start": format_month(_next_month()), "max_decile": 2, "policy": policy,
