@@ -85,7 +85,7 @@ class JobChannel:
             return
         self._stage, self._last = stage, now
         path = _progress_path(self.job_id)
-        temporary = path.with_suffix(".tmp")
+        temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")  # one writer per name
         temporary.write_text(json.dumps({"stage": stage, "done": done, "total": total}), encoding="utf-8")
         temporary.replace(path)
         self.check_cancel()

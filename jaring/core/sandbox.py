@@ -261,7 +261,7 @@ def _child(work: Path) -> int:
         result = resolve(request["target"])(*request["args"], **request["kwargs"])
         if isinstance(result, FrameResult):
             if result.frame is not None:
-                result.frame.write_ipc(work / "result.arrow")
+                result.frame.write_ipc(work / "result.arrow", compression="lz4")  # a tenth of the disk
             _write_json(work / "result.json", {"kind": "frame", "meta": result.meta})
         else:
             _write_private(work / "result.pickle", pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
