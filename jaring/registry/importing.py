@@ -40,7 +40,16 @@ from jaring.core.models import Job
 from jaring.core.tables import CONTROL, ROW, TableRead, header_key, quote_list, read_table, safe_cell, save_workbook
 from jaring.regions.models import Region
 from jaring.regions.selectors import region_lookup
-from jaring.registry.identity import mask_identifier
+from jaring.registry.identity import (
+    FEMALE_DAY_OFFSET,
+    KK_RULES,
+    NIK_RULES,
+    SEPARATORS,
+    kk_error,
+    mask_identifier,
+    nik_columns,
+    nik_error,
+)
 from jaring.registry.models import DataSource, Occupation
 from jaring.registry.names import last_word_first, person_name_key
 
@@ -92,18 +101,11 @@ OCCUPATION_WORDS = {"ojek": "ojek_driver", "tukang ojek": "ojek_driver", "ojol":
                     "pengrajin": "craftsperson", "pembantu rumah tangga": "household_worker",
                     "pekerja rumah tangga": "household_worker"}
 YES = frozenset({"ya", "y", "1", "true", "penerima", "pkh"})
-DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 ERRORS = {
-    "nik_required": ("NIK", "NIK wajib diisi."),
-    "nik_float": ("NIK", "NIK rusak oleh Excel (angka pecahan seperti 3.27E+15); ketik ulang dari KTP/KK."),
-    "nik_not_digits": ("NIK", "NIK hanya boleh berisi angka."),
-    "nik_length": ("NIK", "NIK harus 16 digit."),
-    "nik_day": ("NIK", "Digit 7–8 NIK (tanggal lahir) harus 01–31, atau 41–71 untuk perempuan."),
-    "nik_month": ("NIK", "Digit 9–10 NIK (bulan lahir) harus 01–12."),
-    "nik_serial": ("NIK", "Digit 13–16 NIK (nomor urut) tidak boleh 0000."),
-    "nik_province": ("NIK", "Digit 1–2 NIK bukan kode provinsi."),
-    "nik_date": ("NIK", "Tanggal lahir dalam NIK tidak ada di kalender."),
+    # The NIK and KK rules and their reasons are registry.identity's (one copy for every way in).
+    **{rule.code: ("NIK", rule.message) for rule in NIK_RULES},
+    **{rule.code: ("No KK", rule.message) for rule in KK_RULES},
     "name_required": ("Nama", "Nama lengkap wajib diisi."),
     "name_too_long": ("Nama", "Nama terlalu panjang (maksimal 150 karakter)."),
     "birth_date_required": ("Tanggal lahir", "Tanggal lahir wajib diisi."),
@@ -113,7 +115,6 @@ ERRORS = {
     "kelurahan_required": ("Kelurahan", "Kelurahan wajib diisi."),
     "kelurahan_unknown": ("Kelurahan", "Kelurahan tidak dikenal (kode atau nama)."),
     "kelurahan_outside": ("Kelurahan", "Kelurahan di luar wilayah tugas Anda."),
-    "kk_invalid": ("No KK", "Nomor KK harus 16 angka (dan bukan angka pecahan dari Excel)."),
     "person_outside": ("NIK", "NIK ini terdaftar di kelurahan di luar wilayah tugas Anda; baris ini tidak mengubah "
                               "apa pun. Minta operator Dinas Sosial memeriksanya."),
     "household_outside": ("No KK", "Nomor KK ini terdaftar di kelurahan di luar wilayah tugas Anda; baris ini tidak "
@@ -238,42 +239,27 @@ def _parse_dates(raw: pl.Expr) -> pl.Expr:
 
 def validate(frame: pl.DataFrame, columns: dict[str, str], today: dt.date) -> pl.DataFrame:
     """Every rule at once; adds clean columns and ``_error`` / ``_warn`` (codes, first that applies)."""
-    nik_raw = _text(frame, columns, "nik")
-    nik = nik_raw.str.replace_all(r"[\s.\-]", "")
-    day = nik.str.slice(6, 2).cast(pl.Int32, strict=False)
-    month = nik.str.slice(8, 2).cast(pl.Int32, strict=False)
-    real_day = pl.when(day > 40).then(day - 40).otherwise(day)
-    max_day = month.replace_strict(dict(enumerate(DAYS_IN_MONTH, start=1)), default=31, return_dtype=pl.Int32)
-    kk = _text(frame, columns, "kk_number").str.replace_all(r"[\s.\-]", "")
     kk_raw = _text(frame, columns, "kk_number")
+    kk = kk_raw.str.replace_all(SEPARATORS, "")
     out = frame.with_columns(
-        nik.alias("_nik"),
+        # _nik, _floatish, _day, _month, _real_day, _max_day: registry.identity's NIK rules, vectorised.
+        *nik_columns(_text(frame, columns, "nik")),
         _text(frame, columns, "full_name").alias("_name"),
         _parse_dates(_text(frame, columns, "birth_date")).alias("_birth"),
         _text(frame, columns, "birth_date").alias("_birth_raw"),
         _text(frame, columns, "sex").str.to_lowercase().alias("_sex_raw"),
         kk.alias("_kk"),
         kk_raw.alias("_kk_raw"),
-        day.alias("_day"), month.alias("_month"), real_day.alias("_real_day"), max_day.alias("_max_day"),
-        nik_raw.str.contains(r"^[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+$").alias("_floatish"),
     )
     sex = (pl.when(pl.col("_sex_raw").is_in(list(MALE))).then(pl.lit("M"))
            .when(pl.col("_sex_raw").is_in(list(FEMALE))).then(pl.lit("F"))
-           .when(pl.col("_sex_raw") == "").then(pl.when(pl.col("_day") > 40).then(pl.lit("F")).otherwise(pl.lit("M")))
+           .when(pl.col("_sex_raw") == "")
+           .then(pl.when(pl.col("_day") > FEMALE_DAY_OFFSET).then(pl.lit("F")).otherwise(pl.lit("M")))
            .otherwise(pl.lit(None)))
     out = out.with_columns(sex.alias("_sex"))
     # One error per field (the first rule it breaks), so the report names every field to fix.
     errors = [
-        _first_of(
-            (pl.col("_nik") == "", "nik_required"),
-            (pl.col("_floatish"), "nik_float"),
-            (~pl.col("_nik").str.contains(r"^[0-9]+$"), "nik_not_digits"),
-            (pl.col("_nik").str.len_chars() != 16, "nik_length"),
-            (~(pl.col("_day").is_between(1, 31) | pl.col("_day").is_between(41, 71)), "nik_day"),
-            (~pl.col("_month").is_between(1, 12), "nik_month"),
-            (pl.col("_nik").str.slice(12, 4) == "0000", "nik_serial"),
-            (pl.col("_nik").str.slice(0, 2).cast(pl.Int32, strict=False) < 11, "nik_province"),
-            (pl.col("_real_day") > pl.col("_max_day"), "nik_date")),
+        nik_error(),
         _first_of(
             (pl.col("_name") == "", "name_required"),
             (pl.col("_name").str.len_chars() > 150, "name_too_long")),
@@ -282,7 +268,7 @@ def validate(frame: pl.DataFrame, columns: dict[str, str], today: dt.date) -> pl
             (pl.col("_birth").is_null(), "birth_date_invalid"),
             (pl.col("_birth") > pl.lit(today), "birth_date_future")),
         _first_of((pl.col("_sex").is_null(), "sex_invalid")),
-        _first_of(((pl.col("_kk_raw") != "") & ~pl.col("_kk").str.contains(r"^[0-9]{16}$"), "kk_invalid")),
+        kk_error(pl.col("_kk_raw")),
     ]
     birth_matches = ((pl.col("_birth").dt.day() == pl.col("_real_day"))
                      & (pl.col("_birth").dt.month() == pl.col("_month"))
@@ -290,7 +276,7 @@ def validate(frame: pl.DataFrame, columns: dict[str, str], today: dt.date) -> pl
                                                                                                    strict=False)))
     warn = (
         pl.when(~birth_matches).then(pl.lit("nik_birth_date_mismatch"))
-        .when((pl.col("_sex_raw") != "") & ((pl.col("_sex") == "F") != (pl.col("_day") > 40)))
+        .when((pl.col("_sex_raw") != "") & ((pl.col("_sex") == "F") != (pl.col("_day") > FEMALE_DAY_OFFSET)))
         .then(pl.lit("nik_sex_mismatch"))
         .when(pl.col("_sex_raw") == "").then(pl.lit("sex_from_nik"))
         .otherwise(pl.lit(None, dtype=pl.Utf8))
