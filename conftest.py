@@ -70,25 +70,54 @@ def register_person(personas: dict[str, Any]):  # type: ignore[no-untyped-def]
     return register
 
 
-@pytest.fixture(autouse=True)
-def _audit_triggers(request: Any) -> Any:
-    """Keep the append-only triggers on, except while a transactional test flushes its tables."""
+def _is_transactional(request: Any) -> bool:
+    """pytest-django's own test: will this test's tables be emptied by ``flush`` afterwards?"""
     marker = request.node.get_closest_marker("django_db")
-    uses_db = marker is not None or {"db", "transactional_db", "live_server"} & set(request.fixturenames)
-    if not uses_db:
-        yield
-        return
-    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
-        {"transactional_db", "live_server"} & set(request.fixturenames))
-    request.getfixturevalue("transactional_db" if transactional else "db")
-    from django.db import connection
+    return bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))) or bool(
+        {"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames))
 
-    from jaring.core.db import install_audit_triggers, remove_audit_triggers
 
-    install_audit_triggers(connection)
+@pytest.fixture
+def _audit_triggers_after_flush(request: Any, django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """Torn down right after pytest-django's flush: puts the audit triggers back as 0002/0004 made them."""
     yield
-    if transactional:
-        remove_audit_triggers(connection)
+    if _is_transactional(request):
+        from django.db import connection
+
+        from jaring.core.db import install_audit_triggers
+
+        with django_db_blocker.unblock():
+            install_audit_triggers(connection)
+
+
+@pytest.fixture
+def _django_db_helper(_audit_triggers_after_flush: Any, _django_db_helper: Any, request: Any,
+                      django_db_blocker: Any) -> Any:
+    """pytest-django's database set-up, plus the one thing the append-only audit table needs.
+
+    Every test sees the audit table exactly as the real migrations left it: nothing installs the
+    triggers before a test. (A fixture once did, and so hid that migration core/0003 had dropped them
+    on SQLite; tests/security/test_audit_tamper.py migrates a fresh database without any fixture.)
+
+    The exception is outside test bodies. After a transactional test (``transaction=True``,
+    ``transactional_db``, ``live_server``) pytest-django empties every table with Django's ``flush`` —
+    DELETE on SQLite, TRUNCATE on PostgreSQL — which the triggers refuse. This override wraps
+    pytest-django's ``_django_db_helper`` (which runs that flush when it is torn down): for such a test
+    only, its teardown removes the triggers after the test body and its fixtures, immediately before
+    the flush, and ``_audit_triggers_after_flush`` (set up before, so torn down after the flush)
+    installs them again with the function the migrations run. The triggers are thus on during every
+    test body. Making the flush skip ``core_auditevent`` was the other way: rejected because audit rows
+    would leak from one test into the next, and rows whose actor was flushed would break their
+    PROTECT foreign key.
+    """
+    yield
+    if _is_transactional(request):
+        from django.db import connection
+
+        from jaring.core.db import remove_audit_triggers
+
+        with django_db_blocker.unblock():
+            remove_audit_triggers(connection)
 
 
 @pytest.fixture

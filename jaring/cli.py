@@ -10,7 +10,7 @@ import os
 import sys
 
 GROUPS = {"user", "person", "regions", "simulate", "payer", "membership", "billing", "payment", "invoice",
-          "bpjstk", "import", "dedup", "reports"}
+          "bpjstk", "import", "dedup", "reports", "db"}
 
 
 def resolve(argv: list[str]) -> tuple[str, list[str]]:
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.write(__doc__ or "")
         sys.stdout.write(
             "\nCommands: demo, serve, migrate, seed-demo, user add, user token, person add, "
-            "regions load, backup, restore, and every Django management command.\n")
+            "regions load, backup, restore, db grant-app-role, and every Django management command.\n")
         return
     name, rest = resolve(argv)
     from django.core.management import execute_from_command_line
