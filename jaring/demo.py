@@ -44,8 +44,13 @@ class SeedResult:
 def demo_kelurahan() -> list[DemoKelurahan]:
     rows = Region.objects.filter(level=Region.Level.KELURAHAN, code__startswith="96.71.").select_related(
         "parent").order_by("code")
-    return [DemoKelurahan(code=r.code, legacy_code=r.legacy_code, district_code=r.parent.code,
-                          name=r.name, district_name=r.parent.name) for r in rows]
+    out = []
+    for r in rows:
+        district = r.parent
+        assert district is not None  # a kelurahan always sits in a distrik
+        out.append(DemoKelurahan(code=r.code, legacy_code=r.legacy_code, district_code=district.code,
+                                 name=r.name, district_name=district.name))
+    return out
 
 
 def _facilitator_areas() -> list[list[Region]]:
@@ -66,15 +71,15 @@ def _slug(name: str) -> str:
 
 
 def _create_users(seed: int) -> list[tuple[str, str, str]]:
-    logins = []
+    logins: list[tuple[str, str, str]] = []
     for username, name, role, areas in STAFF:
         if not User.objects.filter(username=username).exists():
             user_create(actor=None, username=username, name=name, role=role, password=DEMO_PASSWORD,
                         areas=areas, validate=False)
         logins.append((username, role, "Kota Sorong"))
-    areas = _facilitator_areas()
-    names = facilitator_names(seed=seed, count=len(areas))
-    for name, regions in zip(names, areas, strict=True):
+    facilitator_areas = _facilitator_areas()
+    names = facilitator_names(seed=seed, count=len(facilitator_areas))
+    for name, regions in zip(names, facilitator_areas, strict=True):
         username = f"pendamping.{_slug(regions[0].name)}"
         if not User.objects.filter(username=username).exists():
             user_create(actor=None, username=username, name=name, role=Role.FACILITATOR,
@@ -248,6 +253,8 @@ def _facilitator_persons(rng: Any, today: dt.date) -> list[Person]:
     occupation = Occupation.objects.get(code="honorary_staff")
     for n, user in enumerate(User.objects.filter(role=Role.FACILITATOR).order_by("username"), start=1):
         area = user.areas.select_related("region").first()
+        if area is None:  # a facilitator without an area has no kelurahan to be registered in
+            continue
         born = dt.date(1975 + rng.randrange(0, 25), rng.randrange(1, 13), rng.randrange(1, 28))
         sex = "F" if rng.random() < 0.5 else "M"
         nik = make_nik(region=area.region.legacy_code.replace(".", "")[:6], birth_date=born, sex=sex,

@@ -11,21 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponseBase
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
 
 class SchemaView(SpectacularAPIView):
     permission_classes = [IsAuthenticated]
 
-    def handle_exception(self, exc: Exception) -> HttpResponseBase:
+    def handle_exception(self, exc: Exception) -> Response:
         # The schema's own renderers are YAML and OpenAPI JSON; an error is the API's JSON shape
         # whatever the client asked for.
-        self.request.accepted_renderer = JSONRenderer()  # type: ignore[attr-defined]
-        self.request.accepted_media_type = "application/json"  # type: ignore[attr-defined]
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = "application/json"
         return super().handle_exception(exc)
 
 

@@ -36,7 +36,7 @@ class PayerSerializer(serializers.Serializer):
 
 def _payer(p: Payer) -> dict[str, Any]:
     return {"code": p.code, "name": p.name, "kind": p.kind, "wadah_code": p.wadah_code,
-            "region_code": p.region.code if p.region_id else None}
+            "region_code": p.region.code if p.region else None}
 
 
 def _membership(m: Membership, *, months: bool = False) -> dict[str, Any]:

@@ -158,7 +158,9 @@ class BenefitCaseSerializer(serializers.Serializer):
 
 class SimulationItemSerializer(serializers.Serializer):
     code = serializers.CharField()
-    label = serializers.CharField()
+    # Stub gap: DRF's metaclass moves declared fields out of the class, so this does not shadow
+    # Field.label at run time; the stubs cannot see that.
+    label = serializers.CharField()  # type: ignore[assignment]
     amount_idr = serializers.IntegerField(allow_null=True)
     basis = serializers.CharField()
     citation = serializers.CharField()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
@@ -16,6 +17,7 @@ from jaring.api.idempotency import idempotent
 from jaring.core import params as p
 from jaring.regions.models import Region
 from jaring.regions.selectors import region_by_code
+from jaring.registry.models import Household, Person
 from jaring.registry.selectors import (
     AGE_BANDS,
     PersonFilters,
@@ -51,6 +53,7 @@ class PersonListCreate(PersonalDataMixin, generics.GenericAPIView):
     audit_action = "person.list"
     audit_object_type = "registry.person"
     serializer_class = s.PersonOutputSerializer
+    request: AuthenticatedRequest  # as in the handlers: get_queryset runs after HasCapability
 
     def _filters(self) -> PersonFilters:
         request = self.request
@@ -63,7 +66,7 @@ class PersonListCreate(PersonalDataMixin, generics.GenericAPIView):
             age_band=p.choice_param(request, "age_band", AGE_BANDS),
             decile=p.int_param(request, "decile", low=1, high=10))
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Person]:
         return person_list(actor=self.request.user, filters=self._filters())
 
     @extend_schema(parameters=_PERSON_FILTERS, responses=s.PersonOutputSerializer(many=True))
@@ -128,8 +131,9 @@ class HouseholdListCreate(PersonalDataMixin, generics.GenericAPIView):
     audit_action = "household.list"
     audit_object_type = "registry.household"
     serializer_class = s.HouseholdOutputSerializer
+    request: AuthenticatedRequest  # as in the handlers: get_queryset runs after HasCapability
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Household]:
         return household_list(actor=self.request.user,
                               kelurahan=p.code_param(self.request, "kelurahan", pattern=p.REGION_CODE_RE))
 

@@ -38,8 +38,8 @@ class IdentifierCipher:
         # The kind is authenticated data: a NIK ciphertext cannot be passed off as a KK.
         return _VERSION + nonce + self._aead.encrypt(nonce, value.encode(), kind.encode())
 
-    def decrypt(self, blob: bytes, *, kind: str) -> str:
-        blob = bytes(blob)
+    def decrypt(self, blob: bytes | memoryview, *, kind: str) -> str:
+        blob = bytes(blob)  # PostgreSQL hands a BinaryField back as a memoryview
         if blob[:1] != _VERSION:
             raise ValueError("unknown identifier ciphertext version")
         nonce, body = blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :]

@@ -122,8 +122,10 @@ def ingest_file(*, actor: User, parsed: ParsedFile, name: str, dry_run: bool = F
                       object_id=str(job.pk) if job else "",
                       after={"file": name, "profile": parsed.source, "submissions": total, **result.as_dict()})
     problems = result.rejected or result.warnings or result.duplicates
-    if report is not None or problems:
-        target = report or default_report_path(job)
+    # The report goes where the caller said, else beside the job's; a call with neither has no
+    # place to keep one.
+    target = report or (default_report_path(job) if problems and job is not None else None)
+    if target is not None:
         write_report(target, parsed=parsed, outcomes=[*outcomes, orphans], result=result)
         result.report = str(target)
     return result

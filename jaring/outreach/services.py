@@ -317,13 +317,13 @@ def _household(actor: User, values: dict[str, str], region: Region, on: dt.date,
     try:
         if editing is not None and editing.household_id:
             # The field worker corrected the form: the household takes the edited values.
-            current = Household.objects.select_related("kelurahan").get(pk=editing.household_id)
+            edited = Household.objects.select_related("kelurahan").get(pk=editing.household_id)
             changes: dict[str, Any] = dict(full)
-            if kk != current.kk_number:
+            if kk != edited.kk_number:
                 changes["kk_number"] = kk
-            if region.pk != current.kelurahan_id:
+            if region.pk != edited.kelurahan_id:
                 changes["kelurahan"] = region
-            return household_update(actor=actor, household=current, data=HouseholdInput.of(**changes))
+            return household_update(actor=actor, household=edited, data=HouseholdInput.of(**changes))
         index = cipher().blind_index(kk, kind="kk")
         current = Household.objects.select_related("kelurahan").filter(kk_index=index).first()
         if current is None:
@@ -356,7 +356,7 @@ def _mark_superseded(actor: User, old: FieldSubmission, new: FieldSubmission,
         fields.append("member_results")
     old.save(update_fields=fields)
     audit_log(actor=actor, action="outreach.submission.supersede", obj=old,
-              region_code=old.kelurahan.code if old.kelurahan_id else "",
+              region_code=old.kelurahan.code if old.kelurahan else "",
               after={"instance_id": old.instance_id, "superseded_by": new.instance_id})
 
 
@@ -388,7 +388,7 @@ def _reject(actor: User, submission: FieldSubmission, rejection: _Rejected) -> S
             fields.append("raw_encrypted")
         submission.save(update_fields=fields)
         audit_log(actor=actor, action="outreach.submission.reject", obj=submission,
-                  region_code=submission.kelurahan.code if submission.kelurahan_id else "",
+                  region_code=submission.kelurahan.code if submission.kelurahan else "",
                   after={"instance_id": submission.instance_id, "reason": rejection.message,
                          "members": len(outcomes)})
     return SubmissionOutcome(instance_id=submission.instance_id, status=submission.status, members=outcomes,

@@ -296,8 +296,8 @@ def read_odk_json(path: Path) -> ParsedFile:
             submissions.append(Submission(source=ODK, instance_id="", values={}, members=[], raw={},
                                           row=number, problem="not_a_submission"))
             continue
-        meta = entry.get("meta") if isinstance(entry.get("meta"), dict) else {}
-        system = entry.get("__system") if isinstance(entry.get("__system"), dict) else {}
+        meta = entry["meta"] if isinstance(entry.get("meta"), dict) else {}
+        system = entry["__system"] if isinstance(entry.get("__system"), dict) else {}
         values: dict[str, str] = {}
         repeats: dict[str, Any] = {}
         _flatten(entry, values, repeats)

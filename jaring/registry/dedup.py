@@ -265,7 +265,7 @@ def _table(ids: Sequence[int], names: Sequence[str], births: Sequence[Any], sexe
         ordinal=ordinal,
         female=np.fromiter((s == "F" for s in sexes), dtype=bool, count=len(sexes)),
         household=np.fromiter((-1 if h is None else h for h in households), dtype=np.int64, count=len(households)),
-        span=float(max(365, np.ptp(ordinal) + 1)) if len(ordinal) else 365.0)
+        span=float(max(365, int(np.ptp(ordinal)) + 1)) if len(ordinal) else 365.0)
 
 
 @dataclass
@@ -431,7 +431,9 @@ def _word_differs(x: str, y: str) -> bool:
     if not short:
         return True
     if len(long_) > 5:  # too many pairings to try: each word against its best match
-        pairings: Iterable[tuple[str, ...]] = [tuple(max(long_, key=lambda v, w=w: fuzz.ratio(w, v)) for w in short)]
+        def closest(w: str) -> str:
+            return max(long_, key=lambda v: fuzz.ratio(w, v))
+        pairings: Iterable[tuple[str, ...]] = [tuple(closest(w) for w in short)]
     else:
         pairings = permutations(long_, len(short))
     best = max(pairings, key=lambda p: sum(fuzz.ratio(w, v) for w, v in zip(short, p, strict=True)))

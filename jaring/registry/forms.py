@@ -57,8 +57,10 @@ class PersonForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kelurahan"].choices = kelurahan_field_choices(user)
-        self.fields["occupation"].choices = occupation_choices()
+        kelurahan, occupation = self.fields["kelurahan"], self.fields["occupation"]
+        assert isinstance(kelurahan, forms.ChoiceField) and isinstance(occupation, forms.ChoiceField)
+        kelurahan.choices = kelurahan_field_choices(user)
+        occupation.choices = occupation_choices()
         if editing:
             self.fields.pop("kk_number")
             self.fields["nik"].help_text = _("Ubah hanya bila NIK salah ketik; perubahan dicatat.")
@@ -103,7 +105,9 @@ class HouseholdForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kelurahan"].choices = kelurahan_field_choices(user)
+        kelurahan = self.fields["kelurahan"]
+        assert isinstance(kelurahan, forms.ChoiceField)
+        kelurahan.choices = kelurahan_field_choices(user)
         if not user.sees_poverty_data:
             for name in ("welfare_decile", "decile_source", "decile_date", "pkh_beneficiary"):
                 self.fields.pop(name)

@@ -52,7 +52,9 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["profile"].choices = [(name, PROFILE_LABELS.get(name, name)) for name in profile_names()]
+        profile = self.fields["profile"]
+        assert isinstance(profile, forms.ChoiceField)
+        profile.choices = [(name, PROFILE_LABELS.get(name, name)) for name in profile_names()]
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -164,7 +166,7 @@ def import_cancel(request: AuthenticatedHttpRequest, job_id: int) -> HttpRespons
 
 @capability_required("imports.read")
 @personal_data("import.report", object_type="core.job", id_kwarg="job_id")
-def import_report(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse:
+def import_report(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse | FileResponse:
     job = _job_or_404(request, job_id)
     report = _report_path(job)
     if report is None:

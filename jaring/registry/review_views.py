@@ -93,10 +93,10 @@ _FIELDS: list[tuple[Any, Callable[[Person], str], Callable[[Person], Any]]] = [
     (gettext_lazy("Tempat lahir"), lambda p: _text(p.birth_place), lambda p: p.birth_place.strip().lower()),
     (gettext_lazy("Tanggal lahir"), lambda p: _date(p.birth_date), lambda p: p.birth_date),
     (gettext_lazy("Kelurahan"), lambda p: p.kelurahan.name, lambda p: p.kelurahan_id),
-    (gettext_lazy("KK"), lambda p: p.household.kk_masked if p.household_id else "—", lambda p: p.household_id),
+    (gettext_lazy("KK"), lambda p: p.household.kk_masked if p.household else "—", lambda p: p.household_id),
     (gettext_lazy("Hubungan"), lambda p: _text(p.get_relationship_display()), lambda p: p.relationship),
     (gettext_lazy("Nomor HP"), lambda p: _text(p.phone), lambda p: p.phone),
-    (gettext_lazy("Pekerjaan"), lambda p: p.occupation.name if p.occupation_id else "—", lambda p: p.occupation_id),
+    (gettext_lazy("Pekerjaan"), lambda p: p.occupation.name if p.occupation else "—", lambda p: p.occupation_id),
     (gettext_lazy("Penghasilan"), lambda p: format_idr(p.declared_income_idr) if p.declared_income_idr is not None
      else "—", lambda p: p.declared_income_idr),
     (gettext_lazy("Disabilitas"), lambda p: p.get_disability_display(), lambda p: p.disability),

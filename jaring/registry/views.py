@@ -22,6 +22,7 @@ from jaring.core.errors import Conflict, NeedsConfirmation, NotFound, Permission
 from jaring.core.money import age_on
 from jaring.regions.selectors import district_choices, kelurahan_choices
 from jaring.registry.forms import HouseholdForm, PersonForm, occupation_choices
+from jaring.registry.models import Person
 from jaring.registry.panels import panels_for
 from jaring.registry.selectors import (
     AGE_BANDS,
@@ -75,7 +76,10 @@ def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         age_band=qp.choice_param(request, "age_band", AGE_BANDS),
         decile=qp.int_param(request, "decile", low=1, high=10))
     results = person_search(actor=request.user, filters=filters)
-    page = Paginator(results, PAGE_SIZE).get_page(params.get("page"))
+    # Stub gap: django-stubs wants the list iterable and int-indexable, but Paginator only counts
+    # and slices it, which is all PersonResults offers.
+    paginator: Paginator[Person] = Paginator(results, PAGE_SIZE)  # type: ignore[arg-type]
+    page = paginator.get_page(params.get("page"))
     today = timezone.localdate()
     rows = [(p, age_on(p.birth_date, today)) for p in page.object_list]
     codes = scope_for(request.user).codes

@@ -71,7 +71,7 @@ def simulation(request: AuthenticatedHttpRequest) -> HttpResponse:
     brackets = list(snapshot.value("income_brackets", "brackets_idr"))
     advance = list(snapshot.value("membership", "advance_months"))
     get = request.GET
-    form = {
+    form: dict[str, Any] = {  # strings from the query, except "jht" (a bool)
         "income": get.get("income", str(brackets[0])), "jht": get.get("jht") == "on",
         "payer": get.get("payer", "self"), "sector": get.get("sector", "other"),
         "months": get.get("months", "1"), "period": get.get("period", format_month(month_start(today))),

@@ -10,7 +10,6 @@ from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -108,7 +107,7 @@ class RoundInputSerializer(serializers.Serializer):
     spill_unused = serializers.BooleanField(default=True)
 
 
-def round_input(request: Request) -> selectors.RoundInput:
+def round_input(request: AuthenticatedRequest) -> selectors.RoundInput:
     data = RoundInputSerializer(data=request.data)
     data.is_valid(raise_exception=True)
     v = data.validated_data
@@ -127,7 +126,7 @@ def round_data(r: AllocationRound, *, detail: bool = False) -> dict[str, Any]:
             "waitlisted": r.waitlisted_count, "cost_idr": r.cost_idr, "enrolled": r.enrolled_count,
             "skipped": r.skipped_count, "committed_by_year": r.committed_by_year,
             "prepared_by": r.prepared_by.username, "prepared_at": r.prepared_at.isoformat(),
-            "approved_by": r.approved_by.username if r.approved_by_id else None,
+            "approved_by": r.approved_by.username if r.approved_by else None,
             "approved_at": r.approved_at.isoformat() if r.approved_at else None}
     if detail:
         data["by_distrik"] = {row["code"]: row for row in selectors.round_by_distrik(allocation_round=r)}
@@ -188,7 +187,7 @@ class RoundEntries(PersonalDataMixin, APIView):
         qs = selectors.round_entries(actor=request.user, allocation_round=allocation_round, status=entry_status)
         return Response({"count": qs.count(), "offset": offset, "results": [
             {"rank": e.rank, "person": e.person_id, "name": e.person.full_name, "distrik": e.distrik.code
-             if e.distrik_id else None, "score": e.score, "points": e.points, "cost_idr": e.cost_idr,
+             if e.distrik else None, "score": e.score, "points": e.points, "cost_idr": e.cost_idr,
              "status": e.status, "membership": e.membership_id} for e in qs[offset:offset + limit]]})
 
 

@@ -60,7 +60,9 @@ class PolicyForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["occupation_codes"].choices = list(Occupation.objects.values_list("code", "name"))
+        occupation_codes = self.fields["occupation_codes"]
+        assert isinstance(occupation_codes, forms.MultipleChoiceField)
+        occupation_codes.choices = list(Occupation.objects.values_list("code", "name"))
         for key in engine.WEIGHT_KEYS:
             self.fields[f"w_{key}"] = forms.IntegerField(label=key, min_value=0, max_value=1000, required=False)
 

@@ -23,15 +23,16 @@ class Command(JaringCommand):
         membership = membership_current(actor=actor, person=person)
         if membership is None:
             raise NotFound("this person has no membership")
+        months = membership_months(membership=membership)
         data = {"status": membership.status, "end_reason": membership.end_reason or None,
                 "payer": membership.payer.code, "kpj": membership.kpj,
                 "start_date": membership.start_date.isoformat(),
                 "ended_on": membership.ended_on.isoformat() if membership.ended_on else None,
-                "months": membership_months(membership=membership)}
+                "months": months}
         if options["json"]:
             self.emit_json(data)
             return
         self.stdout.write(f"{person.full_name} — {membership.payer.name}: {membership.get_status_display()}")
-        for month in data["months"]:
+        for month in months:
             self.stdout.write(f"  {month['period']}  Rp{month['amount_idr']:>8,}  {month['status']:<5} "
                               f"{month['paid_date'] or ''}".replace(",", "."))
