@@ -22,7 +22,7 @@ The installation is idempotent (``IF NOT EXISTS`` / ``OR REPLACE``): running it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import migrations
@@ -110,6 +110,9 @@ class GrantPlan:
     schema: str
     owner: str
     statements: list[str]
+    #: The role may still create tables in the schema through PUBLIC (PostgreSQL 14 and older grant
+    #: CREATE on ``public`` to everyone): harmless to the audit table, but see postgresql.md.
+    can_create: bool = False
 
 
 def app_role_statements(*, role: str, schema: str, database: str, quote: Any) -> list[str]:
@@ -185,6 +188,8 @@ def grant_app_role(*, actor: Any, role: str, dry_run: bool = False) -> GrantPlan
         if not dry_run:
             for statement in plan.statements:
                 cursor.execute(statement)
+            cursor.execute("SELECT has_schema_privilege(%s, %s, 'CREATE')", [role, schema])
+            plan = replace(plan, can_create=bool(cursor.fetchone()[0]))
             audit_log(actor=actor, action="db.app_role_granted", object_type="database_role", object_id=role,
                       after={"schema": schema, "owner": owner, "statements": len(plan.statements)})
     return plan

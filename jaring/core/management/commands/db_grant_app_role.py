@@ -30,10 +30,15 @@ class Command(JaringCommand):
             plan = grant_app_role(actor=actor, role=options["role"])
         if options["json"]:
             self.emit_json({"role": plan.role, "schema": plan.schema, "owner": plan.owner,
-                            "statements": plan.statements, "executed": not options["dry_run"]})
+                            "statements": plan.statements, "executed": not options["dry_run"],
+                            "can_create": plan.can_create})
             return
         for statement in plan.statements:
             self.stdout.write(f"{statement};")
         if not options["dry_run"]:
             self.stderr.write(f"{plan.role}: rights granted on schema {plan.schema} (owner {plan.owner}). "
                               "Run this again after every migrate.")
+            if plan.can_create:
+                self.stderr.write(f"warning: {plan.role} may still CREATE in schema {plan.schema} through PUBLIC: "
+                                  f"REVOKE CREATE ON SCHEMA {plan.schema} FROM PUBLIC (see "
+                                  "docs/operations/postgresql.md).")
