@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet
@@ -21,6 +21,9 @@ from jaring.core.money import years_before
 from jaring.registry.identity import clean_digits
 from jaring.registry.models import Household, Person
 from jaring.registry.names import person_name_key
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 AGE_BANDS: dict[str, tuple[int, int | None, object]] = {
     "0-17": (0, 17, gettext_lazy("0–17 tahun")),
@@ -55,7 +58,12 @@ def prefix_q(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__startswith": prefix})
 
 
-def with_sort_keys(qs: QuerySet[Person]) -> QuerySet[Person]:
+class SortKeys(TypedDict):
+    nk: str
+    nkl: str
+
+
+def with_sort_keys(qs: QuerySet[Person]) -> QuerySet[WithAnnotations[Person, SortKeys]]:
     """Annotate ``nk``/``nkl``: the name keys compared byte by byte.
 
     Prefix ranges and name order then use the same plain index on every database: on SQLite the

@@ -102,7 +102,7 @@ def population(*, actor: User, payer: Payer) -> Population:
     kelurahan = Region.objects.filter(level=Region.Level.KELURAHAN)
     in_scope = kelurahan.filter(region_subtree_q(scope.codes))
     wanted = in_scope.filter(region_subtree_q([settings.JARING_TENANT_REGION]))
-    if payer.region_id:
+    if payer.region is not None:
         wanted = wanted.filter(region_subtree_q([payer.region.code]))
     return Population(region_ids=sorted(wanted.values_list("id", flat=True)),
                       scope_ids=sorted(in_scope.values_list("id", flat=True)))
@@ -131,7 +131,7 @@ class Query:
         start, w = self.start, self.window
         region_sql, region_params = _in(self.pop.region_ids)
         if self.occupation_ids is None:
-            occupation = ("p.occupation_id IS NOT NULL", [])
+            occupation: tuple[str, list[Any]] = ("p.occupation_id IS NOT NULL", [])
         else:
             sql, ids = _in(self.occupation_ids)
             occupation = (f"p.occupation_id IN {sql}", ids)

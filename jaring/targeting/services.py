@@ -292,7 +292,7 @@ def round_approve(*, actor: User, allocation_round: AllocationRound) -> Allocati
     locked.save(update_fields=["status", "approved_by", "approved_at", "enrolled_count", "skipped_count",
                                "committed_by_year"])
     audit_log(actor=actor, action="targeting.round_approve", obj=locked, region_code=locked.payer.region.code
-              if locked.payer.region_id else "", after={
+              if locked.payer.region else "", after={
                   "payer": locked.payer.code, "policy": f"{locked.policy.code} v{locked.policy.version}",
                   "start": format_month(locked.start_month), "months": locked.months,
                   "selected": locked.selected_count, "enrolled": locked.enrolled_count,
