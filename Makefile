@@ -39,6 +39,7 @@ test: install-dev lint i18n-check test-sqlite test-postgres test-browser
 lint: install-dev
 	$(VENV)/bin/ruff check jaring bench tests conftest.py
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy jaring
 	JARING_TESTING=true DJANGO_SETTINGS_MODULE=jaring.test_settings $(PY) manage.py makemigrations --check --dry-run
 
 i18n-check: install-dev
