@@ -10,7 +10,13 @@ from django.utils.crypto import get_random_string
 
 from jaring.accounts.models import User
 from jaring.accounts.selectors import login_block
-from jaring.accounts.services import login_failed, login_succeeded, login_throttle_keys, login_throttled
+from jaring.accounts.services import (
+    login_failed,
+    login_succeeded,
+    login_throttle_keys,
+    login_throttled,
+    user_password_rehash,
+)
 
 _dummy_hash: dict[str, str] = {}
 
@@ -51,8 +57,7 @@ class LockoutBackend(ModelBackend):
             block = ("account", user.locked_until)
 
         def upgrade(raw: str) -> None:  # a hash from an older hasher is replaced on success
-            user.set_password(raw)  # type: ignore[union-attr]
-            user.save(update_fields=["password"])  # type: ignore[union-attr]
+            user_password_rehash(actor=user, raw=raw)  # type: ignore[arg-type]
 
         encoded = user.password if user is not None else _dummy_password_hash()
         password_ok = check_password(password, encoded, setter=None if block else upgrade)

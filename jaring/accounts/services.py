@@ -103,6 +103,21 @@ def api_token_revoke(*, actor: Any, token: ApiToken) -> None:
     audit_log(actor=actor, action="api_token.revoke", obj=token)
 
 
+TOKEN_TOUCH_SECONDS = 300  # a token's last use is written at most this often: not on every request
+
+
+def api_token_touch(*, actor: Any, token: ApiToken, now: dt.datetime | None = None) -> bool:
+    """Note that ``token`` was just used: one UPDATE, and only when the recorded use is older than
+    ``TOKEN_TOUCH_SECONDS``. Bookkeeping, not a change of anything: no audit event. Returns whether
+    the row was written."""
+    now = now or timezone.now()
+    if token.last_used_at is not None and (now - token.last_used_at).total_seconds() <= TOKEN_TOUCH_SECONDS:
+        return False
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
+    return True
+
+
 # --- Password logins: throttling with backoff (docs/decisions/0020-login-throttling.md) --------------
 
 ANONYMOUS = "anonymous"  # the audit actor of an attempt nobody is logged in for
@@ -166,6 +181,13 @@ def login_failed(*, user: User | None, username: str, ip: str | None) -> None:
             User.objects.filter(pk=user.pk).update(locked_until=account_locked_until)
             audit_log(actor=ANONYMOUS, action="user.locked", obj=user,
                       after={"until": account_locked_until.isoformat()})
+
+
+def user_password_rehash(*, actor: User, raw: str) -> None:
+    """Store the password a user just logged in with under the preferred hasher (Django upgrades
+    an older hash on a successful check). The password itself does not change: no audit event."""
+    actor.set_password(raw)
+    actor.save(update_fields=["password"])
 
 
 def login_throttled(*, user: User | None, scope: str, until: dt.datetime | None) -> None:

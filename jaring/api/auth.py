@@ -9,7 +9,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from jaring.accounts.models import ApiToken
-from jaring.accounts.services import hash_token
+from jaring.accounts.services import api_token_touch, hash_token
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -34,8 +34,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if (token is None or not token.user.is_active
                 or (token.user.locked_until is not None and token.user.locked_until > now)):
             raise exceptions.AuthenticationFailed(_("Token tidak sah atau sudah dicabut."))
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        api_token_touch(actor=token.user, token=token, now=now)
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

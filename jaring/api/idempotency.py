@@ -13,17 +13,16 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from jaring.accounts.types import AuthenticatedRequest
 from jaring.api.errors import error_response
-from jaring.api.models import IdempotencyRecord
+from jaring.api.services import IN_PROGRESS, idempotency_claim, idempotency_release, idempotency_store
 from jaring.core.errors import JaringError
 
 HEADER = "Idempotency-Key"
-_IN_PROGRESS = 0
 
 
 def _body_hash(request: Request) -> str:
@@ -37,26 +36,22 @@ def _error(status: int, code: str, message: str) -> Response:
 
 def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
     @functools.wraps(view)
-    def wrapper(self: Any, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def wrapper(self: Any, request: AuthenticatedRequest, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get(HEADER, "").strip()
         if not key:
             return view(self, request, *args, **kwargs)
         if len(key) > 100:
             return _error(400, "invalid", _("Idempotency-Key terlalu panjang (maks. 100 karakter)."))
         digest = _body_hash(request)
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user=request.user, key=key, method=request.method, path=request.path[:200],
-                    request_hash=digest, status_code=_IN_PROGRESS, response_body={})
-        except IntegrityError:
-            previous = IdempotencyRecord.objects.get(user=request.user, key=key)
-            if previous.request_hash != digest:
+        record, claimed = idempotency_claim(actor=request.user, key=key, method=str(request.method),
+                                            path=request.path, request_hash=digest)
+        if not claimed:
+            if record.request_hash != digest:
                 return _error(422, "idempotency_key_reused", _(
                     "Idempotency-Key ini sudah dipakai untuk permintaan lain."))
-            if previous.status_code == _IN_PROGRESS:
+            if record.status_code == IN_PROGRESS:
                 return _error(409, "in_progress", _("Permintaan yang sama masih diproses."))
-            response = Response(previous.response_body, status=previous.status_code)
+            response = Response(record.response_body, status=record.status_code)
             response["Idempotent-Replayed"] = "true"
             return response
         try:
@@ -64,13 +59,13 @@ def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
         except JaringError as exc:  # a refusal is an answer too: a retry gets the same one
             response = error_response(exc)
         except Exception:
-            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            idempotency_release(actor=request.user, record=record)
             raise
         if response.status_code >= 500:
-            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            idempotency_release(actor=request.user, record=record)
         else:
-            IdempotencyRecord.objects.filter(pk=record.pk).update(
-                status_code=response.status_code, response_body=response.data)
+            idempotency_store(actor=request.user, record=record, status_code=response.status_code,
+                              response_body=response.data)
         return response
 
     return wrapper
