@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from jaring.core.errors import JaringError
 from jaring.core.models import Job
+from jaring.core.services import job_set_finished, job_set_running
 
 log = logging.getLogger(__name__)
 
@@ -131,12 +132,9 @@ def job_request_cancel(*, actor: Any, job: Job) -> bool:
 
 def job_finish(job: Job, *, status: str, message: str = "", result: dict[str, Any] | None = None,
                done: int | None = None) -> None:
-    values: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "message": message[:1000]}
-    if result is not None:
-        values["result"] = result
-    if done is not None:
-        values.update(progress_done=done, progress_total=done)
-    Job.objects.filter(pk=job.pk).update(**values)
+    """Record the job's end (``core.services.job_set_finished``) and remove its progress and
+    cancel files."""
+    job_set_finished(job=job, status=status, message=message, result=result, done=done)
     for path in (_progress_path(job.pk), _cancel_path(job.pk)):
         path.unlink(missing_ok=True)
 
@@ -147,8 +145,7 @@ def job_begin(job: Job, *, also: Progress | None = None) -> JobChannel:
     mark_interrupted(job.kind)
     with contextlib.suppress(OSError):
         purge_expired_files()
-    job.params = {**job.params, **process_marker(), "thread": threading.get_ident()}
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now(), params=job.params)
+    job_set_running(job=job, params={**job.params, **process_marker(), "thread": threading.get_ident()})
     return JobChannel(job.pk, also=also)
 
 

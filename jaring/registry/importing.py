@@ -31,12 +31,13 @@ from django.utils.translation import gettext as _
 
 from jaring.accounts.models import User
 from jaring.accounts.selectors import scope_for
-from jaring.core.audit import audit_log, audit_log_many
+from jaring.core.audit import audit_log
 from jaring.core.bulk import bulk_insert, ids_by_key
 from jaring.core.crypto import cipher
 from jaring.core.errors import JaringError, PermissionDenied, ValidationFailed
 from jaring.core.jobs import JobCancelled, Progress, job_begin, job_finish
 from jaring.core.models import Job
+from jaring.core.services import job_create
 from jaring.core.tables import CONTROL, ROW, TableRead, header_key, quote_list, read_table, safe_cell, save_workbook
 from jaring.regions.models import Region
 from jaring.regions.selectors import region_lookup
@@ -52,6 +53,7 @@ from jaring.registry.identity import (
 )
 from jaring.registry.models import DataSource, Occupation
 from jaring.registry.names import last_word_first, person_name_key
+from jaring.registry.services import persons_fill_from_import
 
 # Canonical field → the headers it is known by (compared with header_key: case, spaces and
 # punctuation ignored).
@@ -341,9 +343,9 @@ def import_job_create(*, actor: User, path: Path, profile: str = "auto", dry_run
         raise PermissionDenied(_("Peran Anda tidak boleh mengimpor data registri."))
     if profile not in profile_names():
         raise ValidationFailed(_("Profil tidak dikenal: %(p)s") % {"p": profile}, fields={"profile": [profile]})
-    job = Job.objects.create(kind=IMPORT_JOB, created_by=actor, status=Job.Status.QUEUED,
-                             params={"file": file_name or path.name, "path": str(path), "profile": profile,
-                                     "dry_run": dry_run, "sheet": sheet, "overwrite": overwrite})
+    job = job_create(actor=actor, kind=IMPORT_JOB,
+                     params={"file": file_name or path.name, "path": str(path), "profile": profile,
+                             "dry_run": dry_run, "sheet": sheet, "overwrite": overwrite})
     audit_log(actor=actor, action="registry.import.queue", object_type="core.job", object_id=str(job.pk),
               after={"file": file_name or path.name, "profile": profile, "dry_run": dry_run})
     return job
@@ -368,8 +370,8 @@ def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: 
         raise PermissionDenied(_("Peran Anda tidak boleh mengimpor data registri."))
     started = time.perf_counter()
     if job is None:
-        job = Job.objects.create(kind=IMPORT_JOB, created_by=actor, status=Job.Status.QUEUED,
-                                 params={"file": path.name, "profile": profile, "dry_run": dry_run})
+        job = job_create(actor=actor, kind=IMPORT_JOB,
+                         params={"file": path.name, "profile": profile, "dry_run": dry_run})
     say = job_begin(job, also=progress)
     try:
         say("read", 0, 1)
@@ -633,7 +635,6 @@ def _fill_empty(known: pl.DataFrame, households: dict[str, int], *, dry_run: boo
                            f"({', '.join(['%s'] * len(part))})", part)
             for row in cursor.fetchall():
                 current[row[0]] = dict(zip(FILLABLE, row[1:], strict=True))
-    updates: dict[str, list[tuple[Any, int]]] = {f: [] for f in FILLABLE}
     touched: set[str] = set()
     changes: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
     for record in known.select("_index", *FILLABLE.values()).iter_rows(named=True):
@@ -642,21 +643,13 @@ def _fill_empty(known: pl.DataFrame, households: dict[str, int], *, dry_run: boo
             value = record[source]
             now_value = current[person_id][column]
             if value not in (None, "") and (now_value in (None, "") or (overwrite and now_value != value)):
-                updates[column].append((value, person_id))
                 touched.add(record["_index"])
                 before, after = changes.setdefault(person_id, ({}, {}))
                 before[column], after[column] = now_value, value
     if not dry_run:
-        now = timezone.now()
-        with connection.cursor() as cursor:
-            for column, pairs in updates.items():
-                if pairs:  # column names come from FILLABLE, never from the file
-                    cursor.executemany(f"UPDATE registry_person SET {column} = %s, updated_at = %s "  # noqa: S608
-                                       "WHERE id = %s", [(value, now, pk) for value, pk in pairs])
-        # One event per changed person, with what the file changed: the trail of a person
-        # shows the import that touched it, not only a job-level count.
-        audit_log_many(actor=actor, action="person.import_update", object_type="registry.person", events=[
-            (str(pk), {"job": job.pk if job else None, **before}, after) for pk, (before, after) in changes.items()])
+        assert actor is not None
+        # One UPDATE per field and one audit event per changed person (registry.services).
+        persons_fill_from_import(actor=actor, changes=changes, job_id=job.pk if job else None)
     return sorted(touched)
 
 

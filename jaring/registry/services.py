@@ -7,16 +7,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jaring.accounts.capabilities import can, require
 from jaring.accounts.models import User
 from jaring.accounts.selectors import scope_for
-from jaring.core.audit import audit_log, diff
+from jaring.core.audit import audit_log, audit_log_many, diff
 from jaring.core.crypto import cipher
-from jaring.core.errors import Conflict, NeedsConfirmation, NotFound, ValidationFailed
+from jaring.core.errors import Conflict, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from jaring.regions.models import Region
 from jaring.regions.selectors import region_lookup
 from jaring.registry.identity import Finding, clean_digits, kk_findings, mask_identifier, nik_findings
@@ -460,6 +460,52 @@ def person_set_household(*, actor: User, person: Person, household: Household | 
     return person
 
 
+# --- Bulk import: the set-based write of persons already registered ------------------------------
+
+# The fields a file may fill (or, when the user asks for it, replace) on a registered person: contact
+# and household only. A name, birth date or sex is corrected one person at a time, never by a file.
+IMPORT_FILLABLE = ("birth_place", "phone", "occupation_id", "household_id", "relationship")
+PersonChanges = dict[int, tuple[dict[str, Any], dict[str, Any]]]
+
+
+def persons_fill_from_import(*, actor: User, changes: PersonChanges, job_id: int | None = None) -> int:
+    """Write what an import changes on registered persons. ``changes`` maps a person id to the
+    (before, after) values of the ``IMPORT_FILLABLE`` fields the file changes.
+
+    Set-based: one UPDATE statement per field, executed over all its persons, and one audit event per
+    person with its before/after and the job (the trail of a person shows the import that touched
+    it). Refused whole when a person, or a household a person would join, lies outside the actor's
+    area: the import rejects such rows first, this is the service's own guard. Runs inside the
+    import's transaction (all or nothing, decision 0011). Returns how many persons changed."""
+    _require_writer(actor)
+    if not changes:
+        return 0
+    updates: dict[str, list[tuple[Any, int]]] = {column: [] for column in IMPORT_FILLABLE}
+    for pk, (_before, after) in changes.items():
+        for column, value in after.items():
+            if column not in updates:
+                raise ValueError(f"an import may not change {column!r}")
+            updates[column].append((value, pk))
+    with transaction.atomic():
+        scope = scope_for(actor)
+        if not scope.covers_every_kelurahan:
+            allowed = scope.region_ids
+            households = sorted({value for value, _pk in updates["household_id"] if value is not None})
+            for model, ids in ((Person, list(changes)), (Household, households)):
+                for start in range(0, len(ids), 500):
+                    if model.objects.filter(pk__in=ids[start:start + 500]).exclude(kelurahan_id__in=allowed).exists():
+                        raise PermissionDenied(_("Impor ini mengubah data di luar wilayah Anda."))
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            for column, pairs in updates.items():
+                if pairs:  # column names come from IMPORT_FILLABLE, never from the file
+                    cursor.executemany(f"UPDATE registry_person SET {column} = %s, updated_at = %s "  # noqa: S608
+                                       "WHERE id = %s", [(value, now, pk) for value, pk in pairs])
+        audit_log_many(actor=actor, action="person.import_update", object_type="registry.person", events=[
+            (str(pk), {"job": job_id, **before}, after) for pk, (before, after) in changes.items()])
+    return len(changes)
+
+
 def can_register(actor: User) -> bool:
     return can(actor, "registry.write")
 
@@ -540,12 +586,13 @@ def dedup_scan_queue(*, actor: User) -> Any:
     """A re-scan started from the review queue: a job that ``dedup_scan_job_run`` runs in the
     background (at a million persons a scan takes tens of seconds — too long for a request)."""
     from jaring.core.models import Job
+    from jaring.core.services import job_create
 
     _require_writer(actor)
     running = Job.objects.filter(kind=DEDUP_JOB, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).first()
     if running is not None:
         return running
-    job = Job.objects.create(kind=DEDUP_JOB, created_by=actor, status=Job.Status.QUEUED)
+    job = job_create(actor=actor, kind=DEDUP_JOB)
     audit_log(actor=actor, action="dedup.scan.queue", object_type="core.job", object_id=str(job.pk))
     return job
 
