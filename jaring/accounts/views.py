@@ -16,6 +16,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jaring.accounts.capabilities import capability_required
+from jaring.accounts.home import cards_for
 from jaring.accounts.selectors import scope_for
 from jaring.accounts.services import (
     otp_devices,
@@ -24,8 +25,8 @@ from jaring.accounts.services import (
     totp_enrol_start,
     user_requires_2fa,
 )
+from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.regions.models import Region
-from jaring.registry.selectors import registry_summary
 
 # One refusal for every failed password login: an unknown username, a wrong password, an inactive
 # account and a throttled or locked one look the same (docs/decisions/0020-login-throttling.md).
@@ -113,9 +114,10 @@ def otp_enrol(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required("session")
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The user's areas, then the cards the apps above accounts register (``accounts.home``)."""
     scope = scope_for(request.user)
     areas = list(Region.objects.filter(code__in=scope.codes).select_related("parent").order_by("code"))
     return render(request, "accounts/home.html", {
-        "nav": "home", "summary": registry_summary(actor=request.user), "areas": areas,
+        "nav": "home", "areas": areas, "cards": cards_for(request),
     })

@@ -5,3 +5,9 @@ class RegistryConfig(AppConfig):
     name = "jaring.registry"
     label = "registry"
     verbose_name = "Registri"
+
+    def ready(self) -> None:
+        from jaring.accounts.home import register_home_card
+        from jaring.registry.home import registry_home_card
+
+        register_home_card(registry_home_card)
