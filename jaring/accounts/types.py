@@ -23,6 +23,7 @@ class AuthenticatedHttpRequest(HttpRequest):
     """A Django request behind ``capability_required`` or ``login_required``."""
 
     user: User
+    method: str  # every request that reached a view has one (stubs allow None for a bare HttpRequest())
 
 
 class AuthenticatedRequest(Request):
@@ -31,3 +32,4 @@ class AuthenticatedRequest(Request):
     # DRF's ``Request.user`` is a property; a bare annotation narrows it for the type checker and
     # leaves the property untouched at run time.
     user: User
+    method: str  # DRF's dispatch has already called request.method.lower()
