@@ -22,7 +22,6 @@ from jaring.accounts.models import User
 from jaring.contributions.models import BillingRun, CreditEntry, Due, Invoice, Payment, PaymentAllocation
 from jaring.core.audit import audit_log
 from jaring.core.errors import Conflict, ValidationFailed
-from jaring.core.models import AuditEvent
 from jaring.core.money import add_months, format_month, month_start
 from jaring.core.parameters import current_parameters
 from jaring.membership.models import Membership, Payer
@@ -234,6 +233,8 @@ _RUNS_SQL = """
 def billing_close(*, actor: User, as_of: dt.date, dry_run: bool = False) -> CloseResult:
     """End every active membership with more than the allowed number of consecutive past-due
     unpaid months (reason ``arrears``), on the day the last of them fell past due."""
+    from jaring.membership.services import memberships_end_for_arrears  # membership calls back: not at import
+
     require(actor, "money.write")
     limit = current_parameters().on(as_of, field="as_of").value("membership", "max_arrears_months")
     result = CloseResult(as_of=as_of)
@@ -248,23 +249,33 @@ def billing_close(*, actor: User, as_of: dt.date, dry_run: bool = False) -> Clos
         result.membership_ids = [m for m, _d in lapsing]
         if dry_run or not lapsing:
             return result
-        by_day: dict[dt.date, list[int]] = {}
-        for membership_id, due_date in lapsing:
-            by_day.setdefault(due_date + dt.timedelta(days=1), []).append(membership_id)
-        for ended_on, ids in by_day.items():
-            for chunk in _chunks(ids, 500):
-                Membership.objects.filter(pk__in=chunk, status=Membership.Status.ACTIVE).update(
-                    status=Membership.Status.ENDED, end_reason=Membership.EndReason.ARREARS, ended_on=ended_on)
-                Due.objects.filter(membership_id__in=chunk, status=Due.Status.OPEN,
-                                   period__gt=month_start(ended_on)).update(status=Due.Status.VOID)
-                AuditEvent.objects.bulk_create([AuditEvent(
-                    actor=actor, actor_label=actor.username, action="membership.end",
-                    object_type="membership.membership", object_id=str(i),
-                    after={"status": "ended", "end_reason": "arrears", "ended_on": ended_on.isoformat(),
-                           "by": "billing.close"}) for i in chunk])
+        # Each ends on the day after its last past-due month fell due (membership's set-based service,
+        # which voids the dues after the end through dues_void_after below).
+        memberships_end_for_arrears(actor=actor, rows=[(m, d + dt.timedelta(days=1)) for m, d in lapsing],
+                                    by="billing.close")
         audit_log(actor=actor, action="billing.close", object_type="membership.membership",
                   after=result.as_dict())
     return result
+
+
+def dues_void_after(*, actor: User, membership_ids: list[int], after: dt.date) -> int:
+    """Void the open dues of ``membership_ids`` for months after ``after`` (a membership ended:
+    those months are not owed; a void due is kept, never deleted). Set-based, called by
+    membership's services inside their transaction; their ``membership.end`` events record it.
+    Returns how many dues were voided."""
+    voided = 0
+    with transaction.atomic():
+        for chunk in _chunks(list(membership_ids), 500):
+            voided += Due.objects.filter(membership_id__in=chunk, status=Due.Status.OPEN,
+                                         period__gt=month_start(after)).update(status=Due.Status.VOID)
+    return voided
+
+
+def dues_move(*, actor: User, from_person_id: int, to_person_id: int) -> int:
+    """A merged person's dues become the kept person's (membership's merge hook, which checks first
+    that no month is billed twice and records the move). Returns how many dues moved."""
+    with transaction.atomic():
+        return Due.objects.filter(person_id=from_person_id).update(person_id=to_person_id)
 
 
 def _as_date(value: Any) -> dt.date:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from jaring.accounts.capabilities import can, require
 from jaring.accounts.models import User
 from jaring.accounts.selectors import scope_for
-from jaring.core.audit import audit_log
+from jaring.core.audit import audit_log, audit_log_many
 from jaring.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jaring.core.money import format_month, month_start
 from jaring.core.parameters import current_parameters
@@ -283,19 +283,44 @@ def membership_end(*, actor: User, membership: Membership, reason: str, ended_on
         raise ValidationFailed(_("Alasan berakhir tidak dikenal."), fields={"reason": [reason]})
     if membership.status == Membership.Status.ENDED:
         return membership
-    from jaring.contributions.models import Due
+    from jaring.contributions.services import dues_void_after
 
     # Months after the end are not owed: open dues for them are voided (a void is kept, not deleted).
-    Due.objects.filter(membership=membership, status=Due.Status.OPEN,
-                       period__gt=month_start(ended_on)).update(status=Due.Status.VOID)
+    dues_void_after(actor=actor, membership_ids=[membership.pk], after=ended_on)
     return _transition(actor, membership, "membership.end", status=Membership.Status.ENDED,
                        end_reason=reason, ended_on=ended_on)
+
+
+def memberships_end_for_arrears(*, actor: User, rows: Sequence[tuple[int, dt.date]],
+                                by: str = "billing.close") -> int:
+    """End active memberships for arrears, set-based: ``rows`` are (membership id, the day it ends).
+    Per day, in chunks: one UPDATE of the memberships still active, their open dues after the end
+    voided (``contributions.services.dues_void_after``), one ``membership.end`` event each. Runs
+    inside the caller's transaction (``billing_close``, which found them). Returns how many."""
+    from jaring.contributions.services import dues_void_after
+
+    require(actor, "money.write")  # the arrears close is a money run (billing_close asks the same)
+    by_day: dict[dt.date, list[int]] = {}
+    for membership_id, ended_on in rows:
+        by_day.setdefault(ended_on, []).append(membership_id)
+    with transaction.atomic():
+        for ended_on, ids in by_day.items():
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                Membership.objects.filter(pk__in=chunk, status=Membership.Status.ACTIVE).update(
+                    status=Membership.Status.ENDED, end_reason=Membership.EndReason.ARREARS, ended_on=ended_on)
+                dues_void_after(actor=actor, membership_ids=chunk, after=ended_on)
+                audit_log_many(actor=actor, action="membership.end", object_type="membership.membership", events=[
+                    (str(i), None, {"status": "ended", "end_reason": "arrears", "ended_on": ended_on.isoformat(),
+                                    "by": by}) for i in chunk])
+    return len(rows)
 
 
 def move_memberships(*, actor: User, kept: Person, other: Person) -> None:
     """Merge hook: a duplicate's memberships and dues become the kept person's. Refused when both
     have an open membership or both are billed for the same month (the office must end one first)."""
     from jaring.contributions.models import Due
+    from jaring.contributions.services import dues_move
 
     open_statuses = Membership.OPEN_STATUSES
     if (Membership.objects.filter(person=kept, status__in=open_statuses).exists()
@@ -308,7 +333,7 @@ def move_memberships(*, actor: User, kept: Person, other: Person) -> None:
         raise Conflict(_("Keduanya punya iuran untuk bulan yang sama; periksa dengan BPJSTK sebelum menggabungkan."),
                        code="overlapping_dues")
     moved = Membership.objects.filter(person=other).update(person=kept)
-    Due.objects.filter(person=other).update(person=kept)
+    dues_move(actor=actor, from_person_id=other.pk, to_person_id=kept.pk)
     if moved:
         audit_log(actor=actor, action="membership.move", object_type="registry.person", object_id=str(kept.pk),
                   after={"from_person": other.pk, "memberships": moved})
