@@ -216,7 +216,7 @@ def _first_code(broken: dict[str, pl.Expr]) -> pl.Expr:
     import polars as pl
 
     (code, condition), *rest = broken.items()
-    chain = pl.when(condition).then(pl.lit(code))
+    chain: pl.expr.whenthen.Then | pl.expr.whenthen.ChainedThen = pl.when(condition).then(pl.lit(code))
     for code, condition in rest:
         chain = chain.when(condition).then(pl.lit(code))
     return chain.otherwise(pl.lit(None, dtype=pl.Utf8))

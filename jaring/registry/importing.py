@@ -290,7 +290,7 @@ def validate(frame: pl.DataFrame, columns: dict[str, str], today: dt.date) -> pl
 def _first_of(*rules: tuple[pl.Expr, str]) -> pl.Expr:
     """The code of the first rule that holds, or null."""
     (condition, code), *rest = rules
-    chain = pl.when(condition).then(pl.lit(code))
+    chain: pl.expr.whenthen.Then | pl.expr.whenthen.ChainedThen = pl.when(condition).then(pl.lit(code))
     for condition, code in rest:
         chain = chain.when(condition).then(pl.lit(code))
     return chain.otherwise(pl.lit(None, dtype=pl.Utf8))
@@ -559,7 +559,7 @@ def _insert_persons(new: pl.DataFrame, actor: User, source: str, c: Any, say: Pr
     transport = set(Occupation.objects.filter(transport_sector=True).values_list("pk", flat=True))
     # Values shared by every row are adapted for the database once, not a million times.
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    warnings = {None: "[]", **{code: json.dumps([code]) for code in WARNINGS}}
+    warnings: dict[str | None, str] = {None: "[]", **{code: json.dumps([code]) for code in WARNINGS}}
     total = new.height
 
     def rows():  # type: ignore[no-untyped-def]
