@@ -165,7 +165,7 @@ def person_snapshot(person: Person) -> dict[str, Any]:
         "household": person.household_id,
         "relationship": person.relationship,
         "phone": person.phone,
-        "occupation": person.occupation.code if person.occupation_id else None,
+        "occupation": person.occupation.code if person.occupation else None,
         "transport_sector": person.transport_sector,
         "declared_income_idr": person.declared_income_idr,
         "disability": person.disability,
@@ -205,7 +205,8 @@ def person_register(*, actor: User, data: PersonInput, confirm_warnings: bool = 
             errors.setdefault(f.field, []).append(f.message)
     findings = nik_findings(data.nik or "", birth_date=data.birth_date, sex=data.sex)
     confirmed = _raise_findings(findings, errors, confirm_warnings)
-    assert region is not None
+    # _check_fields and _resolve_region reported any of these missing, and _raise_findings raised.
+    assert region is not None and data.birth_date is not None and data.sex is not None
     nik = clean_digits(data.nik or "")
     index = cipher().blind_index(nik, kind="nik")
     existing = Person.objects.select_related("kelurahan").filter(nik_index=index).first()
@@ -376,6 +377,7 @@ def household_create(*, actor: User, data: HouseholdInput) -> Household:
     region, kk = _check_household(data, actor, errors, creating=True)
     if errors:
         raise ValidationFailed(_("Data keluarga belum benar."), fields=errors)
+    assert region is not None  # creating: _check_household reported a missing kelurahan
     index = cipher().blind_index(kk, kind="kk")
     if Household.objects.filter(kk_index=index).exists():
         raise Conflict(_("Nomor KK ini sudah terdaftar."), code="duplicate_kk",
