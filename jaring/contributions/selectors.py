@@ -6,7 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from jaring.accounts.models import User
@@ -15,6 +16,7 @@ from jaring.core.money import add_months, format_month, month_start
 from jaring.membership.models import Membership, Payer
 from jaring.registry.models import Person
 from jaring.registry.selectors import person_queryset
+from jaring.rules import PROTECTED_STATUSES, ArrearsStanding, arrears_standing, due_status
 
 
 def membership_months(*, membership: Membership) -> list[dict[str, Any]]:
@@ -27,7 +29,7 @@ def membership_months(*, membership: Membership) -> list[dict[str, Any]]:
 @dataclass(frozen=True)
 class StripMonth:
     period: dt.date
-    status: str  # paid_on_time, paid_late, unpaid, due (not yet past due), not_member
+    status: str  # rules.MonthStatus: paid_on_time, paid_late, unpaid, due (not yet past due), not_member
     amount_idr: int | None
     discounted: bool
     payer: str
@@ -36,6 +38,10 @@ class StripMonth:
     @property
     def label(self) -> str:
         return format_month(self.period)
+
+    @property
+    def protected(self) -> bool:
+        return self.status in PROTECTED_STATUSES
 
 
 def coverage_strip(*, person: Person, months: int = 24, today: dt.date | None = None) -> list[StripMonth]:
@@ -53,12 +59,46 @@ def coverage_strip(*, person: Person, months: int = 24, today: dt.date | None = 
         if due is None:
             strip.append(StripMonth(period, "not_member", None, False, "", None))
             continue
-        if due.status == Due.Status.PAID:
-            status = "paid_late" if due.paid_on and due.paid_on > due.due_date else "paid_on_time"
-        else:
-            status = "unpaid" if due.due_date < today else "due"
+        status = due_status(due_date=due.due_date, as_of=today,
+                            paid_on=due.paid_on if due.status == Due.Status.PAID else None)
         strip.append(StripMonth(period, status, due.amount_idr, bool(due.discount_code), due.payer.name, due.paid_on))
     return strip
+
+
+# Months in arrears, set-based: the one SQL of rules.coverage's definition (consecutive past-due
+# unpaid months, counted back from the latest past-due one, as known on ``as_of``: a due paid later
+# was unpaid then). One row per due of each membership's current run, ``n`` counting from its oldest.
+# Read by billing_close (a run longer than allowed ends the membership), the at-risk list and the
+# dashboard snapshot; tests/rules/test_one_copy.py checks it against the rules engine.
+# ``window``: the earliest month looked at (the snapshot's shortcut; ``arrears_run_values`` gives none).
+ARREARS_RUN_SQL = """
+    SELECT d.membership_id, d.period, d.due_date, d.amount_idr,
+           ROW_NUMBER() OVER (PARTITION BY d.membership_id ORDER BY d.period) AS n
+    FROM contributions_due d
+    WHERE {memberships} d.period >= %(window)s AND d.due_date < %(as_of)s
+      AND (d.status = 'open' OR (d.status = 'paid' AND d.paid_on > %(as_of)s))
+      AND d.period > COALESCE((SELECT MAX(q.period) FROM contributions_due q
+                               WHERE q.membership_id = d.membership_id AND q.period >= %(window)s
+                                 AND q.due_date < %(as_of)s AND q.status = 'paid' AND q.paid_on <= %(as_of)s),
+                              %(epoch)s)
+"""
+EPOCH = dt.date(1900, 1, 1)
+
+
+def arrears_run_sql(memberships: str = "") -> str:
+    """``ARREARS_RUN_SQL`` for the memberships a subquery selects (``SELECT id …``), or for all."""
+    return ARREARS_RUN_SQL.format(memberships=f"d.membership_id IN ({memberships}) AND" if memberships else "")
+
+
+def arrears_run_values(as_of: dt.date, *, window: dt.date | None = None) -> dict[str, Any]:
+    return {"as_of": as_of, "epoch": EPOCH, "window": window or EPOCH}
+
+
+def max_arrears_months(as_of: dt.date) -> int:
+    from jaring.core.parameters import current_parameters
+
+    limit: int = current_parameters().on(as_of, field="as_of").value("membership", "max_arrears_months")
+    return limit
 
 
 @dataclass(frozen=True)
@@ -75,7 +115,8 @@ class AtRisk:
 
 
 def at_risk(*, actor: User, today: dt.date | None = None, limit: int | None = None) -> list[AtRisk]:
-    """Active self-paid members with 1–3 past-due unpaid months, most urgent first. Two queries.
+    """Active members at risk (``rules.arrears_standing``: 1 up to the allowed months in arrears),
+    most urgent first, with the day the next unpaid month ends their membership. Two queries.
 
     All of them unless ``limit`` is given: the page shows them a page at a time."""
     from jaring.contributions.services import standard_due_date
@@ -83,23 +124,35 @@ def at_risk(*, actor: User, today: dt.date | None = None, limit: int | None = No
 
     today = today or timezone.localdate()
     params = current_parameters()
-    limit_months = params.on(today, field="today").value("membership", "max_arrears_months")
-    people = person_queryset(actor=actor)
-    rows = (Due.objects.filter(status=Due.Status.OPEN, due_date__lt=today, person__in=people,
-                               membership__status=Membership.Status.ACTIVE)
-            .values("membership_id", "person_id", "person__full_name", "person__phone", "person__kelurahan__name")
-            .annotate(unpaid=Count("id"), owed=Sum("amount_idr"), oldest=Min("period"))
-            .order_by("-unpaid", "oldest")[:limit])
+    limit_months = max_arrears_months(today)
+    scope_sql, scope_params = (Membership.objects.filter(status=Membership.Status.ACTIVE,
+                                                         person__in=person_queryset(actor=actor))
+                               .values("id").query.sql_with_params())
+    # The area scope's compiled SQL is positional: name its parameters to sit beside the run's.
+    first, *rest = scope_sql.split("%s")
+    scope_named = first + "".join(f"%(scope_{i})s{part}" for i, part in enumerate(rest))
+    values = {**arrears_run_values(today), **{f"scope_{i}": v for i, v in enumerate(scope_params)}}
+    sql = ("SELECT r.membership_id, COUNT(*), SUM(r.amount_idr), MIN(r.period) FROM ("  # noqa: S608
+           + arrears_run_sql(scope_named) + ") r GROUP BY r.membership_id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        runs = {row[0]: (row[1], row[2] or 0, _as_date(row[3])) for row in cursor.fetchall()
+                if arrears_standing(row[1], limit_months) == ArrearsStanding.AT_RISK}
+    people = {m["id"]: m for m in Membership.objects.filter(id__in=list(runs)).values(
+        "id", "person_id", "person__full_name", "person__phone", "person__kelurahan__name")} if runs else {}
     out = []
-    for row in rows:
-        lapses_on = None
-        if row["unpaid"] <= limit_months:
-            # The month that would make one too many falls past due the day after its due date.
-            lapse_month = add_months(row["oldest"], limit_months)
-            lapses_on = standard_due_date(params, lapse_month) + dt.timedelta(days=1)
-        out.append(AtRisk(row["membership_id"], row["person_id"], row["person__full_name"], row["person__phone"],
-                          row["person__kelurahan__name"], row["unpaid"], row["owed"] or 0, row["oldest"], lapses_on))
-    return out
+    for membership_id, (unpaid, owed, oldest) in runs.items():
+        row = people[membership_id]
+        # The month that would make one too many falls past due the day after its due date.
+        lapses_on = standard_due_date(params, add_months(oldest, limit_months)) + dt.timedelta(days=1)
+        out.append(AtRisk(membership_id, row["person_id"], row["person__full_name"], row["person__phone"],
+                          row["person__kelurahan__name"], unpaid, owed, oldest, lapses_on))
+    out.sort(key=lambda r: (-r.unpaid_months, r.oldest, r.membership_id))
+    return out[:limit] if limit is not None else out
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def payer_summary(*, payer: Payer, year: int) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from jaring.accounts.capabilities import require
 from jaring.accounts.models import User
 from jaring.contributions.models import BillingRun, CreditEntry, Due, Invoice, Payment, PaymentAllocation
+from jaring.contributions.selectors import arrears_run_sql, arrears_run_values, max_arrears_months
 from jaring.core.audit import audit_log
 from jaring.core.errors import Conflict, ValidationFailed
 from jaring.core.money import add_months, format_month, month_start
@@ -217,17 +218,9 @@ class CloseResult:
         return {"as_of": self.as_of.isoformat(), "ended": self.ended, "at_risk": self.at_risk}
 
 
-_RUNS_SQL = """
-    SELECT r.membership_id, r.due_date, r.n FROM (
-        SELECT d.membership_id, d.due_date,
-               ROW_NUMBER() OVER (PARTITION BY d.membership_id ORDER BY d.period) AS n
-        FROM contributions_due d JOIN membership_membership m ON m.id = d.membership_id
-        WHERE m.status = 'active' AND d.status = 'open' AND d.due_date < %(as_of)s
-          AND d.period > COALESCE((SELECT MAX(p.period) FROM contributions_due p
-                                   WHERE p.membership_id = d.membership_id AND p.status = 'paid'),
-                                  %(epoch)s)
-    ) r
-"""
+# The arrears run of every active membership (contributions.selectors: the one definition).
+_RUNS_SQL = ("SELECT r.membership_id, r.due_date, r.n FROM ("  # noqa: S608 - no value is formatted in
+             + arrears_run_sql("SELECT id FROM membership_membership WHERE status = 'active'") + ") r")
 
 
 def billing_close(*, actor: User, as_of: dt.date, dry_run: bool = False) -> CloseResult:
@@ -236,9 +229,11 @@ def billing_close(*, actor: User, as_of: dt.date, dry_run: bool = False) -> Clos
     from jaring.membership.services import memberships_end_for_arrears  # membership calls back: not at import
 
     require(actor, "money.write")
-    limit = current_parameters().on(as_of, field="as_of").value("membership", "max_arrears_months")
+    limit = max_arrears_months(as_of)
     result = CloseResult(as_of=as_of)
-    values = {"as_of": as_of, "epoch": dt.date(1900, 1, 1), "n": limit + 1}
+    # rules.arrears_standing: more than ``limit`` months in arrears ends it, on the day the
+    # (limit + 1)-th fell past due.
+    values = {**arrears_run_values(as_of), "n": limit + 1}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_RUNS_SQL + " WHERE r.n = %(n)s", values)
         lapsing = [(row[0], _as_date(row[1])) for row in cursor.fetchall()]

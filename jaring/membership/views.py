@@ -36,7 +36,7 @@ def membership_panel(request: AuthenticatedHttpRequest, person: Any) -> Panel:
     current = next((m for m in history if m.status in ("draft", "submitted", "active")), None)
     return Panel("membership/_person_panel.html", {
         "history": history, "strip": strip, "current": current,
-        "protected_now": bool(strip) and strip[-1].status in ("paid_on_time", "paid_late"),
+        "protected_now": bool(strip) and strip[-1].protected,
         "can_pay": current is not None and current.status == "active" and current.payer.is_self
         and can(request.user, "payment.record"),
     })

@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 from jaring.accounts.capabilities import require
 from jaring.accounts.models import Role, User
 from jaring.accounts.services import system_user
+from jaring.contributions.selectors import arrears_run_sql, arrears_run_values, max_arrears_months
 from jaring.core.audit import audit_log
 from jaring.core.errors import ValidationFailed
 from jaring.core.money import add_months, format_month, month_range, month_start
-from jaring.core.parameters import current_parameters
 from jaring.membership.models import Membership
 from jaring.registry.models import Person
 from jaring.reports.models import (
@@ -37,11 +37,12 @@ from jaring.reports.models import (
     SnapshotMonth,
 )
 
-EPOCH = dt.date(1900, 1, 1)
-
-# Members and protected come from the month's dues; at risk counts unpaid past-due months after the
-# last month paid as of the day (billing_close's rule, seen from that day: a due paid later was unpaid
-# then); lapsed are memberships billing_close ended for arrears during the month.
+# Members and protected come from the month's dues (protected: paid, on time or late, as known on the
+# day — rules.due_status and PROTECTED_STATUSES, as the coverage strip shows them: a month paid after
+# the day was not protected then, and rebuilding a past month later gives the same count); at risk are
+# memberships with 1 up to the allowed months in arrears as of the day
+# (contributions.selectors.ARREARS_RUN_SQL, the one definition billing_close and the at-risk list
+# read); lapsed are memberships billing_close ended for arrears during the month.
 #
 # At-risk looks only at the last (limit + 2) months before the month and the month itself: dues are
 # billed every month, so a membership whose unpaid run starts earlier has more than ``limit``
@@ -54,20 +55,15 @@ SELECT %(period)s, pe.kelurahan_id, pa.kind, pe.occupation_id, pe.sex,
        SUM(x.members), SUM(x.protected), SUM(x.at_risk), SUM(x.lapsed)
 FROM (
     SELECT d.person_id, d.payer_id, 1 AS members,
-           CASE WHEN d.status = 'paid' THEN 1 ELSE 0 END AS protected, 0 AS at_risk, 0 AS lapsed
+           CASE WHEN d.status = 'paid' AND d.paid_on <= %(as_of)s THEN 1 ELSE 0 END AS protected,
+           0 AS at_risk, 0 AS lapsed
     FROM contributions_due d
     WHERE d.period = %(period)s AND d.status <> 'void'
   UNION ALL
     SELECT m.person_id, m.payer_id, 0, 0, 1, 0
     FROM membership_membership m JOIN (
-        SELECT d.membership_id FROM contributions_due d
-        WHERE d.period >= %(window)s AND d.period <= %(period)s AND d.due_date < %(as_of)s
-          AND (d.status = 'open' OR (d.status = 'paid' AND d.paid_on > %(as_of)s))
-          AND d.period > COALESCE((SELECT MAX(q.period) FROM contributions_due q
-                                   WHERE q.membership_id = d.membership_id AND q.period >= %(window)s
-                                     AND q.period <= %(period)s AND q.status = 'paid'
-                                     AND q.paid_on <= %(as_of)s), %(epoch)s)
-        GROUP BY d.membership_id
+        SELECT r.membership_id FROM ({arrears_run}) r
+        GROUP BY r.membership_id
         HAVING COUNT(*) <= %(limit)s
     ) r ON r.membership_id = m.id
     WHERE m.start_date <= %(as_of)s AND m.status IN ('active', 'ended')
@@ -80,7 +76,7 @@ FROM (
 JOIN registry_person pe ON pe.id = x.person_id
 JOIN membership_payer pa ON pa.id = x.payer_id
 GROUP BY pe.kelurahan_id, pa.kind, pe.occupation_id, pe.sex
-"""
+""".replace("{arrears_run}", arrears_run_sql())
 
 # ``d.status <> 'void'`` is redundant beside ``= 'paid'`` but lets SQLite use the partial
 # (person, period) index of one_payer_per_person_month.
@@ -90,7 +86,7 @@ SELECT %(period)s, h.kelurahan_id, COUNT(*),
        SUM(CASE WHEN EXISTS (
                SELECT 1 FROM registry_person pe JOIN contributions_due d ON d.person_id = pe.id
                WHERE pe.household_id = h.id AND d.period = %(period)s AND d.status <> 'void'
-                 AND d.status = 'paid') THEN 1 ELSE 0 END)
+                 AND d.status = 'paid' AND d.paid_on <= %(as_of)s) THEN 1 ELSE 0 END)
 FROM registry_household h
 WHERE h.welfare_decile IS NOT NULL AND h.welfare_decile <= %(decile)s
 GROUP BY h.kelurahan_id
@@ -163,9 +159,9 @@ def _refresh_month(actor: User, period: dt.date, today: dt.date, trigger: str) -
     started = time.perf_counter()
     next_month = add_months(period, 1)
     as_of = min(today, next_month - dt.timedelta(days=1))
-    limit = current_parameters().on(as_of, field="as_of").value("membership", "max_arrears_months")
-    values = {"period": period, "as_of": as_of, "epoch": EPOCH, "limit": limit,
-              "window": add_months(period, -(limit + 2)), "decile": extreme_poverty_decile()}
+    limit = max_arrears_months(as_of)
+    values = {**arrears_run_values(as_of, window=add_months(period, -(limit + 2))), "period": period,
+              "limit": limit, "decile": extreme_poverty_decile()}
     with transaction.atomic():
         CoverageSnapshot.objects.filter(period=period).delete()
         HouseholdSnapshot.objects.filter(period=period).delete()

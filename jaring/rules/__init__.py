@@ -7,10 +7,15 @@ add files (``load_parameters(extra_paths)``) and pass the result as ``params=`` 
 from jaring.rules.benefits import calculate_benefits
 from jaring.rules.contributions import calculate_contribution
 from jaring.rules.coverage import (
+    PROTECTED_STATUSES,
+    ArrearsStanding,
     CoverageResult,
     MonthStatus,
+    arrears_run,
+    arrears_standing,
     check_coverage,
     consecutive_past_due_unpaid,
+    due_status,
     lapse_date,
     month_statuses,
 )
@@ -32,7 +37,9 @@ from jaring.rules.text import Message
 __all__ = [
     "PAYERS",
     "PROGRAMMES",
+    "PROTECTED_STATUSES",
     "SECTORS",
+    "ArrearsStanding",
     "CoverageResult",
     "Discount",
     "DiscountRule",
@@ -46,11 +53,14 @@ __all__ = [
     "Result",
     "RulesInputError",
     "Snapshot",
+    "arrears_run",
+    "arrears_standing",
     "calculate_benefits",
     "calculate_contribution",
     "check_coverage",
     "consecutive_past_due_unpaid",
     "default_parameters",
+    "due_status",
     "lapse_date",
     "load_parameters",
     "month_statuses",

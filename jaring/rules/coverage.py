@@ -33,8 +33,48 @@ NOT_PROTECTED = frozenset(
 class MonthStatus(StrEnum):
     PAID_ON_TIME = "paid_on_time"
     PAID_LATE = "paid_late"
-    UNPAID = "unpaid"
+    UNPAID = "unpaid"  # past due and not paid
+    DUE = "due"  # billed, not paid, not past due yet
     NOT_MEMBER = "not_member"
+
+
+# "Protected in month M": the month's contribution is paid, on time or late. The one definition the
+# person's coverage strip, the membership panel and the dashboard's "protected" count read.
+PROTECTED_STATUSES = frozenset({MonthStatus.PAID_ON_TIME, MonthStatus.PAID_LATE})
+
+
+def due_status(*, due_date: dt.date, paid_on: dt.date | None, as_of: dt.date) -> MonthStatus:
+    """A billed month as known on ``as_of``: a payment dated later is not known yet."""
+    if paid_on is not None and paid_on <= as_of:
+        return MonthStatus.PAID_ON_TIME if paid_on <= due_date else MonthStatus.PAID_LATE
+    return MonthStatus.UNPAID if due_date < as_of else MonthStatus.DUE
+
+
+class ArrearsStanding(StrEnum):
+    """Where a membership stands with ``run`` consecutive past-due unpaid months (the arrears)."""
+
+    CLEAR = "clear"
+    AT_RISK = "at_risk"  # 1 up to the allowed months: one more and the membership ends
+    LAPSING = "lapsing"  # more than allowed: the membership ended the day the last fell past due
+
+
+def arrears_standing(run: int, max_arrears_months: int) -> ArrearsStanding:
+    if run <= 0:
+        return ArrearsStanding.CLEAR
+    return ArrearsStanding.AT_RISK if run <= max_arrears_months else ArrearsStanding.LAPSING
+
+
+def arrears_run(months: list[tuple[dt.date, MonthStatus]]) -> int:
+    """Months in arrears from a month-by-month status list (oldest first): the consecutive
+    ``UNPAID`` months counted back from the latest past-due one (months not yet due skipped).
+    The same count as ``consecutive_past_due_unpaid`` when every month is billed."""
+    statuses = [status for _month, status in months]
+    while statuses and statuses[-1] == MonthStatus.DUE:
+        statuses.pop()
+    run = 0
+    while statuses and statuses.pop() == MonthStatus.UNPAID:
+        run += 1
+    return run
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import polars as pl
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
@@ -204,3 +204,98 @@ def test_form_import_api_and_cli_accept_exactly_the_same_niks(nik, personas, api
     }
     assert len(set(verdicts.values())) == 1, (nik, verdicts)
     assert verdicts["form"] == (first_error(nik) is None)
+
+
+# --- Arrears and "protected" (database) -----------------------------------------------------------
+
+START = dt.date(2025, 1, 1)
+BILLED = 10  # January to October 2025: every month up to the latest as_of is billed
+
+payment_plans = st.lists(st.tuples(st.integers(0, BILLED - 1), st.integers(0, 75)), max_size=12)
+as_of_dates = st.dates(min_value=dt.date(2025, 1, 2), max_value=dt.date(2025, 10, 15))
+
+
+def _pay_oldest(operator, membership, paid_on: dt.date) -> None:  # type: ignore[no-untyped-def]
+    """One month's contribution on ``paid_on`` (payment_record takes the oldest open month)."""
+    from jaring.contributions.models import Due
+    from jaring.contributions.services import payment_record
+
+    due = Due.objects.filter(membership=membership, status="open").order_by("period").first()
+    if due is None:
+        return  # nothing owed: a payment now would buy months ahead, another story
+    payment_record(actor=operator, membership=membership, amount_idr=due.amount_idr, paid_on=paid_on)
+
+
+@DB_EXAMPLES
+@given(plan=payment_plans, as_of=as_of_dates)
+@example(plan=[], as_of=dt.date(2025, 6, 20)).via("never paid: lapsing")
+@example(plan=[(0, 3), (1, 3)], as_of=dt.date(2025, 4, 20)).via("two months unpaid: at risk")
+@example(plan=[(i, 40) for i in range(BILLED)], as_of=dt.date(2025, 10, 15)).via("always late")
+@pytest.mark.django_db
+def test_strip_at_risk_snapshot_and_billing_close_agree_on_arrears(plan, as_of, personas, register_person):
+    from jaring.contributions.models import Due
+    from jaring.contributions.selectors import at_risk, coverage_strip, max_arrears_months
+    from jaring.contributions.services import billing_close, billing_run
+    from jaring.core.money import add_months, month_start, months_between
+    from jaring.core.parameters import current_parameters
+    from jaring.membership.services import membership_enrol, payer_create
+    from jaring.reports.services import snapshot_refresh
+    from jaring.rules import (
+        PROTECTED_STATUSES,
+        ArrearsStanding,
+        MonthStatus,
+        arrears_run,
+        arrears_standing,
+        consecutive_past_due_unpaid,
+        lapse_date,
+        month_statuses,
+    )
+
+    operator, admin = personas["operator_sorong"], personas["admin_sorong"]
+    with transaction.atomic():
+        payer = payer_create(actor=admin, code="MANDIRI", name="Mandiri", kind="self")
+        person = register_person(occupation="ojek_driver")
+        membership = membership_enrol(actor=operator, person=person, payer=payer, programs="JKK,JKM",
+                                      declared_income_idr=1_000_000, start_date=START, kpj="25010000001")
+        for i in range(BILLED):
+            billing_run(actor=operator, period=add_months(START, i))
+        for month, days in sorted(plan):
+            _pay_oldest(operator, membership, add_months(START, month) + dt.timedelta(days=days))
+
+        # The rules engine, from plain data.
+        params = current_parameters()
+        limit = max_arrears_months(as_of)
+        paid = dict(Due.objects.filter(membership=membership, status="paid").values_list("period", "paid_on"))
+        run = consecutive_past_due_unpaid(START, paid, as_of, params=params)
+        standing = arrears_standing(run, limit)
+        event(f"standing: {standing}")
+
+        # The person's coverage strip: the same months in arrears, the same protected months.
+        strip = coverage_strip(person=person, months=months_between(START, month_start(as_of)) + 1, today=as_of)
+        assert strip[0].period == START
+        assert arrears_run([(m.period, MonthStatus(m.status)) for m in strip]) == run
+        lapsed = lapse_date(START, paid, as_of, params=params)
+        for month, status in month_statuses(START, paid, as_of, params=params):
+            if lapsed is None or month < lapsed:
+                shown = next(m for m in strip if m.period == month)
+                assert shown.protected == (status in PROTECTED_STATUSES), (month, shown, status)
+                if shown.protected:
+                    assert shown.status == status
+
+        # The at-risk list.
+        listed = [r for r in at_risk(actor=operator, today=as_of) if r.membership_id == membership.pk]
+        assert bool(listed) == (standing == ArrearsStanding.AT_RISK), (run, listed)
+        if listed:
+            assert listed[0].unpaid_months == run
+
+        # billing_close's lapse rule (a dry run: it reports, it changes nothing).
+        close = billing_close(actor=operator, as_of=as_of, dry_run=True)
+        assert (membership.pk in close.membership_ids) == (standing == ArrearsStanding.LAPSING), (run, close)
+        assert close.at_risk == (1 if standing == ArrearsStanding.AT_RISK else 0)
+
+        # The dashboard snapshot of as_of's month, as of that day.
+        month = snapshot_refresh(actor=admin, period=month_start(as_of), today=as_of).months[0]
+        assert month.members == 1
+        assert month.protected == (1 if strip[-1].protected else 0)
+        assert month.at_risk == (1 if standing == ArrearsStanding.AT_RISK else 0), (run, month)
+        transaction.set_rollback(True)

@@ -44,10 +44,11 @@ def test_admin_sees_the_hand_counted_city(refreshed, personas):
     assert by_key(d.by_occupation) == {"market_trader": (2, 1, 0, 1), "ojek_driver": (2, 1, 1, 0),
                                        "farmer": (1, 0, 1, 0), "fisher": (1, 1, 0, 0)}
     assert (d.decile.households, d.decile.protected, d.decile.pct) == (2, 1, 50.0)
-    # The month before, seen from its last day: C's late payment was not yet made (at risk then,
-    # protected now that it is paid); E had three unpaid months, D two.
+    # The month before, seen from its last day: C's late payment was not yet made (at risk then, and
+    # not protected then: protection, like arrears, is counted as known on the day — decision 0032);
+    # E had three unpaid months, D two.
     previous = {t.period: t for t in d.trend}[add_months(r, -1)]
-    assert (previous.members, previous.protected, previous.at_risk, previous.lapsed) == (6, 4, 3, 0)
+    assert (previous.members, previous.protected, previous.at_risk, previous.lapsed) == (6, 3, 3, 0)
     assert [t.present for t in d.trend][-6:] == [True] * 6
     assert not d.trend[0].present
 
