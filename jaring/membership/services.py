@@ -234,7 +234,7 @@ def memberships_create_drafts(*, actor: User, payer: Payer, person_ids: Sequence
                            " ON CONFLICT DO NOTHING RETURNING id, person_id", values)
             created.update({int(person): int(membership) for membership, person in cursor.fetchall()})
     audit_log(actor=actor, action="membership.create_drafts", obj=payer,
-              region_code=payer.region.code if payer.region_id else "",
+              region_code=payer.region.code if payer.region else "",
               after={"reason": reason, "payer": payer.code, "start": start_date.isoformat(),
                      "income_idr": declared_income_idr, "has_jht": has_jht, "asked": len(wanted),
                      "created": len(created), "left_out": len(wanted) - len(created),
