@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,7 @@ RULES_PAYER_KINDS = {
     "government": [Payer.Kind.GOVERNMENT_CITY, Payer.Kind.GOVERNMENT_PROVINCE],
     "other": [Payer.Kind.VILLAGE, Payer.Kind.CSR, Payer.Kind.BANK, Payer.Kind.OTHER],
 }
-_KIND_TO_RULES = {kind: rules for rules, kinds in RULES_PAYER_KINDS.items() for kind in kinds}
+_KIND_TO_RULES: dict[str, str] = {kind: rules for rules, kinds in RULES_PAYER_KINDS.items() for kind in kinds}
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ class BillingResult:
 
 
 
-def _combos(next_month: dt.date) -> list[dict[str, Any]]:
+def _combos(next_month: dt.date) -> list[Mapping[str, Any]]:
     return list(Membership.objects.filter(status=Membership.Status.ACTIVE, start_date__lt=next_month)
                 .order_by().values("declared_income_idr", "has_jht", "sector", "payer__kind").distinct())
 
