@@ -519,7 +519,8 @@ def _edit_targets(editing: FieldSubmission, members: list[Member],
         if item.index in by_index:
             targets[member.position] = by_index[item.index]
             continue
-        earlier = persons.get(by_position.get(member.position))  # type: ignore[arg-type]
+        earlier_id = by_position.get(member.position)
+        earlier = persons.get(earlier_id) if earlier_id is not None else None
         if earlier is not None and earlier.nik_index not in claimed and earlier not in targets.values():
             targets[member.position] = earlier
     return targets

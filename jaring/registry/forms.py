@@ -30,6 +30,14 @@ def occupation_choices() -> list[tuple[str, str]]:
     return [("", "—")] + [(o.code, o.name) for o in Occupation.objects.all()]
 
 
+def _add_service_errors(form: forms.Form, fields: dict[str, list[Any]]) -> None:
+    """A service's field errors onto the form's fields (a field the form lacks: a form error)."""
+    for name, messages in fields.items():
+        target = SERVICE_FIELDS.get(name, name)
+        for message in messages or [""]:
+            form.add_error(target if target in form.fields else None, str(message))
+
+
 class PersonForm(forms.Form):
     nik = forms.CharField(label=_("NIK"), max_length=40, widget=forms.TextInput(
         attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "16 digit"}))
@@ -84,10 +92,7 @@ class PersonForm(forms.Form):
         return data
 
     def add_service_errors(self, fields: dict[str, list[Any]]) -> None:
-        for name, messages in fields.items():
-            target = SERVICE_FIELDS.get(name, name)
-            for message in messages or [""]:
-                self.add_error(target if target in self.fields else None, str(message))
+        _add_service_errors(self, fields)
 
 
 class HouseholdForm(forms.Form):
@@ -119,4 +124,4 @@ class HouseholdForm(forms.Form):
         return data
 
     def add_service_errors(self, fields: dict[str, list[Any]]) -> None:
-        PersonForm.add_service_errors(self, fields)  # type: ignore[arg-type]
+        _add_service_errors(self, fields)

@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -41,7 +42,7 @@ class PolicySerializer(serializers.Serializer):
 
 
 class PolicyChangeSerializer(PolicySerializer):
-    code = None  # type: ignore[assignment]
+    code = None  # type: ignore[assignment]  # DRF's way to drop an inherited field; the stubs do not know it
     name = serializers.CharField(max_length=150, required=False)
     max_decile = serializers.IntegerField(required=False)
     min_age = serializers.IntegerField(required=False)
@@ -148,7 +149,9 @@ class RoundList(generics.GenericAPIView):
     @extend_schema(parameters=[OpenApiParameter("cursor", str), OpenApiParameter("page_size", int)],
                    responses=OpenApiTypes.OBJECT)
     def get(self, request: AuthenticatedRequest) -> Response:
-        self.paginator.ordering = "-id"  # type: ignore[union-attr]
+        paginator = self.paginator
+        assert isinstance(paginator, CursorPagination)  # DEFAULT_PAGINATION_CLASS is a cursor pagination
+        paginator.ordering = "-id"
         page = self.paginate_queryset(selectors.round_list(actor=request.user)) or []
         return self.get_paginated_response([round_data(r) for r in page])
 
