@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 from jaring.accounts.models import User
 from jaring.contributions.models import Due, Invoice
 from jaring.core.money import add_months, format_month, month_start
-from jaring.membership.models import Membership, Payer
+from jaring.membership.models import BudgetLine, Membership, Payer
 from jaring.registry.models import Person
 from jaring.registry.selectors import person_queryset
 from jaring.rules import PROTECTED_STATUSES, ArrearsStanding, arrears_standing, due_status
@@ -155,8 +156,44 @@ def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
+@dataclass(frozen=True)
+class BudgetCommitments:
+    """Money a higher floor has promised out of payers' budget lines (targeting's approved rounds),
+    registered from its ``AppConfig.ready``: ``committed_idr(payer, year)`` is what it holds for that
+    fiscal year, ``covers`` the dues (a ``Due`` filter) that sum already counts."""
+
+    committed_idr: Callable[[Payer, int], int]
+    covers: Q
+
+
+budget_commitments: list[BudgetCommitments] = []
+
+
+def register_budget_commitments(source: BudgetCommitments) -> BudgetCommitments:
+    if source not in budget_commitments:
+        budget_commitments.append(source)
+    return source
+
+
+def budget_available(*, payer: Payer, year: int) -> int | None:
+    """The one "budget available": the payer's budget lines for a fiscal year minus what is already
+    committed (approved allocation rounds, for the months of that year) and minus the dues of that
+    year no commitment counts (other memberships of the payer). None when the payer has no budget
+    line for the year. Read by the payer page, the targeting preview and round approval."""
+    lines = BudgetLine.objects.filter(payer=payer, fiscal_year=year).aggregate(s=Sum("amount_idr"))["s"]
+    if lines is None:
+        return None
+    dues = (Due.objects.filter(payer=payer, period__gte=dt.date(year, 1, 1), period__lte=dt.date(year, 12, 1))
+            .exclude(status=Due.Status.VOID))
+    committed = 0
+    for source in budget_commitments:
+        committed += source.committed_idr(payer, year)
+        dues = dues.exclude(source.covers)
+    return int(lines) - committed - (dues.aggregate(s=Sum("amount_idr"))["s"] or 0)
+
+
 def payer_summary(*, payer: Payer, year: int) -> dict[str, Any]:
-    """Members, budget and money used for a fiscal year, in three queries."""
+    """Members, budget and money used for a fiscal year, in a few queries."""
     budget = payer.budget_lines.filter(fiscal_year=year).aggregate(s=Sum("amount_idr"))["s"] or 0
     dues = Due.objects.filter(payer=payer, period__year=year).exclude(status=Due.Status.VOID).aggregate(
         billed=Sum("amount_idr"), paid=Sum("amount_idr", filter=Q(status=Due.Status.PAID)))
@@ -164,7 +201,7 @@ def payer_summary(*, payer: Payer, year: int) -> dict[str, Any]:
         active=Count("id", filter=Q(status=Membership.Status.ACTIVE)),
         pending=Count("id", filter=Q(status__in=[Membership.Status.DRAFT, Membership.Status.SUBMITTED])))
     return {"budget_idr": budget, "billed_idr": dues["billed"] or 0, "paid_idr": dues["paid"] or 0,
-            "available_idr": budget - (dues["billed"] or 0), **members}
+            "available_idr": budget_available(payer=payer, year=year), **members}
 
 
 def payer_invoices(*, payer: Payer) -> QuerySet[Invoice]:

@@ -5,3 +5,9 @@ class TargetingConfig(AppConfig):
     name = "jaring.targeting"
     label = "targeting"
     verbose_name = "Sasaran dan alokasi anggaran"
+
+    def ready(self) -> None:
+        from jaring.contributions.selectors import register_budget_commitments
+        from jaring.targeting.selectors import ROUND_COMMITMENTS
+
+        register_budget_commitments(ROUND_COMMITMENTS)

@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from jaring.accounts.capabilities import can
 from jaring.accounts.models import User
-from jaring.contributions.models import Due
+from jaring.contributions.selectors import BudgetCommitments, budget_available
 from jaring.core.errors import NotFound, PermissionDenied, ValidationFailed
 from jaring.core.money import format_idr, format_month
 from jaring.core.parameters import current_parameters
-from jaring.membership.models import BudgetLine, Payer
+from jaring.membership.models import Payer
 from jaring.regions.models import Region
 from jaring.registry.models import Person
 from jaring.registry.selectors import person_queryset
@@ -80,19 +80,15 @@ def _any_payer() -> Payer:
 
 # --- Budget lines -----------------------------------------------------------------------------
 
-def budget_available(*, payer: Payer, year: int) -> int | None:
-    """The payer's budget lines for a fiscal year minus what is already committed: approved
-    rounds (their enrolled people for the months of that year) and dues of other memberships
-    billed in that year. None when the payer has no budget line for the year."""
-    lines = BudgetLine.objects.filter(payer=payer, fiscal_year=year).aggregate(s=Sum("amount_idr"))["s"]
-    if lines is None:
-        return None
-    rounds = sum(int(r.get(str(year), 0)) for r in AllocationRound.objects.filter(
+def _committed_by_rounds(payer: Payer, year: int) -> int:
+    """What the payer's approved rounds hold for the months of ``year`` (frozen at approval)."""
+    return sum(int(r.get(str(year), 0)) for r in AllocationRound.objects.filter(
         payer=payer, status=AllocationRound.Status.APPROVED).values_list("committed_by_year", flat=True))
-    dues = (Due.objects.filter(payer=payer, period__gte=dt.date(year, 1, 1), period__lte=dt.date(year, 12, 1))
-            .exclude(status=Due.Status.VOID).filter(membership__allocation_entry__isnull=True)
-            .aggregate(s=Sum("amount_idr"))["s"] or 0)
-    return lines - rounds - dues
+
+
+# Approved rounds hold their enrolled people's months; those memberships' dues are inside that sum.
+ROUND_COMMITMENTS = BudgetCommitments(committed_idr=_committed_by_rounds,
+                                      covers=Q(membership__allocation_entry__isnull=False))
 
 
 # --- Preview ----------------------------------------------------------------------------------

@@ -299,3 +299,74 @@ def test_strip_at_risk_snapshot_and_billing_close_agree_on_arrears(plan, as_of, 
         assert month.protected == (1 if strip[-1].protected else 0)
         assert month.at_risk == (1 if standing == ArrearsStanding.AT_RISK else 0), (run, month)
         transaction.set_rollback(True)
+
+
+# --- Budget available (database) ------------------------------------------------------------------
+
+rounds = st.lists(st.integers(1, 12), min_size=1, max_size=3)  # each round's budget, in people-years
+
+
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(line_units=st.integers(0, 20), round_units=rounds, direct=st.integers(0, 3))
+@pytest.mark.django_db
+def test_preview_payer_page_and_approval_read_the_same_budget_available(line_units, round_units, direct,
+                                                                        personas):
+    from django.utils import timezone
+
+    from jaring.contributions.selectors import payer_summary
+    from jaring.contributions.services import billing_run
+    from jaring.core.errors import Conflict
+    from jaring.core.money import add_months
+    from jaring.membership.services import budget_line_add, membership_enrol, payer_create
+    from jaring.registry.models import Person
+    from jaring.targeting.models import AllocationRound
+    from jaring.targeting.selectors import RoundInput, allocation_preview
+    from jaring.targeting.services import policy_create, round_approve, round_prepare
+    from jaring.targeting.testing import build_candidates
+
+    admin, operator = personas["admin_sorong"], personas["operator_sorong"]
+    start = dt.date(timezone.localdate().year + 1, 1, 1)
+    with transaction.atomic():
+        payer = payer_create(actor=admin, code="APBD-KOTA", name="APBD Kota Sorong", kind="government_city",
+                             wadah_code="SG", region_code="96.71")
+        policy = policy_create(actor=admin, code="inpres", name="Inpres 4/2022", max_decile=4, min_age=18,
+                               max_age=64)
+        build_candidates(10, on=start)
+        probe = allocation_preview(actor=operator, data=RoundInput(payer=payer, policy=policy, budget_idr=10**12,
+                                                                   months=12, start=start))
+        unit = probe.unit_idr
+        budget_line_add(actor=admin, payer=payer, fiscal_year=start.year, amount_idr=line_units * unit,
+                        source_document="DPA")
+        # Members the payer took on outside any round: their billed dues use the budget too.
+        for person in Person.objects.filter(occupation__isnull=False).order_by("-id")[:direct]:
+            membership_enrol(actor=operator, person=person, payer=payer, programs="JKK,JKM",
+                             declared_income_idr=1_000_000, start_date=start, kpj=None)
+        for i in range(3):
+            billing_run(actor=operator, period=add_months(start, i))
+
+        for units in round_units:
+            data = RoundInput(payer=payer, policy=policy, budget_idr=units * unit, months=12, start=start)
+            preview = allocation_preview(actor=operator, data=data)
+            page = payer_summary(payer=payer, year=start.year)["available_idr"]
+            assert preview.available[start.year] == page
+            try:  # preparing checks the same figure first
+                allocation_round = round_prepare(actor=operator, data=data)
+            except Conflict as refused:
+                assert refused.code == "budget_line_exceeded", refused.code
+                assert refused.extra["available_idr"] == page < preview.by_year[start.year]
+                continue
+            cost = preview.by_year.get(start.year, 0)
+            try:
+                round_approve(actor=admin, allocation_round=allocation_round)
+                approved = True
+            except Conflict as refused:
+                assert refused.code == "budget_line_exceeded", refused.code
+                assert refused.extra["available_idr"] == page
+                approved = False
+            assert approved == (cost <= page), (cost, page)
+            if approved:
+                approved_round = AllocationRound.objects.get(pk=allocation_round.pk)
+                after = payer_summary(payer=payer, year=start.year)["available_idr"]
+                assert after == page - approved_round.committed_by_year[str(start.year)]
+        transaction.set_rollback(True)
