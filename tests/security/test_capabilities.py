@@ -120,6 +120,16 @@ def _path(route: str, world: dict[str, Any]) -> str | None:
     return path
 
 
+def _walk(world: dict[str, Any]) -> list[tuple[str, str, Any, str]]:
+    """Every non-exempt route that the world's ids can fill: (name, route, callback, path)."""
+    walked = []
+    for name, route, callback in _routes():
+        path = _path(route, world) if name not in EXEMPT else None
+        if path is not None:
+            walked.append((name, route, callback, path))
+    return walked
+
+
 def _requests(name: str, route: str, callback: Any) -> list[tuple[str, str]]:
     """(method, capability) pairs to try for a route."""
     caps = _capabilities(callback)
@@ -144,12 +154,7 @@ def test_each_role_gets_what_the_table_says(client: Any, api_client_for: Any, pe
     client.force_login(user)
     api = api_client_for(username)
     wrong = []
-    for name, route, callback in _routes():
-        if name in EXEMPT:
-            continue
-        path = _path(route, world)
-        if path is None:
-            continue
+    for name, route, callback, path in _walk(world):
         is_api = path.startswith("/api/")
         for method, capability in _requests(name, route, callback):
             if method not in ("GET", "POST"):
@@ -197,12 +202,7 @@ def test_every_route_showing_persons_audits_the_auditors_read(client: Any, api_c
     client.force_login(auditor)
     api = api_client_for("auditor")
     unmarked, unlogged = [], []
-    for name, route, callback in _routes():
-        if name in EXEMPT:
-            continue
-        path = _path(route, world)
-        if path is None:
-            continue
+    for name, _route, callback, path in _walk(world):
         caps = _capabilities(callback)
         if not can(auditor, caps.get("GET") or "session"):
             continue
