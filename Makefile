@@ -60,7 +60,8 @@ test-postgres: install-dev
 test-browser: install-dev
 	@if [ -x "$(CHROMIUM)" ]; then \
 		echo "== browser tests (Playwright + $(CHROMIUM))"; \
-		$(VENV)/bin/pytest -m browser tests/browser $(PYTEST_ARGS); \
+		$(VENV)/bin/pytest -m browser tests/browser $(PYTEST_ARGS) && \
+		$(VENV)/bin/pytest -m browser tests/security $(PYTEST_ARGS); \
 	else \
 		echo "== SKIPPED: browser tests ($(CHROMIUM) not installed; apt-get install chromium)"; \
 	fi
