@@ -74,10 +74,6 @@ def require(user: Any, capability: str) -> None:
         raise PermissionDenied(_("Peran Anda tidak boleh melakukan ini."))
 
 
-def capabilities_of(user: Any) -> list[str]:
-    return sorted(name for name in CAPABILITIES if can(user, name))
-
-
 def capability_for(declared: str | Mapping[str, str], method: str) -> str:
     """The capability a view declares for an HTTP method (one name, or method → name with an
     optional ``"*"`` for the rest)."""

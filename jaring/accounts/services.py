@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jaring.accounts.models import ApiToken, AreaAssignment, LoginThrottle, Role, User
 from jaring.core.audit import audit_log
-from jaring.core.errors import Conflict, ValidationFailed
+from jaring.core.errors import Conflict, NotFound, ValidationFailed
 from jaring.regions.selectors import region_by_code
 
 TOKEN_PREFIX = "jrg_"  # noqa: S105 - a visible prefix, not a secret
@@ -313,6 +313,15 @@ def system_user() -> User:
     return user
 
 
+def user_by_username(username: str, *, active_only: bool = False) -> User:
+    """The named user, or ``NotFound`` (a command's exit code, an API's 404)."""
+    users = User.objects.filter(username=username)
+    user = (users.filter(is_active=True) if active_only else users).first()
+    if user is None:
+        raise NotFound(f"no {'active ' if active_only else ''}user {username!r}")
+    return user
+
+
 def cli_actor(username: str | None) -> User:
     if not username:
         return system_user()
@@ -323,6 +332,9 @@ def cli_actor(username: str | None) -> User:
 
 
 def auditor_read_log(*, actor: User, action: str, **kwargs: Any) -> None:
-    """Every read by an auditor leaves a trace (ARCHITECTURE §1); other roles' reads do not."""
-    if actor.role == Role.AUDITOR:
+    """A read that is not personal data but still leaves the auditor's trace (the dashboard, a
+    round); whose reads count is ``accounts.reads.logs_reads_of``."""
+    from jaring.accounts.reads import logs_reads_of
+
+    if logs_reads_of(actor):
         audit_log(actor=actor, action=action, **kwargs)

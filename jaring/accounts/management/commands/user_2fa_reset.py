@@ -2,10 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jaring.accounts.models import User
-from jaring.accounts.services import user_totp_reset
+from jaring.accounts.services import user_by_username, user_totp_reset
 from jaring.core.commands import JaringCommand
-from jaring.core.errors import NotFound
 
 
 class Command(JaringCommand):
@@ -16,8 +14,6 @@ class Command(JaringCommand):
         parser.add_argument("username")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = User.objects.filter(username=options["username"]).first()
-        if user is None:
-            raise NotFound(f"no user {options['username']!r}")
+        user = user_by_username(options["username"])
         removed = user_totp_reset(actor=None, user=user)
         self.stdout.write(f"2fa reset for {user.username} ({removed} device(s) removed)")

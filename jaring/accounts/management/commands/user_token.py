@@ -2,10 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jaring.accounts.models import User
-from jaring.accounts.services import api_token_create
+from jaring.accounts.services import api_token_create, user_by_username
 from jaring.core.commands import JaringCommand
-from jaring.core.errors import NotFound
 
 
 class Command(JaringCommand):
@@ -16,7 +14,5 @@ class Command(JaringCommand):
         parser.add_argument("--name", default="cli")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = User.objects.filter(username=options["username"], is_active=True).first()
-        if user is None:
-            raise NotFound(f"no active user {options['username']!r}")
+        user = user_by_username(options["username"], active_only=True)
         self.stdout.write(api_token_create(actor=None, user=user, name=options["name"]))

@@ -2,10 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jaring.accounts.models import User
-from jaring.accounts.services import user_unlock
+from jaring.accounts.services import user_by_username, user_unlock
 from jaring.core.commands import JaringCommand
-from jaring.core.errors import NotFound
 
 
 class Command(JaringCommand):
@@ -15,8 +13,6 @@ class Command(JaringCommand):
         parser.add_argument("username")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = User.objects.filter(username=options["username"]).first()
-        if user is None:
-            raise NotFound(f"no user {options['username']!r}")
+        user = user_by_username(options["username"])
         user_unlock(actor=None, user=user)
         self.stdout.write(f"unlocked {user.username}")
