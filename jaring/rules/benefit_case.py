@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from jaring.rules.contributions import bracket_error
+from jaring.rules.contributions import nominal_param
 from jaring.rules.inputs import (
     choice,
     date_value,
@@ -86,9 +86,7 @@ def parse_case(case: object, params: Parameters) -> BenefitCase:
     snapshot = params.on(event_date, field="event_date")
     snapshot.require(*FAMILIES, field="event_date")
     income = whole_number(required(data, "declared_income_idr"), "declared_income_idr", minimum=1)
-    brackets = snapshot.value("income_brackets", "brackets_idr")
-    if income not in brackets:
-        raise bracket_error(income, brackets)
+    nominal_param(income, snapshot)
     months = data.get("contribution_months")
     if event == "death":
         months = required(data, "contribution_months")

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from jaring.core.money import age_on, round_idr
 from jaring.rules.benefit_case import BenefitCase, Child, WorkAccident, parse_case
-from jaring.rules.contributions import unverified_notes
+from jaring.rules.contributions import nominal_param, unverified_notes
 from jaring.rules.inputs import date_value, input_error
 from jaring.rules.parameters import Parameters, Snapshot, default_parameters
 from jaring.rules.result import Item, Result
@@ -135,6 +135,7 @@ def _work_accident(case: BenefitCase, as_of: dt.date | None) -> Result:
                 "work accident.",
             )
         )
+    notes.extend(unverified_notes([nominal_param(income, snapshot)]))
     notes.extend(unverified_notes(snapshot.sets["jkk_benefits"].values.values()))
     return Result(items=tuple(items), eligible=True, reasons=tuple(reasons), notes=tuple(notes))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 
 from jaring.core.money import format_month, month_range, round_idr
@@ -55,7 +56,7 @@ def calculate_contribution(
     notes: list[Message] = []
     for period in month_range(first, count):
         snapshot = _snapshot(params, period)
-        used.append(_check_bracket(income, snapshot))
+        used.append(_check_bracket(income, snapshot, payer))
         _check_mandatory(chosen, snapshot)
         for code in chosen:
             item, pv, applied = _item(code, income, period, payer, sector, snapshot, params)
@@ -65,14 +66,6 @@ def calculate_contribution(
                 notes.extend(_discount_notes(applied))
             notes.extend(_withheld_notes(code, period, payer, sector, params))
     notes.extend(_payment_notes(start, used))
-    if payer == "government" and income != start.value("income_brackets", "brackets_idr")[0]:
-        notes.append(
-            Message(
-                "government_lowest_bracket",
-                "Program yang dibayar pemerintah biasanya memakai nominal penghasilan terendah.",
-                "Government-paid programmes normally use the lowest income bracket.",
-            )
-        )
     return Result(items=tuple(items), eligible=True, notes=_unique(notes))
 
 
@@ -126,11 +119,29 @@ def _check_mandatory(chosen: list[str], snapshot: Snapshot) -> None:
         )
 
 
-def _check_bracket(income: int, snapshot: Snapshot) -> ParamValue:
+def _check_bracket(income: int, snapshot: Snapshot, payer: str) -> ParamValue:
+    """``nominal_param``, and for payers bound to it, the lowest nominal of the table."""
+    nominal = nominal_param(income, snapshot)
+    lowest = snapshot.value("income_brackets", "brackets_idr")[0]
+    if payer in snapshot.value("contribution", "lowest_bracket_only") and income != lowest:
+        raise input_error(
+            "declared_income_idr",
+            f"Iuran yang dibayar APBN/APBD memakai nominal penghasilan terendah ({idr(lowest)}), "
+            f"bukan {idr(income)}.",
+            f"Contributions paid from APBN/APBD use the lowest income nominal "
+            f"({idr(lowest, 'en')}), not {idr(income, 'en')}.",
+        )
+    return nominal
+
+
+def nominal_param(income: int, snapshot: Snapshot) -> ParamValue:
+    """The declared income as a cited value of its own, so that an unverified nominal says so
+    (and a verified one does not inherit the doubts about the rest of the table)."""
     brackets = snapshot.param("income_brackets", "brackets_idr")
     if income not in brackets.value:
         raise bracket_error(income, brackets.value)
-    return brackets
+    nominal = brackets.entry(income) or brackets
+    return nominal if nominal.verified else replace(nominal, note=f"{idr(income)}: {nominal.note}")
 
 
 def bracket_error(income: int, brackets: tuple[int, ...]) -> RulesInputError:

@@ -244,6 +244,12 @@ class Snapshot:
         """Every value in force with its citation, JSON-ready, for read-only display."""
         rows: list[dict[str, Any]] = []
         for family, pset in sorted(self.sets.items()):
+            where = {
+                "set_id": pset.id,
+                "source": pset.path.name,
+                "effective_from": pset.effective_from.isoformat(),
+                "effective_to": pset.until.isoformat() if pset.until else None,
+            }
             for value in pset.values.values():
                 rows.append(
                     {
@@ -253,12 +259,10 @@ class Snapshot:
                         "citation": value.citation,
                         "verified": value.verified,
                         "note": value.note,
-                        "set_id": pset.id,
-                        "source": pset.path.name,
-                        "effective_from": pset.effective_from.isoformat(),
-                        "effective_to": pset.until.isoformat() if pset.until else None,
+                        **where,
                     }
                 )
+                rows.extend({"family": family, **row, **where} for row in _entry_rows(value))
         month = month_start(self.day)
         for discount in self.discounts:
             for index, rule in enumerate(discount.rules):
@@ -285,9 +289,31 @@ class Snapshot:
         return rows
 
 
+def _entry_rows(value: ParamValue) -> list[dict[str, Any]]:
+    """The elements of a list cited one by one, one row per distinct citation, flag and note
+    (so a table of 198 nominals shows as a handful of rows). None when all share the value's."""
+    groups: dict[tuple[str, bool, str], list[Any]] = {}
+    for entry in value.entries:
+        groups.setdefault((entry.citation, entry.verified, entry.note), []).append(entry.value)
+    if len(groups) < 2:
+        return []
+    return [
+        {
+            "key": f"{value.key}[]",
+            "value": _plain(tuple(elements)),
+            "citation": citation,
+            "verified": verified,
+            "note": note,
+        }
+        for (citation, verified, note), elements in groups.items()
+    ]
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
     if isinstance(value, Level):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
@@ -29,7 +29,11 @@ class Kind(StrEnum):
     RATE = "rate"  # Decimal from a quoted string, 0..1
     BOOL = "bool"
     INT_LIST = "int_list"  # strictly increasing positive ints
+    # Strictly increasing rupiah amounts, each either a bare int or a table
+    # ``{ value_idr, citation, verified, note }`` with its own citation and flag.
+    NOMINALS = "nominals"
     PROGRAMME_LIST = "programme_list"
+    PAYER_LIST = "payer_list"
     LEVELS = "levels"  # scholarship school levels
 
 
@@ -53,12 +57,35 @@ class Level:
 
 
 @dataclass(frozen=True)
+class Entry:
+    """One element of a list value that carries its own citation, e.g. one income nominal."""
+
+    value: Any
+    citation: str
+    verified: bool
+    note: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
 class ParamValue:
+    """A value with its citation. For a list whose elements are cited one by one (``entries``),
+    ``value`` is still the plain tuple of the elements, and ``verified`` is true only when the
+    value and every element are."""
+
     key: str
     value: Any
     citation: str
     verified: bool
     note: str
+    entries: tuple[Entry, ...] = ()
+
+    def entry(self, element: object) -> ParamValue | None:
+        """The element as a value of its own (its citation, flag and note), if it is one."""
+        for entry in self.entries:
+            if entry.value == element:
+                return ParamValue(self.key, entry.value, entry.citation, entry.verified, entry.note)
+        return None
 
 
 _S = Spec
@@ -69,9 +96,10 @@ FAMILIES: Mapping[str, Mapping[str, Spec]] = {
         "jht_rate": _S(Kind.RATE),
         "mandatory_programmes": _S(Kind.PROGRAMME_LIST),
         "optional_programmes": _S(Kind.PROGRAMME_LIST),
+        "lowest_bracket_only": _S(Kind.PAYER_LIST),
     },
     "income_brackets": {
-        "brackets_idr": _S(Kind.INT_LIST),
+        "brackets_idr": _S(Kind.NOMINALS),
     },
     "membership": {
         "due_day": _S(Kind.COUNT, 1, 28),
@@ -190,6 +218,42 @@ def parse_int_list(raw: object, path: Path, key: str) -> tuple[int, ...]:
     return tuple(raw)
 
 
+NOMINAL_KEYS = {"value_idr", "citation", "verified", "note"}
+
+
+def parse_nominals(raw: object, path: Path, key: str, inherited: Entry) -> tuple[Entry, ...]:
+    """A ``nominals`` list: bare amounts take the value's citation, flag and note; a table may
+    give its own. An element that sets ``verified`` itself does not inherit the value's note."""
+    if not isinstance(raw, list) or not raw:
+        raise fail(path, key, "must be a non-empty list of whole rupiah amounts")
+    entries: list[Entry] = []
+    for index, item in enumerate(raw):
+        where = f"{key}[{index}]"
+        if is_int(item):
+            entries.append(replace(inherited, value=item))
+            continue
+        if not isinstance(item, dict):
+            raise fail(path, where, "each entry must be a whole rupiah amount or a table")
+        extra = set(item) - NOMINAL_KEYS
+        if extra:
+            raise fail(path, where, f"unknown keys {sorted(extra)}")
+        verified = require_bool(item, "verified", path, default=inherited.verified, where=where + ".")
+        own_note = optional_text(item, "note", path, where=where + ".")
+        inherits = "verified" not in item or verified == inherited.verified
+        note = own_note or (inherited.note if inherits else "")
+        if not verified and not note:
+            raise fail(path, where + ".note", "an unverified value needs a note saying why")
+        citation = optional_text(item, "citation", path, where=where + ".") or inherited.citation
+        entries.append(Entry(item.get("value_idr"), citation, verified, note))
+    amounts = [entry.value for entry in entries]
+    for index, amount in enumerate(amounts):
+        if not is_int(amount) or amount <= 0:
+            raise fail(path, f"{key}[{index}]", "value_idr must be a positive whole rupiah amount")
+    if any(a >= b for a, b in itertools.pairwise(amounts)):
+        raise fail(path, key, "entries must be strictly increasing")
+    return tuple(entries)
+
+
 def parse_codes(
     raw: object, allowed: tuple[str, ...], path: Path, key: str, *, allow_empty: bool = False
 ) -> tuple[str, ...]:
@@ -260,6 +324,8 @@ def parse_value(spec: Spec, raw: object, path: Path, key: str) -> Any:
         return parse_int_list(raw, path, key)
     if spec.kind is Kind.PROGRAMME_LIST:
         return parse_codes(raw, PROGRAMMES, path, key, allow_empty=True)
+    if spec.kind is Kind.PAYER_LIST:
+        return parse_codes(raw, PAYERS, path, key, allow_empty=True)
     return parse_levels(raw, path, key)
 
 
@@ -277,10 +343,25 @@ def parse_entry(spec: Spec, raw: object, path: Path, key: str) -> ParamValue:
     note = optional_text(raw, "note", path, where=where + ".")
     if not verified and not note:
         raise fail(path, where + ".note", "an unverified value needs a note saying why")
+    citation = require_text(raw, "citation", path, where=where + ".")
+    if spec.kind is Kind.NOMINALS:
+        inherited = Entry(None, citation, verified, note)
+        entries = parse_nominals(raw["value"], path, where + ".value", inherited)
+        unverified = sum(not entry.verified for entry in entries)
+        if unverified and verified:
+            note = note or f"[UNVERIFIED] {unverified} of {len(entries)} entries are not verified."
+        return ParamValue(
+            key=key,
+            value=tuple(entry.value for entry in entries),
+            citation=citation,
+            verified=verified and not unverified,
+            note=note,
+            entries=entries,
+        )
     return ParamValue(
         key=key,
         value=parse_value(spec, raw["value"], path, where + ".value"),
-        citation=require_text(raw, "citation", path, where=where + "."),
+        citation=citation,
         verified=verified,
         note=note,
     )

@@ -10,8 +10,8 @@ import pytest
 
 from jaring.rules import Parameters, default_parameters, load_parameters
 
-# A made-up bracket table for property tests: only Rp1.000.000 is confirmed in real life, so
-# monotonicity over several brackets can only be tested with a table of our own.
+# A made-up bracket table loaded as an extra file, as a deployment would load the verified
+# Lampiran II table (the shipped one has unverified steps between its two agreed ends).
 TEST_BRACKETS = [1_000_000, 1_500_000, 2_000_000, 2_750_000, 5_000_000, 10_000_000, 20_700_000]
 
 BRACKETS_TOML = f"""

@@ -117,6 +117,12 @@ def test_partial_disability(percent, function_loss, expected):
     assert result.item("jkk_partial_disability").amount_idr == expected
 
 
+def test_an_unverified_income_nominal_is_flagged():
+    result = calculate_benefits({**accident("total_disability"), "declared_income_idr": 3_000_000})
+    assert any(n.code == "unverified_brackets_idr" for n in result.notes)
+    assert not any(n.code == "unverified_brackets_idr" for n in calculate_benefits(accident()).notes)
+
+
 def test_total_disability_is_56_times_income():
     result = calculate_benefits(accident("total_disability"))
     item = result.item("jkk_total_disability")

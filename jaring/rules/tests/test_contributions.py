@@ -167,7 +167,10 @@ def test_first_period_as_date():
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"declared_income_idr": 1_200_000}, "declared_income_idr"),  # not a bracket value
+        ({"declared_income_idr": 1_250_000}, "declared_income_idr"),  # not a bracket value
+        ({"declared_income_idr": 20_800_000}, "declared_income_idr"),  # above the table
+        ({"declared_income_idr": 900_000}, "declared_income_idr"),  # below the table
+        ({"declared_income_idr": 2_000_000, "payer": "government"}, "declared_income_idr"),
         ({"declared_income_idr": -1_000_000}, "declared_income_idr"),
         ({"declared_income_idr": 1e6}, "declared_income_idr"),  # float is never money
         ({"declared_income_idr": "1000000"}, "declared_income_idr"),
@@ -193,6 +196,49 @@ def test_bad_input(changes, field):
     assert info.value.field == field
     assert info.value.message and info.value.message_en
     assert isinstance(info.value, ValueError)
+
+
+# --- the whole bracket table ------------------------------------------------------------------
+
+
+def _nominals():
+    from jaring.rules import default_parameters
+
+    return default_parameters().on(dt.date(2026, 1, 1)).value("income_brackets", "brackets_idr")
+
+
+@pytest.mark.parametrize("income", _nominals())
+def test_every_nominal_is_billable_with_jkk_1_and_jht_2_percent(income):
+    result = quote(declared_income_idr=income, programmes=["jkk", "jkm", "jht"], first_period="2026-03")
+    assert result.item("jkk").amount_idr * 100 == income
+    assert result.item("jht").amount_idr * 50 == income
+    assert result.item("jkm").amount_idr == 6_800
+    assert result.total_idr == income * 3 // 100 + 6_800
+
+
+@pytest.mark.parametrize(
+    ("income", "jkk"), [(1_000_000, 10_000), (20_700_000, 207_000)]  # DOMAIN §2.1, both ends
+)
+def test_the_two_ends_of_the_table_are_verified(income, jkk):
+    result = quote(declared_income_idr=income, first_period="2025-06")
+    assert result.item("jkk").amount_idr == jkk
+    assert not any(n.code.startswith("unverified_brackets") for n in result.notes)
+
+
+def test_an_unverified_nominal_says_so():
+    result = quote(declared_income_idr=5_000_000, first_period="2025-06")
+    note = next(n for n in result.notes if n.code == "unverified_brackets_idr")
+    assert "Rp5.000.000" in note.text_id and "[UNVERIFIED]" in note.text_en
+
+
+def test_government_payer_uses_only_the_lowest_nominal():
+    assert quote(payer="government", first_period="2025-06").total_idr == 16_800
+    with pytest.raises(RulesInputError) as info:
+        quote(payer="government", declared_income_idr=20_700_000, first_period="2025-06")
+    assert info.value.field == "declared_income_idr" and "APBN/APBD" in info.value.message
+    assert quote(payer="other", declared_income_idr=20_700_000, first_period="2025-06").total_idr == (
+        207_000 + 6_800
+    )
 
 
 def test_bracket_table_from_extra_file(bracket_params):

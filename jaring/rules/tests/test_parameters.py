@@ -63,7 +63,6 @@ def test_every_shipped_value_has_a_citation(params):
         ("contribution", "jkk_rate", Decimal("0.01")),
         ("contribution", "jkm_flat_idr", 6_800),
         ("contribution", "jht_rate", Decimal("0.02")),
-        ("income_brackets", "brackets_idr", (1_000_000,)),
         ("membership", "due_day", 15),
         ("membership", "max_arrears_months", 3),
         ("membership", "advance_months", (1, 3, 6, 12)),
@@ -95,6 +94,74 @@ def test_every_shipped_value_has_a_citation(params):
 )
 def test_shipped_values(params, family, key, expected):
     assert parameters_on(dt.date(2026, 1, 1), params).value(family, key) == expected
+
+
+def test_bracket_table_runs_from_one_million_to_20_7_million(params):
+    brackets = params.on(dt.date(2026, 1, 1)).param("income_brackets", "brackets_idr")
+    assert brackets.value[0] == 1_000_000 and brackets.value[-1] == 20_700_000
+    assert list(brackets.value) == sorted(set(brackets.value))
+    assert all(isinstance(v, int) for v in brackets.value)
+    assert len(brackets.entries) == len(brackets.value)
+    # Both ends are agreed by secondary sources; every value between is flagged, with a note.
+    ends = [brackets.entry(1_000_000), brackets.entry(20_700_000)]
+    assert all(end is not None and end.verified and end.citation for end in ends)
+    between = brackets.entries[1:-1]
+    assert between and all(not e.verified and "[UNVERIFIED]" in e.note for e in between)
+    assert brackets.verified is False and "[UNVERIFIED]" in brackets.note
+
+
+def test_bracket_rows_show_each_citation(params):
+    rows = parameters_on(dt.date(2026, 1, 1), params).rows()
+    table = [r for r in rows if r["key"] == "brackets_idr"]
+    assert len(table) == 1 and table[0]["value"][0] == 1_000_000 and not table[0]["verified"]
+    parts = [r for r in rows if r["key"] == "brackets_idr[]"]
+    assert [p["value"] for p in parts if p["verified"]] == [[1_000_000], [20_700_000]]
+    assert sum(len(p["value"]) for p in parts) == len(table[0]["value"])
+
+
+NOMINALS = """
+id = "n"
+family = "income_brackets"
+title = "t"
+effective_from = 2015-07-01
+replaces = ["income-brackets-bpu-2015"]
+
+[values.brackets_idr]
+citation = "table"
+value = {value}
+"""
+
+
+@pytest.mark.parametrize(
+    ("value", "key"),
+    [
+        ("[]", "values.brackets_idr.value"),
+        ("[2_000_000, 1_000_000]", "values.brackets_idr.value"),
+        ("[1_000_000, 1_000_000]", "values.brackets_idr.value"),
+        ("[0]", "values.brackets_idr.value[0]"),
+        ('["1000000"]', "values.brackets_idr.value[0]"),
+        ("[{ value_idr = 1_000_000, verified = false }]", "values.brackets_idr.value[0].note"),
+        ("[{ value_idr = 1_000_000, source = 'x' }]", "values.brackets_idr.value[0]"),
+        ("[{ citation = 'x' }]", "values.brackets_idr.value[0]"),
+        ("[1_000_000, { value_idr = 900_000 }]", "values.brackets_idr.value"),
+    ],
+)
+def test_invalid_nominals_are_refused(write_toml: WriteToml, value, key):
+    with pytest.raises(ParameterError) as info:
+        load_parameters([write_toml("n.toml", NOMINALS.format(value=value))])
+    assert info.value.key == key
+
+
+def test_nominal_entries_inherit_the_value_citation(write_toml: WriteToml):
+    value = '[1_000_000, { value_idr = 2_000_000, citation = "own", verified = false, note = "?" }]'
+    params = load_parameters([write_toml("n.toml", NOMINALS.format(value=value))])
+    brackets = params.on(dt.date(2026, 1, 1)).param("income_brackets", "brackets_idr")
+    assert brackets.value == (1_000_000, 2_000_000)
+    first, second = brackets.entry(1_000_000), brackets.entry(2_000_000)
+    assert first is not None and (first.citation, first.verified) == ("table", True)
+    assert second is not None and (second.citation, second.verified) == ("own", False)
+    assert brackets.entry(3_000_000) is None
+    assert not brackets.verified and "1 of 2" in brackets.note
 
 
 def test_rates_are_decimal_never_float(params):

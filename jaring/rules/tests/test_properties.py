@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from jaring.core.money import add_months, format_month
 from jaring.rules import (
     ParameterError,
+    RulesInputError,
     calculate_benefits,
     calculate_contribution,
     check_coverage,
@@ -27,7 +28,8 @@ PERIODS = st.integers(min_value=0, max_value=12 * 16).map(
 )
 PROGRAMMES = st.sampled_from([["jkk", "jkm"], ["jkk", "jkm", "jht"]])
 MONTHS = st.sampled_from([1, 3, 6, 12])
-PAYERS = st.sampled_from(["self", "government", "other"])
+# Payers who may declare any nominal (state-funded ones only the lowest: see below).
+ANY_NOMINAL_PAYERS = st.sampled_from(["self", "other"])
 SECTORS = st.sampled_from(["transport", "other"])
 FIXTURE_OK = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60, deadline=None
@@ -47,7 +49,7 @@ def test_brackets(tmp_path_factory):
     programmes=PROGRAMMES,
     period=PERIODS,
     months=MONTHS,
-    payer=PAYERS,
+    payer=ANY_NOMINAL_PAYERS,
     sector=SECTORS,
 )
 def test_contribution_items_sum_to_total(
@@ -70,17 +72,14 @@ def test_contribution_items_sum_to_total(
 
 @FIXTURE_OK
 @given(
-    income=st.sampled_from(TEST_BRACKETS),
     programmes=PROGRAMMES,
     period=PERIODS,
     months=MONTHS,
     sector=SECTORS,
 )
-def test_government_payer_is_never_discounted(
-    test_brackets, income, programmes, period, months, sector
-):
+def test_government_payer_is_never_discounted(test_brackets, programmes, period, months, sector):
     result = calculate_contribution(
-        declared_income_idr=income,
+        declared_income_idr=TEST_BRACKETS[0],
         programmes=programmes,
         first_period=period,
         months=months,
@@ -93,11 +92,27 @@ def test_government_payer_is_never_discounted(
 
 
 @FIXTURE_OK
+@given(income=st.sampled_from(TEST_BRACKETS[1:]), period=PERIODS, sector=SECTORS)
+def test_government_payer_only_at_the_lowest_nominal(test_brackets, income, period, sector):
+    with pytest.raises(RulesInputError) as info:
+        calculate_contribution(
+            declared_income_idr=income,
+            programmes=["jkk", "jkm"],
+            first_period=period,
+            months=1,
+            payer="government",
+            sector=sector,
+            params=test_brackets,
+        )
+    assert info.value.field == "declared_income_idr"
+
+
+@FIXTURE_OK
 @given(
     income=st.sampled_from(TEST_BRACKETS),
     period=PERIODS,
     months=MONTHS,
-    payer=PAYERS,
+    payer=ANY_NOMINAL_PAYERS,
     sector=SECTORS,
 )
 def test_jht_is_never_discounted(test_brackets, income, period, months, payer, sector):
@@ -122,7 +137,7 @@ def test_jht_is_never_discounted(test_brackets, income, period, months, payer, s
     pair=st.lists(st.sampled_from(TEST_BRACKETS), min_size=2, max_size=2, unique=True),
     programmes=PROGRAMMES,
     period=PERIODS,
-    payer=PAYERS,
+    payer=ANY_NOMINAL_PAYERS,
     sector=SECTORS,
 )
 def test_contributions_never_fall_as_income_rises(
