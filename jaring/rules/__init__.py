@@ -5,6 +5,7 @@ add files (``load_parameters(extra_paths)``) and pass the result as ``params=`` 
 """
 
 from jaring.rules.benefits import calculate_benefits
+from jaring.rules.calendar import due_date, is_working_day, next_working_day
 from jaring.rules.contributions import calculate_contribution
 from jaring.rules.coverage import (
     PROTECTED_STATUSES,
@@ -60,10 +61,13 @@ __all__ = [
     "check_coverage",
     "consecutive_past_due_unpaid",
     "default_parameters",
+    "due_date",
     "due_status",
+    "is_working_day",
     "lapse_date",
     "load_parameters",
     "month_statuses",
+    "next_working_day",
     "parameters_on",
     "protection_start",
     "registration_age_problems",

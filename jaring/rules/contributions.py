@@ -12,13 +12,14 @@ from dataclasses import replace
 from decimal import Decimal
 
 from jaring.core.money import format_month, month_range, round_idr
+from jaring.rules.calendar import due_date
 from jaring.rules.discounts import AppliedDiscount, find_discount, withheld_for_payer
 from jaring.rules.errors import RulesInputError
 from jaring.rules.inputs import choice, input_error, month_value, whole_number
 from jaring.rules.parameters import Parameters, Snapshot, default_parameters
 from jaring.rules.result import Item, Result
 from jaring.rules.schema import PAYERS, PROGRAMMES, SECTORS, ParamValue
-from jaring.rules.text import Message, idr, month_name, percent
+from jaring.rules.text import Message, day_name, idr, month_name, percent
 
 PROGRAMME_NAMES = {
     "jkk": ("Jaminan Kecelakaan Kerja", "Work Accident Insurance"),
@@ -65,7 +66,7 @@ def calculate_contribution(
             if applied is not None:
                 notes.extend(_discount_notes(applied))
             notes.extend(_withheld_notes(code, period, payer, sector, params))
-    notes.extend(_payment_notes(start, used))
+    notes.extend(_payment_notes(start, used, params))
     return Result(items=tuple(items), eligible=True, notes=_unique(notes))
 
 
@@ -240,7 +241,7 @@ def _withheld_notes(
     ]
 
 
-def _payment_notes(snapshot: Snapshot, used: list[ParamValue]) -> list[Message]:
+def _payment_notes(snapshot: Snapshot, used: list[ParamValue], params: Parameters) -> list[Message]:
     due_day = snapshot.param("membership", "due_day")
     offset = snapshot.param("membership", "due_month_offset")
     used = [*used, due_day, offset]
@@ -249,11 +250,14 @@ def _payment_notes(snapshot: Snapshot, used: list[ParamValue]) -> list[Message]:
         if offset.value
         else ("bulan yang bersangkutan", "of the month covered")
     )
+    first_due = due_date(snapshot.day, params)
     notes = [
         Message(
             "due_date",
-            f"Jatuh tempo: tanggal {due_day.value} {which}.",
-            f"Due date: day {due_day.value} {which_en}.",
+            f"Jatuh tempo: tanggal {due_day.value} {which}, atau hari kerja berikutnya bila tanggal "
+            f"itu hari Minggu atau hari libur (bulan pertama: {day_name(first_due)}).",
+            f"Due date: day {due_day.value} {which_en}, or the next working day when that is a "
+            f"Sunday or a holiday (first month: {day_name(first_due, 'en')}).",
         )
     ]
     if snapshot.value("membership", "late_fine_rate") == 0:

@@ -6,7 +6,8 @@ can feed this from a query and the same rules hold for one person or a whole coh
 Rules encoded (parameters from the ``membership`` family):
 - protection starts on the membership start date and is never backdated;
 - a month is protected only if its contribution is paid; a payment made after the event counts
-  only if it was made on or before the month's due date;
+  only if it was made on or before the month's due date (``calendar.due_date``: the 15th, or the
+  next working day when that is a Sunday or a day off);
 - a month is *past due* from the day after its due date; when more than ``max_arrears_months``
   consecutive months are past due and unpaid, the membership ends on that day.
 """
@@ -20,6 +21,8 @@ from enum import StrEnum
 from typing import Any
 
 from jaring.core.money import add_months, format_month, month_start, months_between
+from jaring.rules.calendar import due_date
+from jaring.rules.errors import RulesInputError
 from jaring.rules.inputs import date_value, input_error, month_value
 from jaring.rules.parameters import Parameters, default_parameters
 from jaring.rules.text import Message, check_lang
@@ -110,10 +113,10 @@ class _Calendar:
         return self._due[month]
 
     def _compute_due(self, month: dt.date) -> dt.date:
-        snapshot = self.params.on(month, field="start")
-        snapshot.require("membership", field="start")
-        target = add_months(month, snapshot.value("membership", "due_month_offset"))
-        due = target.replace(day=snapshot.value("membership", "due_day"))
+        try:
+            due = due_date(month, self.params)
+        except RulesInputError as exc:
+            raise exc.with_field("start") from None
         # Someone who joins after the due day cannot have paid "on time" before joining; the
         # first month is due no earlier than the start date.
         return max(due, self.start) if month == self.first_month else due

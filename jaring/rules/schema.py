@@ -19,6 +19,9 @@ from typing import Any, TypeGuard
 from jaring.rules.errors import ParameterError
 
 PROGRAMMES = ("jkk", "jkm", "jht")
+# Categories of Indonesian days off in the ``holidays`` package: "public" are the national
+# holidays (libur nasional), "government" the joint leave days (cuti bersama).
+HOLIDAY_CATEGORIES = ("public", "government")
 PAYERS = ("self", "government", "other")
 SECTORS = ("transport", "other")
 
@@ -32,6 +35,9 @@ class Kind(StrEnum):
     # Strictly increasing rupiah amounts, each either a bare int or a table
     # ``{ value_idr, citation, verified, note }`` with its own citation and flag.
     NOMINALS = "nominals"
+    # Calendar days, each a table ``{ date, name, citation, verified, note }`` (may be empty).
+    DAYS = "days"
+    HOLIDAY_CATEGORIES = "holiday_categories"  # categories of the ``holidays`` package
     PROGRAMME_LIST = "programme_list"
     PAYER_LIST = "payer_list"
     LEVELS = "levels"  # scholarship school levels
@@ -135,6 +141,12 @@ FAMILIES: Mapping[str, Mapping[str, Spec]] = {
         "funeral_idr": _S(Kind.IDR),
         "scholarship_min_contribution_months": _S(Kind.COUNT),
     },
+    "working_days": {
+        "saturday_is_day_off": _S(Kind.BOOL),
+        "holiday_categories": _S(Kind.HOLIDAY_CATEGORIES),
+        "extra_days_off": _S(Kind.DAYS),
+        "removed_days_off": _S(Kind.DAYS),
+    },
     "scholarship": {
         "max_children": _S(Kind.COUNT, 1),
         "end_age": _S(Kind.COUNT, 1),
@@ -168,11 +180,11 @@ def optional_text(raw: Mapping[str, Any], key: str, path: Path, *, where: str = 
     return value.strip()
 
 
-def require_date(raw: Mapping[str, Any], key: str, path: Path) -> dt.date:
+def require_date(raw: Mapping[str, Any], key: str, path: Path, *, where: str = "") -> dt.date:
     value = raw.get(key)
     # tomllib gives datetime for date-times; only a bare date is meaningful here.
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise fail(path, key, "required as a TOML date, e.g. 2026-01-01")
+        raise fail(path, where + key, "required as a TOML date, e.g. 2026-01-01")
     return value
 
 
@@ -219,11 +231,35 @@ def parse_int_list(raw: object, path: Path, key: str) -> tuple[int, ...]:
 
 
 NOMINAL_KEYS = {"value_idr", "citation", "verified", "note"}
+DAY_KEYS = {"date", "name", "citation", "verified", "note"}
+
+
+def _entry(item: dict[str, Any], value: Any, path: Path, where: str, inherited: Entry) -> Entry:
+    """An element given as a table: what it leaves out, it takes from the value; an element that
+    sets ``verified`` to something else does not inherit the value's note."""
+    verified = require_bool(item, "verified", path, default=inherited.verified, where=where + ".")
+    own_note = optional_text(item, "note", path, where=where + ".")
+    inherits = "verified" not in item or verified == inherited.verified
+    note = own_note or (inherited.note if inherits else "")
+    if not verified and not note:
+        raise fail(path, where + ".note", "an unverified value needs a note saying why")
+    citation = optional_text(item, "citation", path, where=where + ".") or inherited.citation
+    label = optional_text(item, "name", path, where=where + ".")
+    return Entry(value, citation, verified, note, label)
+
+
+def _table(item: object, allowed: set[str], path: Path, where: str) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise fail(path, where, "each entry must be a table")
+    extra = set(item) - allowed
+    if extra:
+        raise fail(path, where, f"unknown keys {sorted(extra)}")
+    return item
 
 
 def parse_nominals(raw: object, path: Path, key: str, inherited: Entry) -> tuple[Entry, ...]:
-    """A ``nominals`` list: bare amounts take the value's citation, flag and note; a table may
-    give its own. An element that sets ``verified`` itself does not inherit the value's note."""
+    """A ``nominals`` list: bare amounts take the value's citation, flag and note; a table
+    ``{ value_idr, citation, verified, note }`` may give its own."""
     if not isinstance(raw, list) or not raw:
         raise fail(path, key, "must be a non-empty list of whole rupiah amounts")
     entries: list[Entry] = []
@@ -232,19 +268,8 @@ def parse_nominals(raw: object, path: Path, key: str, inherited: Entry) -> tuple
         if is_int(item):
             entries.append(replace(inherited, value=item))
             continue
-        if not isinstance(item, dict):
-            raise fail(path, where, "each entry must be a whole rupiah amount or a table")
-        extra = set(item) - NOMINAL_KEYS
-        if extra:
-            raise fail(path, where, f"unknown keys {sorted(extra)}")
-        verified = require_bool(item, "verified", path, default=inherited.verified, where=where + ".")
-        own_note = optional_text(item, "note", path, where=where + ".")
-        inherits = "verified" not in item or verified == inherited.verified
-        note = own_note or (inherited.note if inherits else "")
-        if not verified and not note:
-            raise fail(path, where + ".note", "an unverified value needs a note saying why")
-        citation = optional_text(item, "citation", path, where=where + ".") or inherited.citation
-        entries.append(Entry(item.get("value_idr"), citation, verified, note))
+        table = _table(item, NOMINAL_KEYS, path, where)
+        entries.append(_entry(table, table.get("value_idr"), path, where, inherited))
     amounts = [entry.value for entry in entries]
     for index, amount in enumerate(amounts):
         if not is_int(amount) or amount <= 0:
@@ -252,6 +277,24 @@ def parse_nominals(raw: object, path: Path, key: str, inherited: Entry) -> tuple
     if any(a >= b for a, b in itertools.pairwise(amounts)):
         raise fail(path, key, "entries must be strictly increasing")
     return tuple(entries)
+
+
+def parse_days(raw: object, path: Path, key: str, inherited: Entry) -> tuple[Entry, ...]:
+    """A ``days`` list (may be empty): tables ``{ date, name, citation, verified, note }``, each
+    date once; citation, flag and note default to the value's."""
+    if not isinstance(raw, list):
+        raise fail(path, key, "must be a list of days")
+    entries: list[Entry] = []
+    for index, item in enumerate(raw):
+        where = f"{key}[{index}]"
+        table = _table(item, DAY_KEYS, path, where)
+        day = require_date(table, "date", path, where=where + ".")
+        require_text(table, "name", path, where=where + ".")
+        entries.append(_entry(table, day, path, where, inherited))
+    days = [entry.value for entry in entries]
+    if len(set(days)) != len(days):
+        raise fail(path, key, "a day is listed twice")
+    return tuple(sorted(entries, key=lambda entry: entry.value))
 
 
 def parse_codes(
@@ -326,6 +369,8 @@ def parse_value(spec: Spec, raw: object, path: Path, key: str) -> Any:
         return parse_codes(raw, PROGRAMMES, path, key, allow_empty=True)
     if spec.kind is Kind.PAYER_LIST:
         return parse_codes(raw, PAYERS, path, key, allow_empty=True)
+    if spec.kind is Kind.HOLIDAY_CATEGORIES:
+        return parse_codes(raw, HOLIDAY_CATEGORIES, path, key, allow_empty=True)
     return parse_levels(raw, path, key)
 
 
@@ -344,9 +389,10 @@ def parse_entry(spec: Spec, raw: object, path: Path, key: str) -> ParamValue:
     if not verified and not note:
         raise fail(path, where + ".note", "an unverified value needs a note saying why")
     citation = require_text(raw, "citation", path, where=where + ".")
-    if spec.kind is Kind.NOMINALS:
+    if spec.kind in (Kind.NOMINALS, Kind.DAYS):
         inherited = Entry(None, citation, verified, note)
-        entries = parse_nominals(raw["value"], path, where + ".value", inherited)
+        parse = parse_nominals if spec.kind is Kind.NOMINALS else parse_days
+        entries = parse(raw["value"], path, where + ".value", inherited)
         unverified = sum(not entry.verified for entry in entries)
         if unverified and verified:
             note = note or f"[UNVERIFIED] {unverified} of {len(entries)} entries are not verified."
@@ -389,6 +435,11 @@ def check_consistency(family: str, values: Mapping[str, ParamValue], path: Path)
             raise fail(path, "values.mandatory_programmes", "at least one programme is mandatory")
         if set(mandatory) & set(optional):
             raise fail(path, "values.optional_programmes", "a programme cannot be both")
+    if family == "working_days":
+        both = set(values["extra_days_off"].value) & set(values["removed_days_off"].value)
+        if both:
+            listed = ", ".join(sorted(day.isoformat() for day in both))
+            raise fail(path, "values.removed_days_off", f"also listed as extra days off: {listed}")
     low, high = values.get("local_age_min"), values.get("local_age_max")
     if family == "membership" and low and high and low.value > high.value:
         raise fail(path, "values.local_age_min", "must not exceed local_age_max")

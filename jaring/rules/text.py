@@ -46,6 +46,11 @@ def month_name(month: dt.date, lang: str = "id") -> str:
     return f"{names[month.month - 1]} {month.year}"
 
 
+def day_name(day: dt.date, lang: str = "id") -> str:
+    """``16 November 2026``."""
+    return f"{day.day} {month_name(day, lang)}"
+
+
 def idr(amount: int, lang: str = "id") -> str:
     """``Rp1.000.000`` in Indonesian, ``Rp1,000,000`` in English."""
     text = format_idr(amount)

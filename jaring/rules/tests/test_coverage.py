@@ -94,11 +94,14 @@ def codes(result) -> list[str]:
     ("paid", "event", "protected", "expected"),
     [
         ({D(2026, 3, 1): D(2026, 3, 1)}, D(2026, 3, 20), True, ["paid_before_event"]),
-        # Paid after the event but by the due date (15th): counts.
+        # Paid after the event but by the due date: counts. 15 March 2026 is a Sunday, so the
+        # March contribution is due on Monday 16 March.
         ({D(2026, 3, 1): D(2026, 3, 15)}, D(2026, 3, 2), True, ["paid_after_event_before_due"]),
+        ({D(2026, 3, 1): D(2026, 3, 16)}, D(2026, 3, 2), True, ["paid_after_event_before_due"]),
         # Paid after the event and after the due date: not protected.
         ({D(2026, 3, 1): D(2026, 3, 25)}, D(2026, 3, 20), False, ["paid_after_event_late"]),
-        ({D(2026, 3, 1): D(2026, 3, 16)}, D(2026, 3, 2), False, ["paid_after_event_late"]),
+        ({D(2026, 3, 1): D(2026, 3, 17)}, D(2026, 3, 2), False, ["paid_after_event_late"]),
+        ({D(2026, 4, 1): D(2026, 4, 16)}, D(2026, 4, 2), False, ["paid_after_event_late"]),
         # A late payment made before the event still protects the month.
         ({D(2026, 3, 1): D(2026, 3, 18)}, D(2026, 3, 20), True, ["paid_before_event"]),
         ({}, D(2026, 3, 20), False, ["month_unpaid"]),
@@ -150,7 +153,8 @@ def test_coverage_dict_in_both_languages():
         "reasons": [
             {
                 "code": "month_unpaid",
-                "text": "Iuran bulan 2026-02 belum dibayar (jatuh tempo 2026-02-15).",
+                # 15 Feb 2026 is a Sunday, 16 Feb cuti bersama, 17 Feb Imlek.
+                "text": "Iuran bulan 2026-02 belum dibayar (jatuh tempo 2026-02-18).",
             }
         ],
         "month": "2026-02",

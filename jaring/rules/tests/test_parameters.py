@@ -42,6 +42,7 @@ def test_shipped_parameters_load(params):
         "jkk_benefits",
         "jkm_benefits",
         "scholarship",
+        "working_days",
     }
     assert {d.code for d in params.discounts} == {"pp50_2025", "pp49_2020"}
 
