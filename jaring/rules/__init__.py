@@ -32,11 +32,13 @@ from jaring.rules.parameters import (
 )
 from jaring.rules.registration import protection_start, registration_age_problems
 from jaring.rules.result import Item, Result
-from jaring.rules.schema import PAYERS, PROGRAMMES, SECTORS, ParamValue
+from jaring.rules.schema import FUNDING_CLASSES, PAYER_ALIASES, PAYERS, PROGRAMMES, SECTORS, ParamValue
 from jaring.rules.text import Message
 
 __all__ = [
+    "FUNDING_CLASSES",
     "PAYERS",
+    "PAYER_ALIASES",
     "PROGRAMMES",
     "PROTECTED_STATUSES",
     "SECTORS",

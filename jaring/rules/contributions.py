@@ -18,7 +18,14 @@ from jaring.rules.errors import RulesInputError
 from jaring.rules.inputs import choice, input_error, month_value, whole_number
 from jaring.rules.parameters import Parameters, Snapshot, default_parameters
 from jaring.rules.result import Item, Result
-from jaring.rules.schema import PAYERS, PROGRAMMES, SECTORS, ParamValue
+from jaring.rules.schema import (
+    PAYERS,
+    PROGRAMMES,
+    SECTORS,
+    STATE_BUDGET_CLASSES,
+    ParamValue,
+    funding_class,
+)
 from jaring.rules.text import Message, day_name, idr, month_name, percent
 
 PROGRAMME_NAMES = {
@@ -41,13 +48,16 @@ def calculate_contribution(
 ) -> Result:
     """Contributions due for ``months`` consecutive periods starting at ``first_period``.
 
-    ``payer`` is ``self``, ``government`` (APBN/APBD) or ``other`` (village funds, CSR, zakat,
-    churches, ...); ``sector`` is ``transport`` or ``other``. Raises ``RulesInputError``.
+    ``payer`` is the funding class, whose money pays (``FUNDING_CLASSES``): ``self`` (the
+    worker), ``apbn``, ``apbd`` (province or city budget, dana kelurahan, Otsus money),
+    ``apbdes`` (dana desa) or ``non_state`` (CSR, banks, zakat, churches, ...). The old names are
+    still accepted until callers migrate: ``government`` means ``apbd``, ``other`` means
+    ``non_state``. ``sector`` is ``transport`` or ``other``. Raises ``RulesInputError``.
     """
     params = params or default_parameters()
     income = whole_number(declared_income_idr, "declared_income_idr", minimum=1)
     first = month_value(first_period, "first_period")
-    payer = choice(payer, "payer", PAYERS)
+    payer = funding_class(choice(payer, "payer", PAYERS))
     sector = choice(sector, "sector", SECTORS)
     start = _snapshot(params, first)
     count = _months(months, start)
@@ -125,12 +135,13 @@ def _check_bracket(income: int, snapshot: Snapshot, payer: str) -> ParamValue:
     nominal = nominal_param(income, snapshot)
     lowest = snapshot.value("income_brackets", "brackets_idr")[0]
     if payer in snapshot.value("contribution", "lowest_bracket_only") and income != lowest:
+        paid_by, paid_by_en = _paid_by(payer)
         raise input_error(
             "declared_income_idr",
-            f"Iuran yang dibayar APBN/APBD memakai nominal penghasilan terendah ({idr(lowest)}), "
-            f"bukan {idr(income)}.",
-            f"Contributions paid from APBN/APBD use the lowest income nominal "
-            f"({idr(lowest, 'en')}), not {idr(income, 'en')}.",
+            f"Iuran yang {paid_by} memakai nominal penghasilan terendah ({idr(lowest)}), bukan "
+            f"{idr(income)}.",
+            f"Contributions {paid_by_en} use the lowest income nominal ({idr(lowest, 'en')}), "
+            f"not {idr(income, 'en')}.",
         )
     return nominal
 
@@ -230,15 +241,25 @@ def _withheld_notes(
     if withheld is None:
         return []
     label = withheld.discount.label
+    paid_by, paid_by_en = _paid_by(payer)
     return [
         Message(
             f"discount_{withheld.discount.code}_not_for_payer",
-            f"Diskon {label} tidak berlaku untuk pembayar ini"
-            + (" (iuran dibayar APBN/APBD)." if payer == "government" else "."),
-            f"The {label} discount does not apply to this payer"
-            + (" (paid from APBN/APBD)." if payer == "government" else "."),
+            f"Diskon {label} tidak berlaku untuk iuran yang {paid_by}.",
+            f"The {label} discount does not apply to contributions {paid_by_en}.",
         )
     ]
+
+
+def _paid_by(payer: str) -> tuple[str, str]:
+    """How a message names the funding class: "dibayar APBN/APBD" as the regulations say."""
+    if payer in STATE_BUDGET_CLASSES:
+        return "dibayar APBN/APBD", "paid from APBN/APBD"
+    if payer == "apbdes":
+        return "dibayar dana desa (APBDes)", "paid from village funds (APBDes)"
+    if payer == "self":
+        return "dibayar sendiri", "paid by the worker"
+    return "dibayar pihak bukan negara", "paid by a non-state payer"
 
 
 def _payment_notes(snapshot: Snapshot, used: list[ParamValue], params: Parameters) -> list[Message]:

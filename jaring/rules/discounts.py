@@ -1,8 +1,10 @@
 """Contribution discounts (PP 50/2025, PP 49/2020, ...) as data.
 
 A discount is a regulation with one or more rules; each rule names the contribution periods,
-programmes, sectors and payers it applies to. Rules are matched on the *period* (the month the
-contribution covers), not on the payment date, because that is how the regulations word it.
+programmes, sectors and payers it applies to. ``payers`` are funding classes (whose money pays,
+``schema.FUNDING_CLASSES``), because that is what the regulations exclude (APBN/APBD). Rules are
+matched on the *period* (the month the contribution covers), not on the payment date, because
+that is how the regulations word it.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ from typing import Any
 from jaring.core.money import format_month, parse_month
 from jaring.rules.errors import ParameterError
 from jaring.rules.schema import (
-    PAYERS,
     PROGRAMMES,
     SECTORS,
     fail,
     optional_text,
     parse_codes,
+    parse_funding,
     parse_rate,
     require_bool,
     require_text,
@@ -106,7 +108,7 @@ def parse_rule(raw: object, path: Path, index: int) -> DiscountRule:
         periods_to=periods_to,
         programmes=parse_codes(raw.get("programmes"), PROGRAMMES, path, where + "programmes"),
         sectors=parse_codes(raw.get("sectors"), SECTORS, path, where + "sectors"),
-        payers=parse_codes(raw.get("payers"), PAYERS, path, where + "payers"),
+        payers=parse_funding(raw.get("payers"), path, where + "payers"),
         rate=parse_rate(raw.get("rate"), path, where + "rate"),
         citation=require_text(raw, "citation", path, where=where),
         verified=verified,
@@ -180,14 +182,14 @@ def find_discount(
 def withheld_for_payer(
     discounts: Iterable[Discount], period: dt.date, programme: str, sector: str, payer: str
 ) -> AppliedDiscount | None:
-    """A discount that would apply but for the payer (e.g. APBN/APBD under PP 50/2025)."""
+    """A discount that would apply but for the funding class (e.g. APBN/APBD under PP 50/2025):
+    one of its rules covers the month, programme and sector, and none of them the payer."""
     for discount in discounts:
-        for rule in discount.rules:
-            if (
-                rule.covers(period)
-                and programme in rule.programmes
-                and sector in rule.sectors
-                and payer not in rule.payers
-            ):
-                return AppliedDiscount(discount, rule)
+        covering = [
+            rule
+            for rule in discount.rules
+            if rule.covers(period) and programme in rule.programmes and sector in rule.sectors
+        ]
+        if covering and not any(payer in rule.payers for rule in covering):
+            return AppliedDiscount(discount, covering[0])
     return None

@@ -22,7 +22,25 @@ PROGRAMMES = ("jkk", "jkm", "jht")
 # Categories of Indonesian days off in the ``holidays`` package: "public" are the national
 # holidays (libur nasional), "government" the joint leave days (cuti bersama).
 HOLIDAY_CATEGORIES = ("public", "government")
-PAYERS = ("self", "government", "other")
+# Whose money pays a contribution. Regulations treat contributions by their funding source, not
+# by the payer's name (DOMAIN §2.1; PP 50/2025 excludes BPU "whose JKK/JKM is paid from
+# APBN/APBD"):
+#   self      the worker's own money (mandiri);
+#   apbn      the national budget;
+#   apbd      a province's or a city's budget, including dana kelurahan (city APBD: UU 23/2014
+#             art. 230, PP 17/2018) and Otsus money (managed through APBD: PP 107/2021);
+#   apbdes    a village budget (dana desa): whether it counts as state money for a discount is
+#             unclear, so each discount lists it or not (parameter data);
+#   non_state CSR, banks, zakat bodies, churches and other private donors.
+FUNDING_CLASSES = ("self", "apbn", "apbd", "apbdes", "non_state")
+# The classes a regulation calls "APBN/APBD" (vocabulary for messages, not a rule: which classes a
+# discount excludes or which must use the lowest nominal is parameter data).
+STATE_BUDGET_CLASSES = ("apbn", "apbd")
+# Old payer names, still accepted from callers until they migrate: "government" was a city or
+# province (APBD), "other" everyone else (now non_state; a village fund is apbdes).
+PAYER_ALIASES = {"government": "apbd", "other": "non_state"}
+# Every payer a calculator accepts: the funding classes, then the old names.
+PAYERS = (*FUNDING_CLASSES, *PAYER_ALIASES)
 SECTORS = ("transport", "other")
 
 
@@ -39,7 +57,7 @@ class Kind(StrEnum):
     DAYS = "days"
     HOLIDAY_CATEGORIES = "holiday_categories"  # categories of the ``holidays`` package
     PROGRAMME_LIST = "programme_list"
-    PAYER_LIST = "payer_list"
+    FUNDING_LIST = "funding_list"  # funding classes, FUNDING_CLASSES
     LEVELS = "levels"  # scholarship school levels
 
 
@@ -102,7 +120,7 @@ FAMILIES: Mapping[str, Mapping[str, Spec]] = {
         "jht_rate": _S(Kind.RATE),
         "mandatory_programmes": _S(Kind.PROGRAMME_LIST),
         "optional_programmes": _S(Kind.PROGRAMME_LIST),
-        "lowest_bracket_only": _S(Kind.PAYER_LIST),
+        "lowest_bracket_only": _S(Kind.FUNDING_LIST),
     },
     "income_brackets": {
         "brackets_idr": _S(Kind.NOMINALS),
@@ -310,6 +328,22 @@ def parse_codes(
     return tuple(raw)
 
 
+def parse_funding(raw: object, path: Path, key: str, *, allow_empty: bool = False) -> tuple[str, ...]:
+    """Funding classes. The old payer names are refused in data (unlike calculator inputs): a
+    file that says "government" may mean APBN, APBD or both, so its author must say which."""
+    if isinstance(raw, list):
+        old = [item for item in raw if item in PAYER_ALIASES]
+        if old:
+            hints = ", ".join(f"{name!r} is now {PAYER_ALIASES[name]!r}" for name in old)
+            raise fail(path, key, f"old payer names {old}: {hints} (see FUNDING_CLASSES)")
+    return parse_codes(raw, FUNDING_CLASSES, path, key, allow_empty=allow_empty)
+
+
+def funding_class(payer: str) -> str:
+    """The funding class of a payer name accepted by the calculators (old names mapped)."""
+    return PAYER_ALIASES.get(payer, payer)
+
+
 def parse_levels(raw: object, path: Path, key: str) -> tuple[Level, ...]:
     if not isinstance(raw, list) or not raw:
         raise fail(path, key, "must be a non-empty list of levels")
@@ -367,8 +401,8 @@ def parse_value(spec: Spec, raw: object, path: Path, key: str) -> Any:
         return parse_int_list(raw, path, key)
     if spec.kind is Kind.PROGRAMME_LIST:
         return parse_codes(raw, PROGRAMMES, path, key, allow_empty=True)
-    if spec.kind is Kind.PAYER_LIST:
-        return parse_codes(raw, PAYERS, path, key, allow_empty=True)
+    if spec.kind is Kind.FUNDING_LIST:
+        return parse_funding(raw, path, key, allow_empty=True)
     if spec.kind is Kind.HOLIDAY_CATEGORIES:
         return parse_codes(raw, HOLIDAY_CATEGORIES, path, key, allow_empty=True)
     return parse_levels(raw, path, key)

@@ -6,7 +6,16 @@ import datetime as dt
 
 import pytest
 
-from jaring.rules import RulesInputError, calculate_contribution
+from jaring.rules import (
+    FUNDING_CLASSES,
+    PAYER_ALIASES,
+    PAYERS,
+    ParameterError,
+    RulesInputError,
+    calculate_contribution,
+    load_parameters,
+)
+from jaring.rules.parameters import PARAMS_DIR
 
 BASE = {
     "declared_income_idr": 1_000_000,
@@ -85,7 +94,14 @@ def test_result_dict_shape():
         ("other", "self", "2026-04", 8_400),
         ("other", "self", "2026-12", 8_400),
         ("other", "self", "2027-01", 16_800),
-        ("other", "other", "2026-06", 8_400),  # village funds, CSR, zakat... are not APBN/APBD
+        ("other", "non_state", "2026-06", 8_400),  # CSR, banks, zakat, churches
+        ("transport", "non_state", "2027-03", 8_400),
+        ("other", "apbd", "2026-06", 16_800),  # a city or a province, dana kelurahan, Otsus
+        ("other", "apbn", "2026-06", 16_800),
+        ("transport", "apbd", "2026-01", 16_800),
+        ("transport", "apbn", "2027-03", 16_800),
+        # The old names, still accepted: "other" is non_state, "government" is apbd.
+        ("other", "other", "2026-06", 8_400),
         ("transport", "other", "2027-03", 8_400),
         ("other", "government", "2026-06", 16_800),
         ("transport", "government", "2026-01", 16_800),
@@ -106,6 +122,73 @@ def test_government_payer_gets_a_note_why_no_discount():
     result = quote(payer="government", first_period="2026-06")
     assert any(n.code == "discount_pp50_2025_not_for_payer" for n in result.notes)
     assert "APBN/APBD" in result.to_dict()["notes"][0]
+
+
+# --- PP 50/2025 by funding source --------------------------------------------------------------
+
+APR_TO_DEC_2026 = [f"2026-{month:02d}" for month in range(4, 13)]
+
+
+@pytest.mark.parametrize("payer", ["apbd", "apbn", "government"])
+@pytest.mark.parametrize("period", APR_TO_DEC_2026)
+def test_state_budget_gets_no_pp50_discount(payer, period):
+    # A city's APBD, a province's, dana kelurahan (city APBD) and Otsus money are all "apbd".
+    result = quote(payer=payer, first_period=period, programmes=["jkk", "jkm", "jht"])
+    assert result.total_idr == 36_800
+    assert all(item.extra["discount"] is None for item in result.items)
+    note = next(n for n in result.notes if n.code == "discount_pp50_2025_not_for_payer")
+    assert "dibayar APBN/APBD" in note.text_id and "paid from APBN/APBD" in note.text_en
+
+
+@pytest.mark.parametrize("payer", ["self", "non_state", "other"])
+@pytest.mark.parametrize("period", APR_TO_DEC_2026)
+def test_own_and_private_money_get_half_off_jkk_and_jkm_never_jht(payer, period):
+    result = quote(payer=payer, first_period=period, programmes=["jkk", "jkm", "jht"])
+    assert [(item.code, item.amount_idr, item.extra["discount"]) for item in result.items] == [
+        ("jkk", 5_000, "pp50_2025"),
+        ("jkm", 3_400, "pp50_2025"),
+        ("jht", 20_000, None),
+    ]
+    assert not any(n.code.endswith("_not_for_payer") for n in result.notes)
+
+
+def test_village_funds_follow_the_parameter(write_toml):
+    # Shipped: dana desa (apbdes) gets the discount, flagged unverified (ask the branch).
+    result = quote(payer="apbdes", first_period="2026-06")
+    assert result.total_idr == 8_400
+    assert any(n.code == "discount_pp50_2025_unverified" for n in result.notes)
+    # A deployment that learns otherwise replaces the discount without apbdes.
+    shipped = (PARAMS_DIR / "discount_pp50_2025.toml").read_text(encoding="utf-8")
+    text = shipped.replace('id = "discount-pp50-2025"', 'id = "pp50-no-apbdes"\nreplaces = ["discount-pp50-2025"]')
+    text = text[: text.index("# Dana desa (APBDes)")]
+    params = load_parameters([write_toml("pp50.toml", text)])
+    result = quote(payer="apbdes", first_period="2026-06", params=params)
+    assert result.total_idr == 16_800
+    note = next(n for n in result.notes if n.code == "discount_pp50_2025_not_for_payer")
+    assert "dana desa" in note.text_id
+    assert quote(payer="self", first_period="2026-06", params=params).total_idr == 8_400
+
+
+def test_state_funded_only_at_the_lowest_nominal_but_village_funds_may_declare_more():
+    for payer in ("apbn", "apbd", "government"):
+        with pytest.raises(RulesInputError) as info:
+            quote(payer=payer, declared_income_idr=2_000_000, first_period="2025-06")
+        assert "APBN/APBD" in info.value.message
+    assert quote(payer="apbdes", declared_income_idr=2_000_000, first_period="2025-06").total_idr == 26_800
+
+
+def test_old_payer_names_are_refused_in_discount_data(write_toml):
+    shipped = (PARAMS_DIR / "discount_pp50_2025.toml").read_text(encoding="utf-8")
+    text = shipped.replace('id = "discount-pp50-2025"', 'id = "old"\nreplaces = ["discount-pp50-2025"]')
+    text = text.replace('payers = ["self", "non_state"]', 'payers = ["self", "other"]', 1)
+    with pytest.raises(ParameterError, match="'other' is now 'non_state'") as info:
+        load_parameters([write_toml("old.toml", text)])
+    assert info.value.key == "rules[0].payers"
+
+
+def test_funding_classes_are_exported():
+    assert FUNDING_CLASSES == ("self", "apbn", "apbd", "apbdes", "non_state")
+    assert set(FUNDING_CLASSES) < set(PAYERS) and PAYER_ALIASES == {"government": "apbd", "other": "non_state"}
 
 
 def test_quote_across_a_discount_boundary_is_exact_per_month():
@@ -182,7 +265,8 @@ def test_first_period_as_date():
         ({"months": 2}, "months"),
         ({"months": 24}, "months"),
         ({"months": True}, "months"),
-        ({"payer": "apbd"}, "payer"),
+        ({"payer": "apbds"}, "payer"),
+        ({"payer": "village"}, "payer"),
         ({"sector": "fishing"}, "sector"),
         ({"first_period": "2026-13"}, "first_period"),
         ({"first_period": "Jan 2026"}, "first_period"),

@@ -204,7 +204,8 @@ def test_parameters_on_rows_for_display(params):
     assert jkk["value"] == "0.01" and "PP 44/2015" in jkk["citation"]
     assert jkk["effective_from"] == "2015-07-01" and jkk["source"] == "contribution_2015.toml"
     discounts = [r for r in rows if r["family"] == "discount"]
-    assert [r["key"] for r in discounts] == ["pp50_2025.rules[0]", "pp50_2025.rules[1]"]
+    assert [r["key"] for r in discounts] == [f"pp50_2025.rules[{i}]" for i in range(4)]
+    assert [r["value"]["payers"] for r in discounts][:2] == [["self", "non_state"]] * 2
     assert all(r["citation"] for r in rows)
 
 
@@ -212,7 +213,7 @@ def test_parameters_on_rows_for_display(params):
     ("day", "keys"),
     [
         (dt.date(2025, 12, 31), []),
-        (dt.date(2027, 2, 10), ["pp50_2025.rules[0]"]),  # transport only
+        (dt.date(2027, 2, 10), ["pp50_2025.rules[0]", "pp50_2025.rules[2]"]),  # transport only
         (dt.date(2020, 8, 1), ["pp49_2020.rules[0]"]),
     ],
 )

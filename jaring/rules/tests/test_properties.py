@@ -28,8 +28,9 @@ PERIODS = st.integers(min_value=0, max_value=12 * 16).map(
 )
 PROGRAMMES = st.sampled_from([["jkk", "jkm"], ["jkk", "jkm", "jht"]])
 MONTHS = st.sampled_from([1, 3, 6, 12])
-# Payers who may declare any nominal (state-funded ones only the lowest: see below).
-ANY_NOMINAL_PAYERS = st.sampled_from(["self", "other"])
+# Payers who may declare any nominal (APBN/APBD only the lowest: see below); old names too.
+ANY_NOMINAL_PAYERS = st.sampled_from(["self", "non_state", "apbdes", "other"])
+STATE_BUDGET = st.sampled_from(["apbn", "apbd", "government"])
 SECTORS = st.sampled_from(["transport", "other"])
 FIXTURE_OK = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=60, deadline=None
@@ -76,14 +77,15 @@ def test_contribution_items_sum_to_total(
     period=PERIODS,
     months=MONTHS,
     sector=SECTORS,
+    payer=STATE_BUDGET,
 )
-def test_government_payer_is_never_discounted(test_brackets, programmes, period, months, sector):
+def test_government_payer_is_never_discounted(test_brackets, programmes, period, months, sector, payer):
     result = calculate_contribution(
         declared_income_idr=TEST_BRACKETS[0],
         programmes=programmes,
         first_period=period,
         months=months,
-        payer="government",
+        payer=payer,
         sector=sector,
         params=test_brackets,
     )
@@ -92,15 +94,15 @@ def test_government_payer_is_never_discounted(test_brackets, programmes, period,
 
 
 @FIXTURE_OK
-@given(income=st.sampled_from(TEST_BRACKETS[1:]), period=PERIODS, sector=SECTORS)
-def test_government_payer_only_at_the_lowest_nominal(test_brackets, income, period, sector):
+@given(income=st.sampled_from(TEST_BRACKETS[1:]), period=PERIODS, sector=SECTORS, payer=STATE_BUDGET)
+def test_government_payer_only_at_the_lowest_nominal(test_brackets, income, period, sector, payer):
     with pytest.raises(RulesInputError) as info:
         calculate_contribution(
             declared_income_idr=income,
             programmes=["jkk", "jkm"],
             first_period=period,
             months=1,
-            payer="government",
+            payer=payer,
             sector=sector,
             params=test_brackets,
         )
