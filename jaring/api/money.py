@@ -15,9 +15,10 @@ from jaring.accounts.types import AuthenticatedRequest
 from jaring.api.idempotency import idempotent
 from jaring.api.pagination import PAGE_PARAMETERS, paged, paginate
 from jaring.contributions.models import Due, Invoice, Payment
-from jaring.contributions.selectors import coverage_strip, membership_months
+from jaring.contributions.selectors import coverage_strip, membership_months, protection
 from jaring.contributions.services import invoice_pay, payment_record
 from jaring.core import params as p
+from jaring.core.context import rules_lang
 from jaring.core.errors import NotFound, ValidationFailed
 from jaring.core.money import format_month
 from jaring.membership.models import Membership, Payer
@@ -228,3 +229,18 @@ class PersonCoverage(PersonalDataMixin, APIView):
                           "discounted": m.discounted, "payer": m.payer,
                           "paid_on": m.paid_on.isoformat() if m.paid_on else None}
                          for m in coverage_strip(person=person, months=months)])
+
+
+class PersonProtection(PersonalDataMixin, APIView):
+    """Is the person protected on a day (``as_of``, today by default)? The one definition of
+    ``rules.protection``, as the person page, the dashboard and ``jaring membership show`` read it."""
+
+    capability = "coverage.read"
+    audit_action = "person.protection"
+    audit_object_type = "registry.person"
+    audit_id_kwarg = "person_id"
+
+    @extend_schema(parameters=[OpenApiParameter("as_of", str, description="YYYY-MM-DD")])
+    def get(self, request: AuthenticatedRequest, person_id: int) -> Response:
+        person = person_get(actor=request.user, person_id=person_id)
+        return Response(protection(person=person, day=p.date_param(request, "as_of")).to_dict(rules_lang()))

@@ -24,6 +24,7 @@ urlpatterns = [
     path("invoices/", money.InvoiceList.as_view(), name="api-invoices"),
     path("invoices/pay/", money.InvoicePay.as_view(), name="api-invoice-pay"),
     path("persons/<int:person_id>/coverage/", money.PersonCoverage.as_view(), name="api-person-coverage"),
+    path("persons/<int:person_id>/protection/", money.PersonProtection.as_view(), name="api-person-protection"),
     path("dashboard/", DashboardFigures.as_view(), name="api-dashboard"),
     path("targeting/", include("jaring.targeting.api")),
     path("schema/", SchemaView.as_view(), name="api-schema"),

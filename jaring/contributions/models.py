@@ -95,40 +95,94 @@ class PaymentAllocation(models.Model):
 
 
 class CreditEntry(models.Model):
-    """An append-only credit ledger per membership: the rest of a payment (+), used later (−)."""
+    """An append-only credit ledger per membership: the rest of a payment (+), used later (−), a
+    repricing (+), or money owed back after a death or total-disability claim (``refund``, +): months
+    after the month of the claim are not owed (Perdir 22/PERDIR.02/072022)."""
+
+    class Reason(models.TextChoices):
+        PAYMENT = "payment", _("Sisa pembayaran")
+        APPLIED = "applied", _("Dipakai untuk iuran")
+        REPRICING = "repricing", _("Selisih harga (diskon berlaku)")
+        REFUND = "refund", _("Dikembalikan bersama klaim")
+        REFUNDED = "refunded", _("Sudah dikembalikan")
 
     membership = models.ForeignKey("membership.Membership", on_delete=models.PROTECT, related_name="credits")
     amount_idr = models.BigIntegerField()
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     due = models.ForeignKey(Due, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("alasan"), max_length=10, choices=Reason.choices, default=Reason.PAYMENT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        return f"{self.membership_id}: {self.amount_idr:+}"
+        return f"{self.membership_id}: {self.amount_idr:+} ({self.reason})"
 
 
 class Invoice(models.Model):
-    """A government (or other collective) payer's bill for one month, listing each member's due."""
+    """A government (or other collective) payer's bill for a month or a block of months (a quarter,
+    a semester, a year: ``period`` to ``period_to``), listing each member's due for each month.
+    Paid whole or in part (``InvoicePayment``); ``paid_on`` and ``reference`` are the last payment's."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Belum dibayar")
+        PARTIAL = "partial", _("Dibayar sebagian")
         PAID = "paid", _("Lunas")
 
     payer = models.ForeignKey("membership.Payer", on_delete=models.PROTECT, related_name="invoices")
     period = models.DateField(_("bulan"))
+    period_to = models.DateField(_("sampai bulan"))
     member_count = models.PositiveIntegerField(_("jumlah peserta"))
     total_idr = models.BigIntegerField(_("total (Rp)"))
-    status = models.CharField(max_length=4, choices=Status.choices, default=Status.OPEN)
+    paid_idr = models.BigIntegerField(_("sudah dibayar (Rp)"), default=0)
+    status = models.CharField(max_length=7, choices=Status.choices, default=Status.OPEN)
     issued_at = models.DateTimeField(auto_now_add=True)
     paid_on = models.DateField(_("tanggal bayar"), null=True, blank=True)
     reference = models.CharField(_("referensi (SP2D)"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["-period", "payer"]
-        constraints = [models.UniqueConstraint(fields=["payer", "period"], name="one_invoice_per_payer_month")]
+        constraints = [
+            models.UniqueConstraint(fields=["payer", "period"], name="one_invoice_per_payer_month"),
+            models.CheckConstraint(condition=Q(period_to__gte=models.F("period")), name="invoice_block_ordered"),
+        ]
 
     def __str__(self) -> str:
+        if self.period_to and self.period_to != self.period:
+            return f"{self.payer} {self.period:%Y-%m}..{self.period_to:%Y-%m}"
         return f"{self.payer} {self.period:%Y-%m}"
+
+    @property
+    def months(self) -> int:
+        return (self.period_to.year - self.period.year) * 12 + self.period_to.month - self.period.month + 1
+
+    @property
+    def outstanding_idr(self) -> int:
+        return max(self.total_idr - self.paid_idr, 0)
+
+
+class InvoicePayment(models.Model):
+    """One transfer (SP2D) against an invoice: it pays whole dues, oldest month first; what is left
+    over, less than one due, is kept here as ``unapplied_idr`` for the office to settle."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount_idr = models.BigIntegerField(_("jumlah (Rp)"))
+    paid_on = models.DateField(_("tanggal bayar"))
+    reference = models.CharField(_("referensi (SP2D)"), max_length=100)
+    dues_paid = models.PositiveIntegerField(default=0)
+    applied_idr = models.BigIntegerField(default=0)
+    unapplied_idr = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-paid_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_idr__gt=0), name="invoice_payment_positive"),
+            models.UniqueConstraint(fields=["invoice", "reference"], name="one_invoice_payment_per_reference"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice} {self.amount_idr} {self.reference}"
 
 
 class BillingRun(models.Model):

@@ -18,6 +18,7 @@ from jaring.membership.models import BudgetLine, Membership, Payer
 from jaring.registry.models import Person
 from jaring.registry.selectors import person_queryset
 from jaring.rules import PROTECTED_STATUSES, ArrearsStanding, arrears_standing, due_status
+from jaring.rules.protection import DueFacts, MembershipFacts, Protection, protection_on
 
 
 def membership_months(*, membership: Membership) -> list[dict[str, Any]]:
@@ -64,6 +65,22 @@ def coverage_strip(*, person: Person, months: int = 24, today: dt.date | None = 
                             paid_on=due.paid_on if due.status == Due.Status.PAID else None)
         strip.append(StripMonth(period, status, due.amount_idr, bool(due.discount_code), due.payer.name, due.paid_on))
     return strip
+
+
+def protection(*, person: Person, day: dt.date | None = None) -> Protection:
+    """Is ``person`` protected on ``day`` (today by default)? ``rules.protection``'s one definition,
+    fed with the membership that covers the day and its dues (as the arrears SQL counts them). Three queries."""
+    day = day or timezone.localdate()
+    # The membership that covers the day: the latest started by then, else the next to start.
+    membership = (Membership.objects.filter(person=person, start_date__lte=day).order_by("-start_date", "-id").first()
+                  or Membership.objects.filter(person=person).order_by("start_date", "id").first())
+    facts = None if membership is None else MembershipFacts(
+        status=membership.status, start=membership.start_date, ended_on=membership.ended_on,
+        end_reason=membership.end_reason)
+    dues = [DueFacts(d.period, d.due_date, d.paid_on if d.status == Due.Status.PAID else None)
+            for d in Due.objects.filter(membership=membership, period__lte=month_start(day))
+            .exclude(status=Due.Status.VOID).only("period", "due_date", "paid_on", "status")] if membership else []
+    return protection_on(day, membership=facts, dues=dues)
 
 
 # Months in arrears, set-based: the one SQL of rules.coverage's definition (consecutive past-due

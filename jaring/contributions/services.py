@@ -14,17 +14,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jaring.accounts.capabilities import require
 from jaring.accounts.models import User
-from jaring.contributions.models import BillingRun, CreditEntry, Due, Invoice, Payment, PaymentAllocation
+from jaring.contributions.models import (
+    BillingRun,
+    CreditEntry,
+    Due,
+    Invoice,
+    InvoicePayment,
+    Payment,
+    PaymentAllocation,
+)
 from jaring.contributions.selectors import arrears_run_sql, arrears_run_values, max_arrears_months
 from jaring.core.audit import audit_log
 from jaring.core.errors import Conflict, ValidationFailed
-from jaring.core.money import add_months, format_month, month_start
+from jaring.core.money import add_months, format_month, month_range, month_start
 from jaring.core.parameters import current_parameters
 from jaring.membership.models import Membership, Payer
 from jaring.rules import Parameters, RulesInputError, calculate_contribution
@@ -98,20 +106,27 @@ class BillingResult:
 
 
 
-def _combos(next_month: dt.date) -> list[Mapping[str, Any]]:
-    return list(Membership.objects.filter(status=Membership.Status.ACTIVE, start_date__lt=next_month)
-                .order_by().values("declared_income_idr", "has_jht", "sector", "payer__kind").distinct())
+def _billable(next_month: dt.date, payer: Payer | None) -> Any:
+    members = Membership.objects.filter(status=Membership.Status.ACTIVE, start_date__lt=next_month)
+    return members if payer is None else members.filter(payer=payer)
 
 
-def billing_run(*, actor: User, period: dt.date, dry_run: bool = False) -> BillingResult:
-    """Create one due per active membership for ``period``. Idempotent; set-based."""
+def _combos(next_month: dt.date, payer: Payer | None = None) -> list[Mapping[str, Any]]:
+    return list(_billable(next_month, payer).order_by()
+                .values("declared_income_idr", "has_jht", "sector", "payer__kind").distinct())
+
+
+def billing_run(*, actor: User, period: dt.date, dry_run: bool = False, payer: Payer | None = None) -> BillingResult:
+    """Create one due per active membership for ``period``. Idempotent; set-based.
+
+    With ``payer``, only that payer's members (a block invoice bills its months ahead)."""
     require(actor, "money.write")
     started = time.perf_counter()
     period = month_start(period)
     next_month = add_months(period, 1)
     params = current_parameters()
     result = BillingResult(period=period, dry_run=dry_run)
-    combos = _combos(next_month)
+    combos = _combos(next_month, payer)
     # Refuse a month the regulation does not cover before touching anything.
     due_date = standard_due_date(params, period)
     amounts = {}
@@ -121,7 +136,8 @@ def billing_run(*, actor: User, period: dt.date, dry_run: bool = False) -> Billi
             amounts[key] = month_amount(params=params, period=period, income_idr=key[0], has_jht=key[1],
                                         payer_kind=combo["payer__kind"], sector=key[2])
     now = timezone.now()
-    eligible = Membership.objects.filter(status=Membership.Status.ACTIVE, start_date__lt=next_month).count()
+    eligible = _billable(next_month, payer).count()
+    only_payer = "" if payer is None else f" AND m.payer_id = {int(payer.pk)}"
     # One row per distinct (income, JHT, sector, payer kind) with its amount: the whole month is then
     # a single INSERT … SELECT joining the memberships to this small table.
     rows, params_ = [], []
@@ -131,7 +147,8 @@ def billing_run(*, actor: User, period: dt.date, dry_run: bool = False) -> Billi
                         " CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS VARCHAR(40)))")
             params_ += [income, jht, sector, kind, amount.amount_idr, amount.base_amount_idr, amount.discount_code]
     with transaction.atomic(), connection.cursor() as cursor:
-        before = Due.objects.filter(period=period).count()
+        billed = Due.objects.filter(period=period) if payer is None else Due.objects.filter(period=period, payer=payer)
+        before = billed.count()
         last_id = Due.objects.aggregate(m=Max("id"))["m"] or 0
         if rows:
             amounts_cte = ("WITH a (income, jht, sector, kind, amount, base, discount) AS (VALUES "
@@ -139,8 +156,9 @@ def billing_run(*, actor: User, period: dt.date, dry_run: bool = False) -> Billi
             source = """FROM membership_membership m JOIN membership_payer p ON p.id = m.payer_id
                 JOIN a ON a.income = m.declared_income_idr AND a.jht = m.has_jht AND a.sector = m.sector
                       AND a.kind = p.kind
-                WHERE m.status = 'active' AND m.start_date < %s
+                WHERE m.status = 'active' AND m.start_date < %s{only_payer}
                   AND NOT EXISTS (SELECT 1 FROM contributions_due d WHERE d.membership_id = m.id AND d.period = %s)"""
+            source = source.replace("{only_payer}", only_payer)
             if dry_run:
                 cursor.execute(f"""{amounts_cte} SELECT COUNT(*), COALESCE(SUM(a.amount), 0) {source}
                     AND NOT EXISTS (SELECT 1 FROM contributions_due d2 WHERE d2.person_id = m.person_id
@@ -159,7 +177,7 @@ def billing_run(*, actor: User, period: dt.date, dry_run: bool = False) -> Billi
                     ON CONFLICT DO NOTHING""",
                                [*params_, period, due_date, due_date, now, next_month, period])
                 # (Python's sqlite3 reports no rowcount for a statement that starts with WITH.)
-                result.created = Due.objects.filter(period=period).count() - before
+                result.created = billed.count() - before
                 if result.created:
                     result.total_idr = (Due.objects.filter(id__gt=last_id, period=period)
                                         .aggregate(s=Sum("amount_idr"))["s"] or 0)
@@ -167,37 +185,53 @@ def billing_run(*, actor: User, period: dt.date, dry_run: bool = False) -> Billi
         if eligible != before + result.created:
             # Rare: some active membership got no due. Count exactly those (the second payers).
             cursor.execute("""SELECT COUNT(*) FROM membership_membership m
-                              WHERE m.status = 'active' AND m.start_date < %s AND NOT EXISTS (
-                                  SELECT 1 FROM contributions_due d WHERE d.membership_id = m.id AND d.period = %s)""",
-                           [next_month, period])
+                              WHERE m.status = 'active' AND m.start_date < %s{only_payer} AND NOT EXISTS (
+                                  SELECT 1 FROM contributions_due d WHERE d.membership_id = m.id AND d.period = %s)"""
+                           .replace("{only_payer}", only_payer), [next_month, period])
             result.conflicts = cursor.fetchone()[0] - (0 if not dry_run else result.created)
         if not dry_run:
-            result.credit_applied = _apply_credits(period)
+            result.credit_applied = _apply_credits(period) if payer is None or payer.is_self else 0
             result.seconds = time.perf_counter() - started
             BillingRun.objects.create(period=period, created=result.created, already_billed=result.already_billed,
                                       conflicts=result.conflicts, total_idr=result.total_idr,
                                       seconds=result.seconds, created_by=actor)
             audit_log(actor=actor, action="billing.run", object_type="contributions.due",
-                      object_id=format_month(period), after=result.as_dict())
+                      object_id=format_month(period),
+                      after={**result.as_dict(), **({"payer": payer.code} if payer is not None else {})})
     result.seconds = time.perf_counter() - started
     return result
 
 
+_CREDIT_REASONS = (CreditEntry.Reason.PAYMENT, CreditEntry.Reason.APPLIED, CreditEntry.Reason.REPRICING)
+
+
 def _credit_balance(membership_id: int) -> int:
-    return CreditEntry.objects.filter(membership_id=membership_id).aggregate(s=Sum("amount_idr"))["s"] or 0
+    """Credit that pays later months (money owed back after a claim is not credit)."""
+    return (CreditEntry.objects.filter(membership_id=membership_id, reason__in=_CREDIT_REASONS)
+            .aggregate(s=Sum("amount_idr"))["s"] or 0)
 
 
 def _apply_credits(period: dt.date) -> int:
-    """Pay this month's open dues from credit left by earlier overpayments (few memberships)."""
-    holders = (CreditEntry.objects.values("membership_id").annotate(balance=Sum("amount_idr"))
-               .filter(balance__gt=0))
+    """Pay open dues from credit left by earlier overpayments or repricing (few memberships): every
+    open due up to ``period`` still payable, oldest first, while the credit covers it whole. A due is
+    settled on the day the credit is applied, or on its due date if that is later (the credit was
+    there before the month fell due). Returns how many dues credit paid."""
+    holders = (CreditEntry.objects.filter(membership__status=Membership.Status.ACTIVE, reason__in=_CREDIT_REASONS)
+               .values("membership_id")
+               .annotate(balance=Sum("amount_idr")).filter(balance__gt=0))
+    today = timezone.localdate()
+    earliest = _earliest_payable(current_parameters(), today)
     applied = 0
     for holder in holders:
-        due = Due.objects.filter(membership_id=holder["membership_id"], period=period,
-                                 status=Due.Status.OPEN).first()
-        if due is not None and holder["balance"] >= due.amount_idr:
-            _settle(due, paid_on=min(timezone.localdate(), due.due_date))
-            CreditEntry.objects.create(membership_id=due.membership_id, amount_idr=-due.amount_idr, due=due)
+        balance = holder["balance"]
+        for due in Due.objects.filter(membership_id=holder["membership_id"], status=Due.Status.OPEN,
+                                      period__gte=earliest, period__lte=period).order_by("period"):
+            if balance < due.amount_idr:
+                break
+            _settle(due, paid_on=min(today, due.due_date))
+            CreditEntry.objects.create(membership_id=due.membership_id, amount_idr=-due.amount_idr, due=due,
+                                       reason=CreditEntry.Reason.APPLIED)
+            balance -= due.amount_idr
             applied += 1
     return applied
 
@@ -254,16 +288,34 @@ def billing_close(*, actor: User, as_of: dt.date, dry_run: bool = False) -> Clos
     return result
 
 
-def dues_void_after(*, actor: User, membership_ids: list[int], after: dt.date) -> int:
+def dues_void_after(*, actor: User, membership_ids: list[int], after: dt.date, refund_paid: bool = False) -> int:
     """Void the open dues of ``membership_ids`` for months after ``after`` (a membership ended:
     those months are not owed; a void due is kept, never deleted). Set-based, called by
     membership's services inside their transaction; their ``membership.end`` events record it.
+
+    ``refund_paid`` (a death or total-disability claim): months after the month of the claim that
+    were already paid are voided too — they are not protected, and their money is owed back with the
+    claim (Perdir 22/PERDIR.02/072022), recorded as a ``refund`` credit entry per due and audited.
     Returns how many dues were voided."""
     voided = 0
     with transaction.atomic():
         for chunk in _chunks(list(membership_ids), 500):
             voided += Due.objects.filter(membership_id__in=chunk, status=Due.Status.OPEN,
                                          period__gt=month_start(after)).update(status=Due.Status.VOID)
+            if not refund_paid:
+                continue
+            paid = list(Due.objects.select_for_update().filter(membership_id__in=chunk, status=Due.Status.PAID,
+                                                               period__gt=month_start(after)))
+            if not paid:
+                continue
+            CreditEntry.objects.bulk_create([CreditEntry(membership_id=d.membership_id, amount_idr=d.amount_idr, due=d,
+                                                         reason=CreditEntry.Reason.REFUND) for d in paid])
+            Due.objects.filter(pk__in=[d.pk for d in paid]).update(status=Due.Status.VOID)
+            voided += len(paid)
+            audit_log(actor=actor, action="dues.refund_after_claim", object_type="contributions.due",
+                      after={"after": format_month(month_start(after)),
+                             "dues": [[d.membership_id, format_month(d.period), d.amount_idr] for d in paid],
+                             "refund_idr": sum(d.amount_idr for d in paid)})
     return voided
 
 
@@ -326,21 +378,22 @@ def payment_record(*, actor: User, membership: Membership, amount_idr: int, paid
     credit_before = _credit_balance(membership.pk)
     balance = amount_idr + credit_before
     paid: list[dt.date] = []
-    limit = params.on(paid_on, field="paid_on").value("membership", "max_arrears_months")
-    this_month = month_start(paid_on)
-    earliest = add_months(this_month, -limit)
-    for due in Due.objects.filter(membership=membership, status=Due.Status.OPEN, period__gte=earliest,
-                                  period__lte=this_month).order_by("period"):
+    earliest = _earliest_payable(params, paid_on)
+    # Every open due from the oldest still payable, months already billed ahead included (a 12-month
+    # advance recorded after next month was billed pays next month first, never leaves it a gap).
+    for due in Due.objects.filter(membership=membership, status=Due.Status.OPEN,
+                                  period__gte=earliest).order_by("period"):
         if balance < due.amount_idr:
             break
         _settle(due, paid_on=paid_on)
         PaymentAllocation.objects.create(payment=payment, due=due, amount_idr=due.amount_idr)
         balance -= due.amount_idr
         paid.append(due.period)
-    balance, advance = _pay_ahead(membership, payment, params, balance, paid_on)
+    balance, advance = _pay_ahead(membership, payment, params, balance, paid_on, earliest)
     paid.extend(advance)
     if balance != credit_before:
-        CreditEntry.objects.create(membership=membership, amount_idr=balance - credit_before, payment=payment)
+        CreditEntry.objects.create(membership=membership, amount_idr=balance - credit_before, payment=payment,
+                                   reason=CreditEntry.Reason.PAYMENT)
     audit_log(actor=actor, action="payment.record", obj=payment,
               after={"membership": membership.pk, "amount_idr": amount_idr, "paid_on": paid_on.isoformat(),
                      "channel": channel, "reference": reference,
@@ -348,15 +401,19 @@ def payment_record(*, actor: User, membership: Membership, amount_idr: int, paid
     return PaymentResult(payment, paid, balance)
 
 
+def _earliest_payable(params: Parameters, paid_on: dt.date) -> dt.date:
+    """The oldest month a payment on ``paid_on`` may still pay: at most the allowed arrears back."""
+    limit: int = params.on(paid_on, field="paid_on").value("membership", "max_arrears_months")
+    return add_months(month_start(paid_on), -limit)
+
+
 def _pay_ahead(membership: Membership, payment: Payment, params: Parameters, balance: int,
-               paid_on: dt.date) -> tuple[int, list[dt.date]]:
+               paid_on: dt.date, earliest: dt.date) -> tuple[int, list[dt.date]]:
     """Pay whole months ahead in the allowed blocks (1, 3, 6 or 12), the largest that fits."""
     last = (Due.objects.filter(membership=membership).exclude(status=Due.Status.VOID)
             .order_by("-period").values_list("period", flat=True).first())
-    first_open = (Due.objects.filter(membership=membership, status=Due.Status.OPEN)
-                  .order_by("period").values_list("period", flat=True).first())
-    if first_open is not None:
-        return balance, []  # arrears this payment could not cover come first
+    if Due.objects.filter(membership=membership, status=Due.Status.OPEN, period__gte=earliest).exists():
+        return balance, []  # billed months this payment could not cover come first
     start = add_months(last, 1) if last else max(month_start(membership.start_date), month_start(paid_on))
     blocks = sorted(params.on(paid_on, field="paid_on").value("membership", "advance_months"), reverse=True)
     months: list[tuple[dt.date, MonthAmount]] = []
@@ -384,57 +441,154 @@ def _pay_ahead(membership: Membership, payment: Payment, params: Parameters, bal
     return balance, []
 
 
-@transaction.atomic
-def invoice_issue(*, actor: User, payer: Payer, period: dt.date) -> Invoice:
-    """The payer's bill for a month: every open due of its members. Re-issuing adds newly billed dues."""
-    require(actor, "money.write")
+INVOICE_BLOCKS = (1, 3, 6, 12)  # a month, a quarter, a semester, a year
+
+
+def _invoice_block(period: dt.date, months: int) -> tuple[dt.date, dt.date]:
     period = month_start(period)
+    if months not in INVOICE_BLOCKS:
+        raise ValidationFailed(_("Blok tagihan harus 1, 3, 6 atau 12 bulan."), fields={"months": [str(months)]})
+    if (period.month - 1) % months:
+        raise ValidationFailed(
+            _("Tagihan %(n)s bulan dimulai pada awal triwulan, semester atau tahun (mis. %(first)s), bukan %(month)s.")
+            % {"n": months, "first": format_month(period.replace(month=1)), "month": format_month(period)},
+            fields={"period": [format_month(period)]})
+    return period, add_months(period, months - 1)
+
+
+def _invoice_totals(invoice: Invoice) -> None:
+    totals = Due.objects.filter(invoice=invoice).exclude(status=Due.Status.VOID).aggregate(
+        persons=Count("person_id", distinct=True), total=Sum("amount_idr"),
+        paid=Sum("amount_idr", filter=Q(status=Due.Status.PAID)), open=Count("id", filter=Q(status=Due.Status.OPEN)))
+    invoice.member_count, invoice.total_idr = totals["persons"], totals["total"] or 0
+    invoice.paid_idr = totals["paid"] or 0
+    invoice.status = (Invoice.Status.PAID if invoice.total_idr and not totals["open"] else
+                      Invoice.Status.PARTIAL if invoice.paid_idr else Invoice.Status.OPEN)
+    invoice.save(update_fields=["member_count", "total_idr", "paid_idr", "status"])
+
+
+@transaction.atomic
+def invoice_issue(*, actor: User, payer: Payer, period: dt.date, months: int = 1) -> Invoice:
+    """The payer's bill for a month or a block of months (3, 6 or 12, starting a quarter, a semester
+    or a year): every open due of its members in those months. Months not billed yet are billed for
+    the payer's active members first (governments pay a block ahead). Re-issuing adds newly billed
+    dues; a paid invoice is returned as it is."""
+    require(actor, "money.write")
+    period, period_to = _invoice_block(period, months)
     if payer.is_self:
         raise ValidationFailed(_("Peserta mandiri membayar sendiri; tidak ada tagihan kolektif."),
                                fields={"payer": [payer.code]})
     invoice = Invoice.objects.select_for_update().filter(payer=payer, period=period).first()
+    if invoice is not None and invoice.period_to != period_to:
+        raise Conflict(_("Sudah ada tagihan %(payer)s mulai %(month)s untuk %(n)s bulan.") % {
+            "payer": payer.name, "month": format_month(period), "n": invoice.months}, code="invoice_exists")
+    others = Invoice.objects.filter(payer=payer, period__lte=period_to, period_to__gte=period)
+    overlapping = (others.exclude(pk=invoice.pk) if invoice is not None else others).first()
+    if overlapping is not None:
+        raise Conflict(_("Bulan-bulan ini sudah masuk tagihan %(invoice)s.") % {"invoice": str(overlapping)},
+                       code="invoice_overlaps")
     if invoice is not None and invoice.status == Invoice.Status.PAID:
         return invoice
+    for month in month_range(period, months):
+        billing_run(actor=actor, period=month, payer=payer)  # idempotent: bills only what is missing
     if invoice is None:
-        if not Due.objects.filter(payer=payer, period=period).exists():
-            raise ValidationFailed(_("Belum ada iuran %(payer)s untuk %(month)s; jalankan penagihan dulu.") % {
+        if not Due.objects.filter(payer=payer, period__gte=period, period__lte=period_to).exists():
+            raise ValidationFailed(_("Belum ada iuran %(payer)s untuk %(month)s; tidak ada peserta aktif.") % {
                 "payer": payer.name, "month": format_month(period)}, fields={"period": [format_month(period)]})
-        invoice = Invoice.objects.create(payer=payer, period=period, member_count=0, total_idr=0)
-    Due.objects.filter(payer=payer, period=period, status=Due.Status.OPEN, invoice__isnull=True).update(
-        invoice=invoice)
-    totals = Due.objects.filter(invoice=invoice).exclude(status=Due.Status.VOID).aggregate(
-        n=Count("id"), total=Sum("amount_idr"))
-    invoice.member_count, invoice.total_idr = totals["n"], totals["total"] or 0
-    invoice.save(update_fields=["member_count", "total_idr"])
+        invoice = Invoice.objects.create(payer=payer, period=period, period_to=period_to, member_count=0, total_idr=0)
+    Due.objects.filter(payer=payer, period__gte=period, period__lte=period_to, status=Due.Status.OPEN,
+                       invoice__isnull=True).update(invoice=invoice)
+    _invoice_totals(invoice)
     audit_log(actor=actor, action="invoice.issue", obj=invoice,
-              after={"payer": payer.code, "period": format_month(period), "members": invoice.member_count,
-                     "total_idr": invoice.total_idr})
+              after={"payer": payer.code, "period": format_month(period), "period_to": format_month(period_to),
+                     "members": invoice.member_count, "total_idr": invoice.total_idr})
     return invoice
 
 
+@dataclass
+class InvoicePaymentResult:
+    invoice: Invoice
+    payment: InvoicePayment
+    already_recorded: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"invoice": self.invoice.pk, "status": self.invoice.status, "paid_idr": self.invoice.paid_idr,
+                "outstanding_idr": self.invoice.outstanding_idr, "payment_idr": self.payment.amount_idr,
+                "dues_paid": self.payment.dues_paid, "unapplied_idr": self.payment.unapplied_idr,
+                "already_recorded": self.already_recorded}
+
+
 @transaction.atomic
-def invoice_pay(*, actor: User, payer: Payer, period: dt.date, paid_on: dt.date, reference: str) -> Invoice:
-    """Mark a payer's invoice paid: all its dues are paid on that date. Asking twice changes nothing."""
+def invoice_payment_record(*, actor: User, invoice: Invoice, paid_on: dt.date, reference: str,
+                           amount_idr: int | None = None) -> InvoicePaymentResult:
+    """A transfer against an invoice, whole (``amount_idr`` omitted: what is outstanding) or in part:
+    whole dues are paid oldest month first, within a month in registration order; less than one due
+    left over is kept on the payment as unapplied. The same reference again with the same amount and
+    date is the same transfer (nothing changes); with other figures it is refused."""
     require(actor, "money.write")
-    if not reference.strip():
+    reference = reference.strip()
+    if not reference:
         raise ValidationFailed(_("Referensi pembayaran (mis. nomor SP2D) wajib diisi."), fields={"reference": []})
     if paid_on > timezone.localdate():
         raise ValidationFailed(_("Tanggal bayar tidak boleh di masa depan."), fields={"paid_on": [str(paid_on)]})
+    if amount_idr is not None and amount_idr <= 0:
+        raise ValidationFailed(_("Jumlah pembayaran harus lebih dari nol."), fields={"amount_idr": [str(amount_idr)]})
+    invoice = Invoice.objects.select_for_update().select_related("payer").get(pk=invoice.pk)
+    previous = InvoicePayment.objects.filter(invoice=invoice, reference=reference).first()
+    if previous is not None:
+        if (amount_idr is None or previous.amount_idr == amount_idr) and previous.paid_on == paid_on:
+            return InvoicePaymentResult(invoice, previous, already_recorded=True)
+        raise Conflict(_("Referensi %(ref)s sudah dicatat untuk tagihan ini dengan jumlah atau tanggal lain.")
+                       % {"ref": reference}, code="duplicate_reference")
+    open_dues = list(Due.objects.filter(invoice=invoice, status=Due.Status.OPEN).order_by("period", "id")
+                     .values_list("id", "amount_idr"))
+    outstanding = sum(amount for _id, amount in open_dues)
+    if not open_dues:
+        raise Conflict(_("Tagihan %(invoice)s sudah lunas (referensi %(ref)s).") % {
+            "invoice": str(invoice), "ref": invoice.reference}, code="already_paid")
+    amount = outstanding if amount_idr is None else amount_idr
+    if amount > outstanding:
+        raise ValidationFailed(_("Jumlah Rp%(amount)s melebihi sisa tagihan Rp%(left)s.") % {
+            "amount": amount, "left": outstanding}, fields={"amount_idr": [str(amount)]})
+    paying, applied = [], 0
+    for due_id, due_amount in open_dues:
+        if applied + due_amount > amount:
+            break
+        paying.append(due_id)
+        applied += due_amount
+    for chunk in _chunks(paying, 500):
+        Due.objects.filter(pk__in=chunk, status=Due.Status.OPEN).update(status=Due.Status.PAID, paid_on=paid_on)
+    payment = InvoicePayment.objects.create(invoice=invoice, amount_idr=amount, paid_on=paid_on, reference=reference,
+                                            dues_paid=len(paying), applied_idr=applied,
+                                            unapplied_idr=amount - applied, created_by=actor)
+    invoice.paid_on, invoice.reference = paid_on, reference
+    invoice.save(update_fields=["paid_on", "reference"])
+    _invoice_totals(invoice)
+    audit_log(actor=actor, action="invoice.pay", obj=invoice,
+              after={"payer": invoice.payer.code, "period": format_month(invoice.period),
+                     "period_to": format_month(invoice.period_to), "paid_on": paid_on.isoformat(),
+                     "reference": reference, "amount_idr": amount, "dues_paid": len(paying),
+                     "unapplied_idr": amount - applied, "status": invoice.status, "total_idr": invoice.total_idr})
+    return InvoicePaymentResult(invoice, payment)
+
+
+@transaction.atomic
+def invoice_pay(*, actor: User, payer: Payer, period: dt.date, paid_on: dt.date, reference: str,
+                amount_idr: int | None = None) -> Invoice:
+    """Pay the payer's invoice that starts in ``period`` (a monthly one is issued first when none
+    exists), whole or in part: ``invoice_payment_record``. Asking twice changes nothing."""
+    require(actor, "money.write")
+    if not reference.strip():
+        raise ValidationFailed(_("Referensi pembayaran (mis. nomor SP2D) wajib diisi."), fields={"reference": []})
     invoice = Invoice.objects.filter(payer=payer, period=month_start(period)).first()
     if invoice is None:
         invoice = invoice_issue(actor=actor, payer=payer, period=period)
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status == Invoice.Status.PAID:
-        if invoice.reference == reference.strip():
+        if InvoicePayment.objects.filter(invoice=invoice, reference=reference.strip()).exists() or (
+                invoice.reference == reference.strip()):
             return invoice
         raise Conflict(_("Tagihan %(payer)s %(month)s sudah lunas (referensi %(ref)s).") % {
             "payer": payer.name, "month": format_month(invoice.period), "ref": invoice.reference},
             code="already_paid")
-    count = Due.objects.filter(invoice=invoice, status=Due.Status.OPEN).update(status=Due.Status.PAID,
-                                                                               paid_on=paid_on)
-    invoice.status, invoice.paid_on, invoice.reference = Invoice.Status.PAID, paid_on, reference.strip()
-    invoice.save(update_fields=["status", "paid_on", "reference"])
-    audit_log(actor=actor, action="invoice.pay", obj=invoice,
-              after={"payer": payer.code, "period": format_month(invoice.period), "paid_on": paid_on.isoformat(),
-                     "reference": invoice.reference, "dues_paid": count, "total_idr": invoice.total_idr})
-    return invoice
+    return invoice_payment_record(actor=actor, invoice=invoice, paid_on=paid_on, reference=reference,
+                                  amount_idr=amount_idr).invoice

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from jaring.core.errors import JaringError
+from jaring.core.errors import JaringError, ValidationFailed
 
 
 class JaringCommand(BaseCommand):
@@ -33,3 +34,11 @@ class JaringCommand(BaseCommand):
 
     def emit_json(self, data: Any) -> None:
         self.stdout.write(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def cli_date(value: str, option: str) -> dt.date:
+    """A command's ``YYYY-MM-DD`` option, refused with the option named."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(f"{option} must be YYYY-MM-DD", fields={option: [value]}) from None

@@ -15,3 +15,10 @@ class RequestInfo:
 
 _CLI = RequestInfo(channel="cli")
 current_request: ContextVar[RequestInfo] = ContextVar("current_request", default=_CLI)
+
+
+def rules_lang() -> str:
+    """The rules engine's language code (``id`` or ``en``) for the active Django language."""
+    from django.utils.translation import get_language
+
+    return "en" if (get_language() or "id").startswith("en") else "id"

@@ -19,7 +19,7 @@ from jaring.accounts.capabilities import can, capability_required
 from jaring.accounts.reads import personal_data
 from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.contributions.models import Payment
-from jaring.contributions.selectors import at_risk, coverage_strip, payer_invoices, payer_summary
+from jaring.contributions.selectors import at_risk, coverage_strip, payer_invoices, payer_summary, protection
 from jaring.contributions.services import payment_record
 from jaring.core.errors import Conflict, NotFound, ValidationFailed
 from jaring.core.forms import IsoDateField
@@ -36,7 +36,7 @@ def membership_panel(request: AuthenticatedHttpRequest, person: Any) -> Panel:
     current = next((m for m in history if m.status in ("draft", "submitted", "active")), None)
     return Panel("membership/_person_panel.html", {
         "history": history, "strip": strip, "current": current,
-        "protected_now": bool(strip) and strip[-1].protected,
+        "protection": protection(person=person),
         "can_pay": current is not None and current.status == "active" and current.payer.is_self
         and can(request.user, "payment.record"),
     })

@@ -37,35 +37,37 @@ from jaring.reports.models import (
     SnapshotMonth,
 )
 
-# Members and protected come from the month's dues (protected: paid, on time or late, as known on the
-# day — rules.due_status and PROTECTED_STATUSES, as the coverage strip shows them: a month paid after
-# the day was not protected then, and rebuilding a past month later gives the same count); at risk are
-# memberships with 1 up to the allowed months in arrears as of the day
-# (contributions.selectors.ARREARS_RUN_SQL, the one definition billing_close and the at-risk list
-# read); lapsed are memberships billing_close ended for arrears during the month.
+# Members are the month's dues. Protected is rules.protection's one definition, counted in SQL: the
+# membership had started and not ended on the day, and had no month in arrears then (the latest
+# past-due month paid as known on the day) — so the running month counts while it is paid *or not yet
+# due*, and a past month counts when it was paid by its last day (rebuilding it later gives the same
+# count). At risk are memberships with 1 up to the allowed months in arrears as of the day; "in
+# arrears" is contributions.selectors.ARREARS_RUN_SQL, the one definition billing_close, the at-risk
+# list and rules.protection read. Lapsed are memberships billing_close ended for arrears in the month.
 #
-# At-risk looks only at the last (limit + 2) months before the month and the month itself: dues are
+# The runs look only at the last (limit + 2) months before the month and the month itself: dues are
 # billed every month, so a membership whose unpaid run starts earlier has more than ``limit``
 # unpaid months inside that window and is lapsing, not at risk — exactly as if all were counted.
 # (So the last paid month is looked for inside the window too: one paid before it makes no difference.)
-_COVERAGE_SQL = """
+_RUNS_CTE = """WITH runs AS (SELECT r.membership_id, COUNT(*) AS n FROM ({arrears_run}) r
+                             GROUP BY r.membership_id)
+""".replace("{arrears_run}", arrears_run_sql())
+_PROTECTED = """(m.status IN ('active', 'ended') AND m.start_date <= %(as_of)s
+                  AND (m.ended_on IS NULL OR m.ended_on >= %(as_of)s)
+                  AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.membership_id = m.id))"""
+_COVERAGE_SQL = _RUNS_CTE + """
 INSERT INTO reports_coveragesnapshot (period, kelurahan_id, payer_kind, occupation_id, sex,
                                       members, protected, at_risk, lapsed)
 SELECT %(period)s, pe.kelurahan_id, pa.kind, pe.occupation_id, pe.sex,
        SUM(x.members), SUM(x.protected), SUM(x.at_risk), SUM(x.lapsed)
 FROM (
     SELECT d.person_id, d.payer_id, 1 AS members,
-           CASE WHEN d.status = 'paid' AND d.paid_on <= %(as_of)s THEN 1 ELSE 0 END AS protected,
-           0 AS at_risk, 0 AS lapsed
-    FROM contributions_due d
+           CASE WHEN {protected} THEN 1 ELSE 0 END AS protected, 0 AS at_risk, 0 AS lapsed
+    FROM contributions_due d JOIN membership_membership m ON m.id = d.membership_id
     WHERE d.period = %(period)s AND d.status <> 'void'
   UNION ALL
     SELECT m.person_id, m.payer_id, 0, 0, 1, 0
-    FROM membership_membership m JOIN (
-        SELECT r.membership_id FROM ({arrears_run}) r
-        GROUP BY r.membership_id
-        HAVING COUNT(*) <= %(limit)s
-    ) r ON r.membership_id = m.id
+    FROM membership_membership m JOIN runs r ON r.membership_id = m.id AND r.n <= %(limit)s
     WHERE m.start_date <= %(as_of)s AND m.status IN ('active', 'ended')
       AND (m.ended_on IS NULL OR m.ended_on > %(as_of)s)
   UNION ALL
@@ -76,21 +78,21 @@ FROM (
 JOIN registry_person pe ON pe.id = x.person_id
 JOIN membership_payer pa ON pa.id = x.payer_id
 GROUP BY pe.kelurahan_id, pa.kind, pe.occupation_id, pe.sex
-""".replace("{arrears_run}", arrears_run_sql())
+""".replace("{protected}", _PROTECTED)
 
-# ``d.status <> 'void'`` is redundant beside ``= 'paid'`` but lets SQLite use the partial
-# (person, period) index of one_payer_per_person_month.
-_HOUSEHOLD_SQL = """
+# ``d.status <> 'void'`` lets SQLite use the partial (person, period) index of one_payer_per_person_month.
+_HOUSEHOLD_SQL = _RUNS_CTE + """
 INSERT INTO reports_householdsnapshot (period, kelurahan_id, decile1_households, decile1_protected)
 SELECT %(period)s, h.kelurahan_id, COUNT(*),
        SUM(CASE WHEN EXISTS (
                SELECT 1 FROM registry_person pe JOIN contributions_due d ON d.person_id = pe.id
+                    JOIN membership_membership m ON m.id = d.membership_id
                WHERE pe.household_id = h.id AND d.period = %(period)s AND d.status <> 'void'
-                 AND d.status = 'paid' AND d.paid_on <= %(as_of)s) THEN 1 ELSE 0 END)
+                 AND {protected}) THEN 1 ELSE 0 END)
 FROM registry_household h
 WHERE h.welfare_decile IS NOT NULL AND h.welfare_decile <= %(decile)s
 GROUP BY h.kelurahan_id
-"""
+""".replace("{protected}", _PROTECTED)
 
 
 def extreme_poverty_decile() -> int:

@@ -9,11 +9,12 @@ from typing import Any
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jaring.accounts.capabilities import capability_required
 from jaring.accounts.types import AuthenticatedHttpRequest
+from jaring.core.context import rules_lang
 from jaring.core.errors import ValidationFailed
 from jaring.core.money import add_months, format_month, month_start
 from jaring.core.parameters import current_parameters
@@ -26,7 +27,7 @@ PAYERS = [("self", gettext_lazy("Bayar sendiri (mandiri)")),
 
 
 def _lang() -> str:
-    return "en" if (get_language() or "id").startswith("en") else "id"
+    return rules_lang()
 
 
 def _for_families(result: Any) -> dict[str, Any]:

@@ -234,7 +234,7 @@ def _pay_oldest(operator, membership, paid_on: dt.date) -> None:  # type: ignore
 @pytest.mark.django_db
 def test_strip_at_risk_snapshot_and_billing_close_agree_on_arrears(plan, as_of, personas, register_person):
     from jaring.contributions.models import Due
-    from jaring.contributions.selectors import at_risk, coverage_strip, max_arrears_months
+    from jaring.contributions.selectors import at_risk, coverage_strip, max_arrears_months, protection
     from jaring.contributions.services import billing_close, billing_run
     from jaring.core.money import add_months, month_start, months_between
     from jaring.core.parameters import current_parameters
@@ -293,10 +293,17 @@ def test_strip_at_risk_snapshot_and_billing_close_agree_on_arrears(plan, as_of, 
         assert (membership.pk in close.membership_ids) == (standing == ArrearsStanding.LAPSING), (run, close)
         assert close.at_risk == (1 if standing == ArrearsStanding.AT_RISK else 0)
 
-        # The dashboard snapshot of as_of's month, as of that day.
+        # "Protected on the day" (rules.protection, as the person page, the API and the CLI read it):
+        # no month in arrears — the running month paid or not yet due.
+        status = protection(person=person, day=as_of)
+        assert status.protected == (run == 0), (run, status)
+        if run:
+            assert status.months_in_arrears == run
+
+        # The dashboard snapshot of as_of's month, as of that day: the same "protected".
         month = snapshot_refresh(actor=admin, period=month_start(as_of), today=as_of).months[0]
         assert month.members == 1
-        assert month.protected == (1 if strip[-1].protected else 0)
+        assert month.protected == (1 if status.protected else 0), (run, status, month)
         assert month.at_risk == (1 if standing == ArrearsStanding.AT_RISK else 0), (run, month)
         transaction.set_rollback(True)
 

@@ -1,0 +1,176 @@
+"""Money that behaves (issue 10 §5): nothing stuck as credit, block invoices paid whole or in part,
+refunds after a claim, and "protected" that is true on the 1st of the month."""
+
+import datetime as dt
+
+import pytest
+from django.db.models import Sum
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from jaring.contributions.models import CreditEntry, Due, Invoice, InvoicePayment, PaymentAllocation
+from jaring.contributions.selectors import protection
+from jaring.contributions.services import (
+    billing_run,
+    dues_void_after,
+    invoice_issue,
+    invoice_pay,
+    invoice_payment_record,
+    payment_record,
+)
+from jaring.contributions.tests.test_money_loop import bill, months
+from jaring.core.audit import AuditEvent
+from jaring.core.errors import Conflict, ValidationFailed
+from jaring.membership.services import membership_enrol
+from jaring.rules.protection import ProtectionReason
+
+D = dt.date
+_KPJ = iter(range(10_000))
+
+
+def kpj() -> str:
+    return f"2611{next(_KPJ):07d}"
+
+
+def enrol(personas, payer, register_person, *, start):  # type: ignore[no-untyped-def]
+    person = register_person(occupation="market_trader")
+    return membership_enrol(actor=personas["operator_sorong"], person=person, payer=payer, programs="JKK,JKM",
+                            declared_income_idr=1_000_000, start_date=start, kpj=kpj())
+
+
+def test_an_advance_recorded_after_next_month_was_billed_pays_that_month(personas, payers, register_person):
+    operator = personas["operator_sorong"]
+    membership = enrol(personas, payers["self"], register_person, start=D(2026, 9, 1))
+    bill(operator, months(2026, 9, 12))
+    # Paid through November on time; December is billed (open, not yet due). A 12-month advance on
+    # 7 December: December first, then eleven more months; nothing sits as credit while December is a gap.
+    for period in months(2026, 9, 11):
+        payment_record(actor=operator, membership=membership, amount_idr=8_400, paid_on=period.replace(day=5),
+                       reference=f"P{period:%m}")
+    result = payment_record(actor=operator, membership=membership, amount_idr=8_400 + 12 * 16_800,
+                            paid_on=D(2026, 12, 7), reference="ADV")
+    assert result.paid_periods[0] == D(2026, 12, 1)
+    assert Due.objects.get(membership=membership, period=D(2026, 12, 1)).status == "paid"
+    assert not Due.objects.filter(membership=membership, status="open").exists()
+    assert result.credit_idr < 16_800
+
+
+def test_credit_pays_dues_billed_later(personas, payers, register_person):
+    operator = personas["operator_sorong"]
+    membership = enrol(personas, payers["self"], register_person, start=D(2026, 10, 1))
+    bill(operator, months(2026, 10, 10))
+    # Rp30,000 pays October (Rp8,400) and leaves Rp21,600: less than a 3-month block, so it is credit.
+    result = payment_record(actor=operator, membership=membership, amount_idr=30_000, paid_on=D(2026, 10, 3),
+                            reference="A")
+    assert result.paid_periods == [D(2026, 10, 1), D(2026, 11, 1)] or result.credit_idr == 30_000 - 8_400
+    billing_run(actor=operator, period=D(2026, 11, 1))
+    billing_run(actor=operator, period=D(2026, 12, 1))
+    statuses = dict(Due.objects.filter(membership=membership).values_list("period", "status"))
+    assert statuses[D(2026, 11, 1)] == "paid" and statuses[D(2026, 12, 1)] == "paid"
+
+
+def test_block_invoice_for_a_quarter_is_billed_ahead_and_paid_in_part(personas, payers, register_person):
+    admin = personas["admin_sorong"]
+    members = [enrol(personas, payers["city"], register_person, start=D(2026, 12, 1)) for _ in range(3)]
+    with pytest.raises(ValidationFailed):
+        invoice_issue(actor=admin, payer=payers["city"], period=D(2027, 2, 1), months=3)  # not a quarter start
+    with pytest.raises(ValidationFailed):
+        invoice_issue(actor=admin, payer=payers["city"], period=D(2027, 1, 1), months=4)
+    invoice = invoice_issue(actor=admin, payer=payers["city"], period=D(2027, 1, 1), months=3)
+    assert (invoice.period, invoice.period_to, invoice.months) == (D(2027, 1, 1), D(2027, 3, 1), 3)
+    assert invoice.member_count == 3 and invoice.total_idr == 3 * 3 * 16_800  # APBD: no discount
+    assert Due.objects.filter(invoice=invoice).count() == 9
+    with pytest.raises(Conflict):  # February is already in the quarter
+        invoice_issue(actor=admin, payer=payers["city"], period=D(2027, 2, 1))
+    # SP2D for January and half of February: whole dues, oldest month first, the rest unapplied.
+    part = invoice_payment_record(actor=admin, invoice=invoice, paid_on=D(2026, 12, 7), reference="SP2D-1",
+                                  amount_idr=3 * 16_800 + 16_800 + 10_000)
+    assert part.payment.dues_paid == 4 and part.payment.unapplied_idr == 10_000
+    assert part.invoice.status == Invoice.Status.PARTIAL and part.invoice.paid_idr == 4 * 16_800
+    paid = Due.objects.filter(invoice=invoice, status="paid")
+    assert set(paid.values_list("period", flat=True)) == {D(2027, 1, 1), D(2027, 2, 1)}
+    # The same transfer again changes nothing; the same reference with other figures is refused.
+    again = invoice_payment_record(actor=admin, invoice=invoice, paid_on=D(2026, 12, 7), reference="SP2D-1",
+                                   amount_idr=3 * 16_800 + 16_800 + 10_000)
+    assert again.already_recorded and InvoicePayment.objects.filter(invoice=invoice).count() == 1
+    with pytest.raises(Conflict):
+        invoice_payment_record(actor=admin, invoice=invoice, paid_on=D(2026, 12, 6), reference="SP2D-1",
+                               amount_idr=16_800)
+    with pytest.raises(ValidationFailed):  # more than is owed
+        invoice_payment_record(actor=admin, invoice=invoice, paid_on=D(2026, 12, 7), reference="SP2D-2",
+                               amount_idr=10 * 16_800)
+    with pytest.raises(ValidationFailed):
+        invoice_payment_record(actor=admin, invoice=invoice, paid_on=D(2026, 12, 7), reference="SP2D-2",
+                               amount_idr=-5)
+    rest = invoice_payment_record(actor=admin, invoice=invoice, paid_on=D(2026, 12, 7), reference="SP2D-2")
+    assert rest.invoice.status == Invoice.Status.PAID and rest.invoice.outstanding_idr == 0
+    assert Due.objects.filter(invoice=invoice, status="paid").count() == 9
+    assert invoice_pay(actor=admin, payer=payers["city"], period=D(2027, 1, 1), paid_on=D(2026, 12, 7),
+                       reference="SP2D-2").status == Invoice.Status.PAID
+    events = AuditEvent.objects.filter(action="invoice.pay", object_id=str(invoice.pk))
+    assert events.count() == 2
+    assert all(m.status == "active" for m in members)
+
+
+def test_months_after_a_death_are_refunded_and_not_protected(personas, payers, register_person):
+    operator = personas["operator_sorong"]
+    membership = enrol(personas, payers["self"], register_person, start=D(2026, 10, 1))
+    bill(operator, months(2026, 10, 10))
+    # October, then a 3-month block: November and December at the PP 50/2025 price, January at full price.
+    payment_record(actor=operator, membership=membership, amount_idr=3 * 8_400 + 16_800, paid_on=D(2026, 10, 2),
+                   reference="Q")
+    assert Due.objects.filter(membership=membership, status="paid").count() == 4  # October to January
+    voided = dues_void_after(actor=operator, membership_ids=[membership.pk], after=D(2026, 11, 20), refund_paid=True)
+    assert voided == 2  # December and January
+    refund = CreditEntry.objects.filter(membership=membership, reason=CreditEntry.Reason.REFUND)
+    assert refund.aggregate(s=Sum("amount_idr"))["s"] == 8_400 + 16_800
+    assert AuditEvent.objects.filter(action="dues.refund_after_claim").exists()
+    paid = set(Due.objects.filter(membership=membership, status="paid").values_list("period", flat=True))
+    assert paid == {D(2026, 10, 1), D(2026, 11, 1)}
+
+
+def test_protected_on_the_first_of_the_month(personas, payers, register_person):
+    operator = personas["operator_sorong"]
+    membership = enrol(personas, payers["city"], register_person, start=D(2026, 10, 1))
+    bill(operator, months(2026, 10, 12))
+    for period in months(2026, 10, 11):
+        invoice_pay(actor=personas["admin_sorong"], payer=payers["city"], period=period,
+                    paid_on=period.replace(day=10), reference=f"SP2D-{period:%m}")
+    person = membership.person
+    first = protection(person=person, day=D(2026, 12, 1))
+    assert first.protected and first.reason == ProtectionReason.NOT_YET_DUE
+    assert protection(person=person, day=D(2026, 12, 15)).protected
+    late = protection(person=person, day=D(2026, 12, 16))
+    assert not late.protected and late.reason == ProtectionReason.IN_ARREARS
+    assert protection(person=person, day=D(2026, 9, 30)).reason == ProtectionReason.NOT_STARTED
+    assert protection(person=register_person(), day=D(2026, 12, 1)).reason == ProtectionReason.NO_MEMBERSHIP
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck),
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(amounts=st.lists(st.integers(min_value=1, max_value=250_000), min_size=1, max_size=5),
+       billed=st.integers(min_value=1, max_value=3))
+@pytest.mark.django_db(transaction=False)
+def test_payments_never_pay_a_month_twice_and_money_is_conserved(personas, payers, register_person, amounts,
+                                                                 billed):
+    operator = personas["operator_sorong"]
+    membership = enrol(personas, payers["self"], register_person, start=D(2026, 8, 1))
+    bill(operator, months(2026, 8, 8 + billed - 1))
+    for i, amount in enumerate(amounts):
+        payment_record(actor=operator, membership=membership, amount_idr=amount, paid_on=D(2026, 11, 1 + i),
+                       reference=f"H{i}")
+    # A month is paid by at most one allocation or one use of credit, never twice.
+    allocations = list(PaymentAllocation.objects.filter(due__membership=membership).values_list("due_id", flat=True))
+    credit_uses = list(CreditEntry.objects.filter(membership=membership, reason=CreditEntry.Reason.APPLIED)
+                       .values_list("due_id", flat=True))
+    assert len(allocations + credit_uses) == len(set(allocations + credit_uses))
+    # The dues paid are the payments applied plus the credit used; every rupiah paid is applied,
+    # used from credit or still credit.
+    paid = Due.objects.filter(membership=membership, status="paid").aggregate(s=Sum("amount_idr"))["s"] or 0
+    applied = PaymentAllocation.objects.filter(due__membership=membership).aggregate(s=Sum("amount_idr"))["s"] or 0
+    used = -(CreditEntry.objects.filter(membership=membership, reason=CreditEntry.Reason.APPLIED)
+             .aggregate(s=Sum("amount_idr"))["s"] or 0)
+    credit = CreditEntry.objects.filter(membership=membership).aggregate(s=Sum("amount_idr"))["s"] or 0
+    assert paid == applied + used
+    assert sum(amounts) == applied + used + credit
+    assert credit >= 0
