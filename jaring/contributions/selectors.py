@@ -221,5 +221,19 @@ def payer_summary(*, payer: Payer, year: int) -> dict[str, Any]:
             "available_idr": budget_available(payer=payer, year=year), **members}
 
 
+@dataclass(frozen=True)
+class UninvoicedMonth:
+    period: dt.date
+    members: int
+    total_idr: int
+
+
+def payer_uninvoiced_months(*, payer: Payer) -> list[UninvoicedMonth]:
+    """Months of a collective payer with open dues no invoice holds yet, oldest first. One query."""
+    rows = (Due.objects.filter(payer=payer, status=Due.Status.OPEN, invoice__isnull=True).values("period")
+            .annotate(members=Count("id"), total=Sum("amount_idr")).order_by("period"))
+    return [UninvoicedMonth(r["period"], r["members"], r["total"] or 0) for r in rows]
+
+
 def payer_invoices(*, payer: Payer) -> QuerySet[Invoice]:
     return Invoice.objects.filter(payer=payer).order_by("-period")

@@ -401,6 +401,45 @@ def payment_record(*, actor: User, membership: Membership, amount_idr: int, paid
     return PaymentResult(payment, paid, balance)
 
 
+@dataclass
+class PaymentPreview:
+    """What a payment would do, before it is recorded: the months owed and payable, the months this
+    amount pays, the credit left; or that the reference is already recorded."""
+
+    owed: list[tuple[dt.date, int]]
+    paid_periods: list[dt.date]
+    credit_idr: int
+    already_recorded: bool = False
+
+    @property
+    def owed_idr(self) -> int:
+        return sum(amount for _p, amount in self.owed)
+
+
+class _Preview(Exception):  # control flow: carries the result out of the rolled-back block
+    def __init__(self, result: PaymentResult):
+        self.result = result
+
+
+def payment_preview(*, actor: User, membership: Membership, amount_idr: int, paid_on: dt.date,
+                    channel: str = Payment.Channel.OTHER, reference: str = "") -> PaymentPreview:
+    """``payment_record`` run and rolled back: the same rules say what the payment will pay (one copy
+    of the allocation rule). Refusals are raised as ``payment_record`` raises them."""
+    require(actor, "payment.record")
+    earliest = _earliest_payable(current_parameters(), min(paid_on, timezone.localdate()))
+    owed = list(Due.objects.filter(membership=membership, status=Due.Status.OPEN, period__gte=earliest)
+                .order_by("period").values_list("period", "amount_idr"))
+    if reference and Payment.objects.filter(membership=membership, reference=reference, amount_idr=amount_idr,
+                                            paid_on=paid_on).exists():
+        return PaymentPreview(owed, [], _credit_balance(membership.pk), already_recorded=True)
+    try:
+        with transaction.atomic():
+            raise _Preview(payment_record(actor=actor, membership=membership, amount_idr=amount_idr, paid_on=paid_on,
+                                          channel=channel, reference=reference))
+    except _Preview as preview:
+        return PaymentPreview(owed, preview.result.paid_periods, preview.result.credit_idr)
+
+
 def _earliest_payable(params: Parameters, paid_on: dt.date) -> dt.date:
     """The oldest month a payment on ``paid_on`` may still pay: at most the allowed arrears back."""
     limit: int = params.on(paid_on, field="paid_on").value("membership", "max_arrears_months")

@@ -174,3 +174,29 @@ def test_payments_never_pay_a_month_twice_and_money_is_conserved(personas, payer
     assert paid == applied + used
     assert sum(amounts) == applied + used + credit
     assert credit >= 0
+
+
+def test_payment_preview_says_what_a_payment_will_pay_and_writes_nothing(personas, payers, register_person):
+    from jaring.contributions.models import Payment
+    from jaring.contributions.selectors import payer_uninvoiced_months
+    from jaring.contributions.services import payment_preview
+
+    operator = personas["operator_sorong"]
+    membership = enrol(personas, payers["self"], register_person, start=D(2026, 10, 1))
+    bill(operator, months(2026, 10, 12))
+    payments, events = Payment.objects.count(), AuditEvent.objects.count()
+    preview = payment_preview(actor=operator, membership=membership, amount_idr=20_000, paid_on=D(2026, 12, 7),
+                              reference="R1")
+    assert [p for p, _a in preview.owed] == months(2026, 10, 12) and preview.owed_idr == 3 * 8_400
+    assert preview.paid_periods == months(2026, 10, 11) and preview.credit_idr == 20_000 - 2 * 8_400
+    assert (Payment.objects.count(), AuditEvent.objects.count()) == (payments, events)
+    payment_record(actor=operator, membership=membership, amount_idr=20_000, paid_on=D(2026, 12, 7), reference="R1")
+    assert payment_preview(actor=operator, membership=membership, amount_idr=20_000, paid_on=D(2026, 12, 7),
+                           reference="R1").already_recorded
+    with pytest.raises(ValidationFailed):
+        payment_preview(actor=operator, membership=membership, amount_idr=-1, paid_on=D(2026, 12, 7))
+    city = enrol(personas, payers["city"], register_person, start=D(2026, 11, 1))
+    bill(operator, months(2026, 11, 12))
+    assert [(m.period, m.members) for m in payer_uninvoiced_months(payer=payers["city"])] == [
+        (D(2026, 11, 1), 1), (D(2026, 12, 1), 1)]
+    assert city.payer == payers["city"]
