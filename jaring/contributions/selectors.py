@@ -130,13 +130,36 @@ class AtRisk:
     owed_idr: int
     oldest: dt.date
     lapses_on: dt.date | None
+    payer: str = ""
+    payer_is_self: bool = True  # a self-payer the facilitator can visit; else a government's or donor's arrears
+    kelurahan_code: str = ""
 
 
-def at_risk(*, actor: User, today: dt.date | None = None, limit: int | None = None) -> list[AtRisk]:
+@dataclass(frozen=True)
+class AtRiskFilter:
+    """Narrowing the at-risk list: one kelurahan (or district) code in the user's area, self-payers
+    or collective payers, exactly ``months`` in arrears, lapsing on or before ``lapsing_by``."""
+
+    region_code: str = ""
+    payer_group: str = ""  # "", "self" or "collective"
+    months: int | None = None
+    lapsing_by: dt.date | None = None
+
+    def keeps(self, row: AtRisk) -> bool:
+        return ((not self.region_code or row.kelurahan_code == self.region_code
+                 or row.kelurahan_code.startswith(self.region_code + "."))
+                and (not self.payer_group or row.payer_is_self == (self.payer_group == "self"))
+                and (self.months is None or row.unpaid_months == self.months)
+                and (self.lapsing_by is None or (row.lapses_on is not None and row.lapses_on <= self.lapsing_by)))
+
+
+def at_risk(*, actor: User, today: dt.date | None = None, limit: int | None = None,
+            where: AtRiskFilter | None = None) -> list[AtRisk]:
     """Active members at risk (``rules.arrears_standing``: 1 up to the allowed months in arrears),
-    most urgent first, with the day the next unpaid month ends their membership. Two queries.
+    the first to lapse first, with the day the next unpaid month ends their membership and who pays.
+    Two queries.
 
-    All of them unless ``limit`` is given: the page shows them a page at a time."""
+    All of them (narrowed by ``where``) unless ``limit`` is given: the page shows them a page at a time."""
     from jaring.contributions.services import standard_due_date
     from jaring.core.parameters import current_parameters
 
@@ -157,15 +180,19 @@ def at_risk(*, actor: User, today: dt.date | None = None, limit: int | None = No
         runs = {row[0]: (row[1], row[2] or 0, _as_date(row[3])) for row in cursor.fetchall()
                 if arrears_standing(row[1], limit_months) == ArrearsStanding.AT_RISK}
     people = {m["id"]: m for m in Membership.objects.filter(id__in=list(runs)).values(
-        "id", "person_id", "person__full_name", "person__phone", "person__kelurahan__name")} if runs else {}
+        "id", "person_id", "person__full_name", "person__phone", "person__kelurahan__name",
+        "person__kelurahan__code", "payer__name", "payer__kind")} if runs else {}
     out = []
     for membership_id, (unpaid, owed, oldest) in runs.items():
         row = people[membership_id]
         # The month that would make one too many falls past due the day after its due date.
         lapses_on = standard_due_date(params, add_months(oldest, limit_months)) + dt.timedelta(days=1)
-        out.append(AtRisk(membership_id, row["person_id"], row["person__full_name"], row["person__phone"],
-                          row["person__kelurahan__name"], unpaid, owed, oldest, lapses_on))
-    out.sort(key=lambda r: (-r.unpaid_months, r.oldest, r.membership_id))
+        item = AtRisk(membership_id, row["person_id"], row["person__full_name"], row["person__phone"],
+                      row["person__kelurahan__name"], unpaid, owed, oldest, lapses_on, row["payer__name"],
+                      row["payer__kind"] == Payer.Kind.SELF, row["person__kelurahan__code"])
+        if where is None or where.keeps(item):
+            out.append(item)
+    out.sort(key=lambda r: (r.lapses_on or dt.date.max, -r.unpaid_months, r.oldest, r.membership_id))
     return out[:limit] if limit is not None else out
 
 

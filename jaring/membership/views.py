@@ -17,15 +17,24 @@ from django.utils.translation import gettext_lazy
 
 from jaring.accounts.capabilities import can, capability_required
 from jaring.accounts.reads import personal_data
+from jaring.accounts.selectors import scope_for
 from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.contributions.models import Payment
-from jaring.contributions.selectors import at_risk, coverage_strip, payer_invoices, payer_summary, protection
+from jaring.contributions.selectors import (
+    AtRiskFilter,
+    at_risk,
+    coverage_strip,
+    payer_invoices,
+    payer_summary,
+    protection,
+)
 from jaring.contributions.services import payment_record
 from jaring.core.errors import Conflict, NotFound, ValidationFailed
 from jaring.core.forms import IsoDateField
-from jaring.core.params import int_param
+from jaring.core.params import choice_param, code_param, int_param
 from jaring.membership.models import Payer
 from jaring.membership.selectors import membership_current, membership_history, membership_queryset
+from jaring.regions.selectors import kelurahan_choices
 from jaring.registry.panels import Panel
 from jaring.registry.selectors import person_get
 
@@ -103,16 +112,35 @@ def payment_create(request: AuthenticatedHttpRequest, person_id: int) -> HttpRes
         "nav": "persons", "person": person, "membership": membership, "form": form})
 
 
-AT_RISK_PAGE = 100
+AT_RISK_PAGE = 50
 
 
 @capability_required("coverage.read")
 @personal_data("at_risk.list", object_type="membership.membership")
 def at_risk_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The members about to lose protection, first to lapse first: self-payers (whom a facilitator
+    can visit) apart from members whose arrears are a government's or donor's (the office follows
+    those up with the funder). Paged and filtered by area, months behind and "lapses this week"."""
     today = timezone.localdate()
-    rows = at_risk(actor=request.user, today=today, limit=None)
     week_end = today + dt.timedelta(days=7)
+    codes = scope_for(request.user).codes
+    kelurahan_list = list(kelurahan_choices(within_codes=codes))
+    region = code_param(request, "kelurahan")
+    if region and region not in {k.code for k in kelurahan_list}:
+        region = ""
+    months = int_param(request, "bulan", low=1, high=12)
+    group = choice_param(request, "kelompok", ("self", "collective"), default="self")
+    this_week = bool(request.GET.get("minggu_ini"))
+    where = AtRiskFilter(region_code=region, months=months, lapsing_by=week_end if this_week else None)
+    everyone = at_risk(actor=request.user, today=today, where=where)
+    counts = {"self": sum(r.payer_is_self for r in everyone), "collective": sum(not r.payer_is_self for r in everyone)}
+    rows = [r for r in everyone if r.payer_is_self == (group == "self")]
     page = Paginator(rows, AT_RISK_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(request, "membership/at_risk.html", {
         "nav": "risk", "rows": page.object_list, "page": page, "total": len(rows), "today": today,
-        "week_end": week_end, "this_week": [r for r in rows if r.lapses_on and r.lapses_on <= week_end]})
+        "week_end": week_end, "lapsing_this_week": sum(1 for r in rows if r.lapses_on and r.lapses_on <= week_end),
+        "group": group, "counts": counts, "kelurahan_list": kelurahan_list, "region": region, "months": months,
+        "this_week": this_week, "query": query.urlencode(),
+        "filtered": bool(region or months or this_week)})
