@@ -262,5 +262,14 @@ def payer_uninvoiced_months(*, payer: Payer) -> list[UninvoicedMonth]:
     return [UninvoicedMonth(r["period"], r["members"], r["total"] or 0) for r in rows]
 
 
+def invoice_as_dict(invoice: Invoice) -> dict[str, Any]:
+    """An invoice as the API and the CLI give it."""
+    return {"id": invoice.pk, "payer": invoice.payer.code, "period": format_month(invoice.period),
+            "period_to": format_month(invoice.period_to), "months": invoice.months,
+            "members": invoice.member_count, "total_idr": invoice.total_idr, "paid_idr": invoice.paid_idr,
+            "outstanding_idr": invoice.outstanding_idr, "status": invoice.status,
+            "paid_on": invoice.paid_on.isoformat() if invoice.paid_on else None, "reference": invoice.reference}
+
+
 def payer_invoices(*, payer: Payer) -> QuerySet[Invoice]:
     return Invoice.objects.filter(payer=payer).order_by("-period")

@@ -42,3 +42,13 @@ def cli_date(value: str, option: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise ValidationFailed(f"{option} must be YYYY-MM-DD", fields={option: [value]}) from None
+
+
+def cli_month(value: str, option: str) -> dt.date:
+    """A command's ``YYYY-MM`` option (the first of that month), refused with the option named."""
+    from jaring.core.money import parse_month
+
+    try:
+        return parse_month(value)
+    except ValueError:
+        raise ValidationFailed(f"{option} must be YYYY-MM", fields={option: [value]}) from None

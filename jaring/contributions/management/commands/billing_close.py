@@ -4,8 +4,7 @@ from typing import Any
 
 from jaring.accounts.services import cli_actor
 from jaring.contributions.services import billing_close
-from jaring.core.commands import JaringCommand
-from jaring.membership.management.commands.membership_enrol import parse_date
+from jaring.core.commands import JaringCommand, cli_date
 
 
 class Command(JaringCommand):
@@ -18,7 +17,7 @@ class Command(JaringCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = billing_close(actor=cli_actor(options["as_user"]), as_of=parse_date(options["as_of"], "as_of"),
+        result = billing_close(actor=cli_actor(options["as_user"]), as_of=cli_date(options["as_of"], "--as-of"),
                                dry_run=options["dry_run"])
         data = result.as_dict()
         if options["json"]:

@@ -4,9 +4,7 @@ from typing import Any
 
 from jaring.accounts.services import cli_actor
 from jaring.contributions.services import billing_run
-from jaring.core.commands import JaringCommand
-from jaring.core.errors import ValidationFailed
-from jaring.core.money import parse_month
+from jaring.core.commands import JaringCommand, cli_month
 
 
 class Command(JaringCommand):
@@ -19,11 +17,8 @@ class Command(JaringCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            period = parse_month(options["period"])
-        except ValueError:
-            raise ValidationFailed("period must be YYYY-MM", fields={"period": [options["period"]]}) from None
-        result = billing_run(actor=cli_actor(options["as_user"]), period=period, dry_run=options["dry_run"])
+        result = billing_run(actor=cli_actor(options["as_user"]), period=cli_month(options["period"], "--period"),
+                             dry_run=options["dry_run"])
         data = result.as_dict()
         if options["json"]:
             self.emit_json(data)

@@ -5,9 +5,8 @@ from typing import Any
 from jaring.accounts.services import cli_actor
 from jaring.contributions.models import Payment
 from jaring.contributions.services import payment_record
-from jaring.core.commands import JaringCommand
+from jaring.core.commands import JaringCommand, cli_date
 from jaring.core.errors import Conflict
-from jaring.membership.management.commands.membership_enrol import parse_date
 from jaring.membership.selectors import membership_current, person_by_nik_or_404
 
 
@@ -30,7 +29,7 @@ class Command(JaringCommand):
         if membership is None:
             raise Conflict("this person has no membership; enrol them first", code="no_membership")
         result = payment_record(actor=actor, membership=membership, amount_idr=options["amount"],
-                                paid_on=parse_date(options["date"], "date"), channel=options["channel"],
+                                paid_on=cli_date(options["date"], "--date"), channel=options["channel"],
                                 reference=options["reference"])
         if options["json"]:
             self.emit_json(result.as_dict())
