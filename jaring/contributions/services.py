@@ -36,6 +36,7 @@ from jaring.core.money import add_months, format_month, month_range, month_start
 from jaring.core.parameters import current_parameters
 from jaring.membership.models import Membership, Payer
 from jaring.rules import Parameters, RulesInputError, calculate_contribution
+from jaring.rules.calendar import due_date as rules_due_date
 
 RULES_PAYER_KINDS = {
     "self": [Payer.Kind.SELF],
@@ -70,15 +71,15 @@ def month_amount(*, params: Parameters, period: dt.date, income_idr: int, has_jh
 
 
 def standard_due_date(params: Parameters, period: dt.date) -> dt.date:
+    """The month's due date from the regulation engine: the 15th, or the next working day when it is
+    a Sunday, a public holiday or cuti bersama (``rules.calendar``)."""
     try:
-        snapshot = params.on(period, field="period")
+        return rules_due_date(period, params)
     except RulesInputError as exc:
         raise ValidationFailed(
             _("Bulan %(month)s tidak bisa ditagih: %(reason)s") % {"month": format_month(period),
                                                                    "reason": exc.message},
             fields={"period": [exc.message]}, code="no_parameters") from None
-    target = add_months(period, snapshot.value("membership", "due_month_offset"))
-    return target.replace(day=snapshot.value("membership", "due_day"))
 
 
 def _due_date_for(membership: Membership, params: Parameters, period: dt.date) -> dt.date:

@@ -200,3 +200,18 @@ def test_payment_preview_says_what_a_payment_will_pay_and_writes_nothing(persona
     assert [(m.period, m.members) for m in payer_uninvoiced_months(payer=payers["city"])] == [
         (D(2026, 11, 1), 1), (D(2026, 12, 1), 1)]
     assert city.payer == payers["city"]
+
+
+def test_a_due_date_on_a_sunday_moves_to_monday(personas, payers, register_person):
+    from jaring.contributions.selectors import coverage_strip
+
+    operator = personas["operator_sorong"]
+    membership = enrol(personas, payers["self"], register_person, start=D(2026, 10, 1))
+    bill(operator, months(2026, 10, 11))
+    november = Due.objects.get(membership=membership, period=D(2026, 11, 1))
+    assert november.due_date == D(2026, 11, 16)  # 15 November 2026 is a Sunday
+    payment_record(actor=operator, membership=membership, amount_idr=8_400, paid_on=D(2026, 10, 5), reference="O")
+    assert protection(person=membership.person, day=D(2026, 11, 16)).protected  # not past due yet
+    payment_record(actor=operator, membership=membership, amount_idr=8_400, paid_on=D(2026, 11, 16), reference="N")
+    strip = {m.period: m.status for m in coverage_strip(person=membership.person, months=3, today=D(2026, 11, 30))}
+    assert strip[D(2026, 11, 1)] == "paid_on_time"
