@@ -244,6 +244,66 @@ def _settle(due: Due, *, paid_on: dt.date) -> None:
 
 
 @dataclass
+class RepriceResult:
+    from_period: dt.date
+    open_repriced: int = 0
+    paid_repriced: int = 0
+    credit_idr: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"from": format_month(self.from_period), "open_repriced": self.open_repriced,
+                "paid_repriced": self.paid_repriced, "credit_idr": self.credit_idr}
+
+
+def dues_reprice(*, actor: User, from_period: dt.date) -> RepriceResult:
+    """Price again every open or paid due from ``from_period`` on with the parameters in force now
+    (a discount published after months were billed or paid ahead, as PP 50/2025 was). An open due
+    takes the new amount; a paid due that now costs less keeps its payment and the difference is
+    credited to the membership, to pay later months (PP 50/2025: overpayment credited to the next
+    month). A paid due never costs more afterwards. One query per distinct (month, income, JHT,
+    sector, payer kind); audited."""
+    require(actor, "money.write")
+    params = current_parameters()
+    result = RepriceResult(from_period=month_start(from_period))
+    dues = Due.objects.filter(period__gte=result.from_period, status__in=[Due.Status.OPEN, Due.Status.PAID])
+    combos = (dues.order_by().values("period", "membership__declared_income_idr", "membership__has_jht",
+                                     "membership__sector", "payer__kind").distinct())
+    with transaction.atomic():
+        for combo in combos:
+            try:
+                amount = month_amount(params=params, period=combo["period"],
+                                      income_idr=combo["membership__declared_income_idr"],
+                                      has_jht=combo["membership__has_jht"], payer_kind=combo["payer__kind"],
+                                      sector=combo["membership__sector"])
+            except ValidationFailed:
+                continue  # no parameters for that month: leave it as billed
+            same = dues.filter(period=combo["period"], payer__kind=combo["payer__kind"],
+                               membership__declared_income_idr=combo["membership__declared_income_idr"],
+                               membership__has_jht=combo["membership__has_jht"],
+                               membership__sector=combo["membership__sector"])
+            priced = {"amount_idr": amount.amount_idr, "base_amount_idr": amount.base_amount_idr,
+                      "discount_code": amount.discount_code}
+            result.open_repriced += (same.filter(status=Due.Status.OPEN).exclude(amount_idr=amount.amount_idr)
+                                     .update(**priced))
+            cheaper = list(same.filter(status=Due.Status.PAID, amount_idr__gt=amount.amount_idr)
+                           .values_list("id", "membership_id", "amount_idr"))
+            if not cheaper:
+                continue
+            CreditEntry.objects.bulk_create([
+                CreditEntry(membership_id=membership_id, due_id=due_id, amount_idr=paid - amount.amount_idr,
+                            reason=CreditEntry.Reason.REPRICING) for due_id, membership_id, paid in cheaper])
+            for chunk in _chunks([due_id for due_id, _m, _a in cheaper], 500):
+                Due.objects.filter(pk__in=chunk).update(**priced)
+            result.paid_repriced += len(cheaper)
+            result.credit_idr += sum(paid - amount.amount_idr for _d, _m, paid in cheaper)
+        for invoice in Invoice.objects.filter(period_to__gte=result.from_period).exclude(status=Invoice.Status.PAID):
+            _invoice_totals(invoice)  # its open dues may cost less now
+        audit_log(actor=actor, action="billing.reprice", object_type="contributions.due",
+                  object_id=format_month(result.from_period), after=result.as_dict())
+    return result
+
+
+@dataclass
 class CloseResult:
     as_of: dt.date
     ended: int = 0

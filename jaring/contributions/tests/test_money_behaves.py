@@ -2,6 +2,7 @@
 refunds after a claim, and "protected" that is true on the 1st of the month."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.db.models import Sum
@@ -215,3 +216,36 @@ def test_a_due_date_on_a_sunday_moves_to_monday(personas, payers, register_perso
     payment_record(actor=operator, membership=membership, amount_idr=8_400, paid_on=D(2026, 11, 16), reference="N")
     strip = {m.period: m.status for m in coverage_strip(person=membership.person, months=3, today=D(2026, 11, 30))}
     assert strip[D(2026, 11, 1)] == "paid_on_time"
+
+
+def test_a_discount_published_after_months_were_paid_ahead_is_credited(personas, payers, register_person, settings,
+                                                                         tmp_path, capsys):
+    from jaring.contributions.tests.test_cli import jaring
+    from jaring.core import parameters
+
+    operator = personas["operator_sorong"]
+    membership = enrol(personas, payers["self"], register_person, start=D(2026, 12, 1))
+    bill(operator, months(2026, 12, 12))
+    # December at the PP 50/2025 price, then January to March 2027 at full price, paid on 1 December.
+    payment_record(actor=operator, membership=membership, amount_idr=8_400 + 3 * 16_800, paid_on=D(2026, 12, 1),
+                   reference="AHEAD")
+    assert Due.objects.filter(membership=membership, status="paid").count() == 4
+    extra = tmp_path / "discount_2027.toml"
+    extra.write_text('id = "discount-test-2027"\nfamily = "discount"\ncode = "test_2027"\nlabel = "Uji 2027"\n'
+                     'title = "Diskon uji"\neffective_from = 2026-12-01\n\n[[rules]]\nperiods_from = "2027-01"\n'
+                     'periods_to = "2027-12"\nprogrammes = ["jkk", "jkm"]\nsectors = ["other"]\n'
+                     'payers = ["self", "non_state"]\nrate = "0.5"\ncitation = "Uji"\n')
+    settings.JARING_RULES_EXTRA = [str(extra)]
+    parameters._load.cache_clear()
+    try:
+        code, out, err = jaring(capsys, "billing", "reprice", "--from", "2027-01", "--json")
+        assert code == 0, err
+        result = json.loads(out)
+    finally:
+        settings.JARING_RULES_EXTRA = []
+        parameters._load.cache_clear()
+    assert result["paid_repriced"] == 3 and result["credit_idr"] == 3 * 8_400
+    assert set(Due.objects.filter(membership=membership, period__gte=D(2027, 1, 1))
+               .values_list("amount_idr", flat=True)) == {8_400}
+    assert CreditEntry.objects.filter(membership=membership, reason="repricing").count() == 3
+    assert AuditEvent.objects.filter(action="billing.reprice").exists()
