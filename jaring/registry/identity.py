@@ -1,4 +1,4 @@
-"""NIK and KK rules (DOMAIN §3): one definition, read two ways.
+"""NIK, KK and KPJ rules (DOMAIN §2.1, §3): one definition, read two ways.
 
 ``nik_findings`` checks one NIK (forms, the API, the CLI, field submissions, through the person
 services); ``nik_columns`` / ``nik_error`` check a whole column at once (the bulk import, polars).
@@ -7,6 +7,10 @@ and the same constants below; tests/rules/test_one_copy.py proves that they agre
 
 Errors block; warnings (birth date or sex not matching the NIK) need a person to confirm.
 The region prefix is never checked against where the person lives: a NIK is for life.
+
+The KPJ (BPJSTK membership number, 11 digits) belongs to the person, like the NIK: ``KPJ_RULES`` and
+``kpj_findings`` are its rules, read by ``registry.services.person_assign_kpj`` (every write of a
+KPJ: enrolment, BPJSTK's KPJ file, the office) and by the KPJ file's row check.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ SEPARATORS = r"[\s.\-]"  # what people type inside a number and is removed
 FLOATISH = r"^[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+$"  # Excel's 9.27101E+15, after stripping spaces
 DIGITS = r"^[0-9]+$"
 LENGTH = 16
+KPJ_LENGTH = 11  # DOMAIN §2.1: the KPJ has 11 digits
 FEMALE_DAY_OFFSET = 40  # women's NIKs carry the birth day + 40
 DAY_RANGES = ((1, 31), (1 + FEMALE_DAY_OFFSET, 31 + FEMALE_DAY_OFFSET))
 LOWEST_PROVINCE = 11  # Aceh; digits 1–2 below it are no province code
@@ -79,6 +84,17 @@ KK_RULES: tuple[Rule, ...] = (
     Rule("kk_serial", gettext_noop("Digit 13–16 nomor KK (nomor urut) tidak boleh 0000.")),
 )
 KK_RULE = {rule.code: rule for rule in KK_RULES}
+KPJ_RULES: tuple[Rule, ...] = (
+    Rule("kpj_required", gettext_noop("Nomor KPJ wajib diisi.")),
+    Rule("kpj_float", gettext_noop("Nomor KPJ rusak oleh Excel (ditulis sebagai angka pecahan); ketik ulang dari "
+                                   "kartu BPJSTK.")),
+    Rule("kpj_not_digits", gettext_noop("Nomor KPJ hanya boleh berisi angka.")),
+    Rule("kpj_length", gettext_noop("Nomor KPJ harus 11 digit."),
+         gettext_noop("Nomor KPJ harus 11 digit, bukan %(n)s digit.")),
+)
+KPJ_RULE = {rule.code: rule for rule in KPJ_RULES}
+# The one table of identifier rules: identifier → its rules, in the order they are tried.
+IDENTIFIER_RULES: dict[str, tuple[Rule, ...]] = {"nik": NIK_RULES, "kk": KK_RULES, "kpj": KPJ_RULES}
 
 _SEPARATORS = re.compile(SEPARATORS)
 _FLOATISH = re.compile(FLOATISH)
@@ -242,6 +258,29 @@ def kk_findings(raw: str, *, field: str = "kk_number") -> list[Finding]:
         return [Finding("kk_date", WARNING, str(_(
             "Tanggal terbit dalam nomor KK tidak wajar; periksa kembali.")), field)]
     return []
+
+
+# --- KPJ -----------------------------------------------------------------------------------------
+
+def kpj_findings(raw: str, *, field: str = "kpj") -> list[Finding]:
+    """The first error of ``KPJ_RULES`` for one KPJ as typed or read from a file, or nothing.
+    Spaces, dots and dashes inside it are removed first (``kpj_clean`` gives the stored form)."""
+    raw = (raw or "").strip()
+    kpj = clean_digits(raw)
+    if not kpj:
+        return [_error(KPJ_RULE["kpj_required"], field)]
+    if _FLOATISH.match(raw):
+        return [_error(KPJ_RULE["kpj_float"], field)]
+    if not _DIGITS.match(kpj):
+        return [_error(KPJ_RULE["kpj_not_digits"], field)]
+    if len(kpj) != KPJ_LENGTH:
+        return [_error(KPJ_RULE["kpj_length"], field, n=len(kpj))]
+    return []
+
+
+def kpj_clean(raw: str) -> str:
+    """The stored form of a KPJ that ``kpj_findings`` accepts: its 11 digits."""
+    return clean_digits((raw or "").strip())
 
 
 def mask_identifier(value: str) -> str:

@@ -140,6 +140,11 @@ class Person(models.Model):
                                             on_delete=models.SET_NULL, related_name="+")
     data_source = models.CharField(_("sumber data"), max_length=20, choices=DataSource.choices)
     death_date = models.DateField(_("tanggal meninggal"), null=True, blank=True)
+    # The BPJSTK membership number (11 digits, registry.identity.KPJ_RULES): the person's for life,
+    # across all their membership periods and payers (DOMAIN §2.1); one person per KPJ. Written
+    # only by registry.services.person_assign_kpj (and kept by person_merge). 20 characters: a KPJ
+    # recorded before the format rule (migration 0006) is kept as it was until the office fixes it.
+    kpj = models.CharField(_("nomor KPJ"), max_length=20, null=True, blank=True, unique=True)
     # Set when this record was found to be a duplicate and merged into another; hidden from lists.
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # Findings a person confirmed (e.g. birth date not matching the NIK), kept for review.

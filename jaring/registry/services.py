@@ -19,7 +19,15 @@ from jaring.core.crypto import cipher
 from jaring.core.errors import Conflict, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from jaring.regions.models import Region
 from jaring.regions.selectors import region_lookup
-from jaring.registry.identity import Finding, clean_digits, kk_findings, mask_identifier, nik_findings
+from jaring.registry.identity import (
+    Finding,
+    clean_digits,
+    kk_findings,
+    kpj_clean,
+    kpj_findings,
+    mask_identifier,
+    nik_findings,
+)
 from jaring.registry.models import DataSource, Household, Occupation, Person
 from jaring.registry.names import last_word_first, person_name_key
 
@@ -314,6 +322,84 @@ def person_reveal_nik(*, actor: User, person: Person, reason: str = "") -> str:
     audit_log(actor=actor, action="person.reveal_nik", obj=person, region_code=person.kelurahan.code,
               after={"reason": reason[:200]})
     return person.nik
+
+
+# --- KPJ: the person's BPJSTK membership number ---------------------------------------------------
+
+# Who may record a KPJ: whoever enrols (the KPJ given at enrolment) and whoever exchanges files with
+# BPJSTK (its KPJ file). Replacing a person's KPJ by another is an office decision.
+KPJ_WRITERS = ("registry.write", "bpjstk.exchange")
+KPJ_REPLACE = "membership.enrol_collective"  # the office roles (admin, operator)
+
+
+def kpj_problem(kpj: str | None, *, field: str = "kpj") -> str | None:
+    """The message of the first KPJ rule ``kpj`` breaks (registry.identity.KPJ_RULES), or None."""
+    findings = kpj_findings(kpj or "", field=field)
+    return findings[0].message if findings else None
+
+
+@transaction.atomic
+def person_assign_kpj(*, actor: User, person: Person, kpj: str, by: str, replace: bool = False,
+                      reason: str = "") -> Person:
+    """Record ``kpj`` as the person's KPJ. The KPJ belongs to the person for life, across all their
+    membership periods and payers (DOMAIN §2.1): one person per KPJ, 11 digits.
+
+    - Same KPJ as recorded: nothing changes (idempotent, no event).
+    - The KPJ of another person: ``Conflict`` ``kpj_taken`` (the database's unique index has the
+      last word).
+    - The person already has a different KPJ: ``Conflict`` ``kpj_differs``; BPJSTK files and
+      enrolments never overwrite it (such a row goes to review). Only an office role asking with
+      ``replace=True`` and a reason changes it.
+
+    ``by`` names what recorded it (``membership.enrol``, ``bpjstk.kpj_file``, ``office``…); the audit
+    event ``person.assign_kpj`` keeps it with the number before and after."""
+    if not any(can(actor, capability) for capability in KPJ_WRITERS):
+        raise PermissionDenied(_("Peran Anda tidak boleh melakukan ini."))
+    problem = kpj_problem(kpj)
+    if problem is not None:
+        raise ValidationFailed(problem, fields={"kpj": [problem]}, code="kpj_format")
+    value = kpj_clean(kpj)
+    person = Person.objects.select_for_update(of=("self",)).select_related("kelurahan").get(pk=person.pk)
+    if not scope_for(actor).contains_code(person.kelurahan.code):
+        raise NotFound(_("Orang tidak ditemukan."))
+    if person.kpj == value:
+        return person
+    if person.merged_into_id:
+        raise Conflict(_("Data orang ini sudah digabung dengan data lain; catat KPJ pada data yang dipakai."),
+                       code="merged")
+    holder = Person.objects.filter(kpj=value).exclude(pk=person.pk).select_related("kelurahan").first()
+    if holder is not None:
+        raise _kpj_taken(actor, value, holder)
+    if person.kpj and not replace:
+        raise Conflict(_("%(name)s sudah punya nomor KPJ %(old)s; KPJ lain (%(new)s) tidak menggantinya. "
+                         "Periksa dengan BPJSTK; hanya petugas kantor yang dapat menggantinya.")
+                       % {"name": person.full_name, "old": person.kpj, "new": value}, code="kpj_differs",
+                       fields={"kpj": [_("Berbeda dengan KPJ yang sudah tercatat (%(old)s).") % {"old": person.kpj}]},
+                       extra={"recorded_kpj": person.kpj})
+    if person.kpj and replace:
+        require(actor, KPJ_REPLACE)
+        if not reason.strip():
+            raise ValidationFailed(_("Sebutkan alasan penggantian nomor KPJ (mis. surat BPJSTK)."),
+                                   fields={"reason": []})
+    before = person.kpj
+    person.kpj = value
+    try:
+        with transaction.atomic():
+            person.save(update_fields=["kpj", "updated_at"])
+    except IntegrityError as exc:  # another person got this KPJ in the meantime
+        raise Conflict(_("Nomor KPJ %(kpj)s sudah tercatat milik orang lain.") % {"kpj": value},
+                       code="kpj_taken") from exc
+    audit_log(actor=actor, action="person.assign_kpj", obj=person, region_code=person.kelurahan.code,
+              before={"kpj": before}, after={"kpj": value, "by": by, **({"reason": reason.strip()} if before else {})})
+    return person
+
+
+def _kpj_taken(actor: User, kpj: str, holder: Person) -> Conflict:
+    message = _("Nomor KPJ %(kpj)s sudah tercatat milik orang lain; satu KPJ hanya untuk satu orang.") % {"kpj": kpj}
+    if scope_for(actor).contains_code(holder.kelurahan.code):
+        return Conflict(message, code="kpj_taken", fields={"kpj": [message]},
+                        extra={"existing_id": holder.pk, "existing_url": holder.get_absolute_url()})
+    return Conflict(message, code="kpj_taken", fields={"kpj": [message]})  # outside the area: never who
 
 
 @dataclass
@@ -644,7 +730,11 @@ MERGE_FILL = ("birth_place", "phone", "occupation_id", "household_id", "relation
 @transaction.atomic
 def person_merge(*, actor: User, candidate: Any, keep: Person) -> Person:
     """Merge a candidate pair into ``keep``: empty fields filled from the other, memberships and
-    their history moved, the other record kept (for the audit trail) but hidden as merged."""
+    their history moved, the other record kept (for the audit trail) but hidden as merged.
+
+    The KPJ is the person's (DOMAIN §2.1) and is never lost: two different KPJs refuse the merge
+    (``kpj_differs``: one of the two records is not this person, or BPJSTK has two numbers to
+    reconcile first); a KPJ only the other has moves to the kept person."""
     from jaring.registry.models import DuplicateCandidate
 
     _require_writer(actor)
@@ -662,7 +752,17 @@ def person_merge(*, actor: User, candidate: Any, keep: Person) -> Person:
     if kept.merged_into_id or other.merged_into_id:
         raise Conflict(_("Salah satu orang dalam pasangan ini sudah digabung dengan data lain. "
                          "Pindai ulang antrean; tidak ada yang diubah."), code="already_merged")
+    if kept.kpj and other.kpj and kept.kpj != other.kpj:
+        raise Conflict(_("Kedua orang punya nomor KPJ yang berbeda (%(a)s dan %(b)s); satu orang hanya punya satu "
+                         "KPJ. Periksa dengan BPJSTK sebelum menggabungkan; tidak ada yang diubah.")
+                       % {"a": kept.kpj, "b": other.kpj}, code="kpj_differs")
     before = person_snapshot(kept)
+    moved_kpj = other.kpj if other.kpj and not kept.kpj else None
+    if moved_kpj:  # the unique index: off the other record first, then onto the kept one
+        other.kpj = None
+        other.save(update_fields=["kpj", "updated_at"])
+        kept.kpj = moved_kpj
+        kept.save(update_fields=["kpj", "updated_at"])
     filled = []
     for name in MERGE_FILL:
         if getattr(kept, name) in (None, "") and getattr(other, name) not in (None, ""):
@@ -679,5 +779,6 @@ def person_merge(*, actor: User, candidate: Any, keep: Person) -> Person:
     candidate.save(update_fields=["status", "decided_by", "decided_at"])
     audit_log(actor=actor, action="person.merge", obj=kept, region_code=kept.kelurahan.code,
               before=before, after={"merged": other.pk, "merged_nik": other.nik_masked, "filled": filled,
-                                    "candidate": candidate.pk, "score": candidate.score})
+                                    "candidate": candidate.pk, "score": candidate.score,
+                                    **({"kpj": moved_kpj} if moved_kpj else {})})
     return kept
