@@ -212,6 +212,7 @@ def seed_money(*, seed: int, today: dt.date) -> dict[str, int]:
     facilitators = _facilitator_persons(rng, today)
     plan += [("city", (p.pk, False)) for p in facilitators]
     memberships = []
+    kpjs: dict[int, str] = {}  # person id → KPJ: 11 digits (YYMM of the start + a 7-digit serial), one per person
     for i, (kind, (person_id, transport)) in enumerate(plan, start=1):
         if kind == "self":
             start = add_months(oldest, rng.randrange(0, HISTORY_MONTHS - 2)).replace(day=rng.randrange(1, 28))
@@ -219,10 +220,12 @@ def seed_money(*, seed: int, today: dt.date) -> dict[str, int]:
             start = oldest
         else:
             start = province_start
+        kpjs[person_id] = f"{start:%y%m}{i:07d}"
         memberships.append(Membership(
             person_id=person_id, payer=payers[kind], has_jht=kind == "self" and rng.random() < 0.08,
             declared_income_idr=1_000_000, sector="transport" if transport else "other",
-            kpj=f"{start:%y%m}{i:07d}", status=Membership.Status.ACTIVE, start_date=start, created_by=actor))
+            status=Membership.Status.ACTIVE, start_date=start, created_by=actor))
+    Person.objects.bulk_update([Person(pk=pk, kpj=kpj) for pk, kpj in kpjs.items()], ["kpj"], batch_size=BATCH)
     Membership.objects.bulk_create(memberships, batch_size=BATCH)
     periods = [add_months(oldest, i) for i in range(HISTORY_MONTHS)]
     for period in periods:

@@ -73,7 +73,8 @@ class EnrolSerializer(serializers.Serializer):
     programs = serializers.ListField(child=serializers.CharField(), default=["JKK", "JKM"])
     declared_income_idr = serializers.IntegerField(min_value=1)
     start_date = serializers.DateField()
-    kpj = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    kpj = serializers.CharField(required=False, allow_null=True, allow_blank=True,
+                                help_text="KPJ, 11 digits: BPJSTK already holds this membership (active at once).")
 
 
 class MembershipList(PersonalDataMixin, APIView):
@@ -85,7 +86,7 @@ class MembershipList(PersonalDataMixin, APIView):
                                OpenApiParameter("person", int), *PAGE_PARAMETERS],
                    responses=paged("MembershipPage"))
     def get(self, request: AuthenticatedRequest) -> Response:
-        qs = membership_queryset(actor=request.user).select_related("payer")
+        qs = membership_queryset(actor=request.user).select_related("payer", "person")  # kpj is the person's
         payer = p.code_param(request, "payer")
         if payer:
             qs = qs.filter(payer__code=payer)
@@ -121,7 +122,8 @@ class MembershipDetail(PersonalDataMixin, APIView):
     audit_object_type = "membership.membership"
     audit_id_kwarg = "membership_id"
     def get(self, request: AuthenticatedRequest, membership_id: int) -> Response:
-        membership = membership_queryset(actor=request.user).select_related("payer").filter(pk=membership_id).first()
+        membership = (membership_queryset(actor=request.user).select_related("payer", "person")
+                      .filter(pk=membership_id).first())
         if membership is None:
             raise NotFound("Kepesertaan tidak ditemukan.")
         return Response(_membership(membership, months=True))

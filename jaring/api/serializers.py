@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from jaring.registry.models import DataSource, Household, Person
+from jaring.rules import PAYERS
 
 
 class PersonInputSerializer(serializers.Serializer):
@@ -72,6 +73,7 @@ class PersonOutputSerializer(serializers.Serializer):
     consent_date = serializers.DateField(allow_null=True)
     data_source = serializers.CharField()
     death_date = serializers.DateField(allow_null=True)
+    kpj = serializers.CharField(allow_null=True, help_text=_("Nomor KPJ BPJSTK (11 digit), milik orang ini."))
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
@@ -143,7 +145,7 @@ class ContributionSimulationSerializer(serializers.Serializer):
     programs = serializers.ListField(child=serializers.CharField(), help_text="JKK, JKM, JHT")
     period = serializers.CharField(help_text="YYYY-MM")
     months = serializers.IntegerField(required=False, help_text="1, 3, 6 atau 12")
-    payer = serializers.ChoiceField(choices=["self", "government", "other"])
+    payer = serializers.ChoiceField(choices=list(PAYERS), help_text="The rules engine's funding class.")
     sector = serializers.ChoiceField(choices=["transport", "other"], required=False)
 
 

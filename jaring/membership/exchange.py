@@ -30,8 +30,9 @@ from jaring.core.errors import Conflict, ValidationFailed
 from jaring.core.money import format_month, parse_month
 from jaring.core.tables import safe_cell
 from jaring.membership.models import Membership, Payer
-from jaring.membership.services import membership_activate, membership_submit
-from jaring.registry.identity import clean_digits
+from jaring.membership.services import membership_activate, membership_submit, memberships_move_start
+from jaring.registry.identity import clean_digits, kpj_clean
+from jaring.registry.services import kpj_problem
 
 Getter = Callable[[Membership], Any]
 
@@ -99,12 +100,26 @@ class ExportResult:
 @transaction.atomic
 def registration_export(*, actor: User, payer: Payer, fmt: str = "xlsx") -> ExportResult:
     """New members of a payer (draft or submitted) → the collective registration file. Drafts become
-    submitted. The file holds whole NIKs (BPJSTK needs them): the export is audited."""
+    submitted. The file holds whole NIKs (BPJSTK needs them): the export is audited. A member who
+    already has a KPJ (a re-enrolment) is sent with it: the KPJ is the person's for life.
+
+    The file never asks for a start in the past (protection is never backdated): a member whose
+    start has passed by the export is sent with **the export day** (the office's local date) as
+    start, and the membership's start moves to it first (``memberships_move_start``, audited).
+    The export day, not the next day: the file is handed to the branch that day, and BPJSTK's KPJ
+    file sets the real start anyway (``membership_activate`` applies it)."""
     if fmt not in ("xlsx", "csv"):
         raise ValidationFailed(_("Format harus xlsx atau csv."), fields={"format": [fmt]})
     members = list(Membership.objects.filter(payer=payer, status__in=[Membership.Status.DRAFT,
                                                                        Membership.Status.SUBMITTED])
                    .select_related("person__kelurahan__parent", "person__household", "payer").order_by("id"))
+    today = timezone.localdate()
+    stale = [m for m in members if m.start_date < today]
+    if stale:
+        memberships_move_start(actor=actor, membership_ids=[m.pk for m in stale], start_date=today,
+                               by="bpjstk.export")
+        for membership in stale:
+            membership.start_date = today
     profile = export_profile()
     rows = [[safe_cell(FIELDS[f](m)) for _h, f in profile] for m in members]
     headers = [h for h, _f in profile]
@@ -182,10 +197,14 @@ class KpjImportResult:
     activated: list[dict[str, Any]] = field(default_factory=list)
     unchanged: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
+    # Rows a person must check with BPJSTK: a KPJ that differs from the one the person has, or
+    # that is already another person's. Nothing is changed for them (the KPJ is never overwritten).
+    review: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"rows": self.rows, "activated": len(self.activated), "unchanged": len(self.unchanged),
-                "rejected": len(self.rejected), "rejections": self.rejected}
+                "rejected": len(self.rejected), "review": len(self.review), "rejections": self.rejected,
+                "reviews": self.review}
 
 
 def _nik_index(nik: str) -> str | None:
@@ -193,30 +212,53 @@ def _nik_index(nik: str) -> str | None:
     return cipher().blind_index(digits, kind="nik") if len(digits) == 16 and digits.isdigit() else None
 
 
+KPJ_REVIEW_CODES = ("kpj_differs", "kpj_taken")
+
+
 def kpj_import(*, actor: User, rows: Iterable[dict[str, str]]) -> KpjImportResult:
-    """NIK → KPJ and protection start: activates exactly the memberships waiting for them."""
+    """NIK → KPJ and protection start: activates exactly the memberships waiting for them.
+
+    Every row ends in one bucket (they add up to ``rows``): activated; unchanged (already active
+    with that KPJ); rejected with its reason (a bad NIK, date or KPJ — 11 digits — or nothing
+    waiting); or **review**: the KPJ differs from the one the person already has, or is another
+    person's. The KPJ belongs to the person (DOMAIN §2.1), so BPJSTK's file never overwrites it: a
+    person checks those rows with the branch (an office role may then replace the KPJ explicitly,
+    ``registry.services.person_assign_kpj(replace=True)``). The review rows are kept in the audit
+    event of the import."""
     result = KpjImportResult()
     for number, row in enumerate(rows, start=2):
         result.rows += 1
-        nik, kpj = _pick(row, "nik"), _pick(row, "kpj", "no kpj", "nomor kpj")
+        nik, raw_kpj = _pick(row, "nik"), _pick(row, "kpj", "no kpj", "nomor kpj")
         start = _date(_pick(row, "tanggal mulai", "start_date", "tgl mulai", "mulai"))
         where = {"row": number, "nik": (nik[:4] + "…") if nik else ""}
         index = _nik_index(nik)
-        if index is None or not kpj or start is None:
+        if index is None or not raw_kpj or start is None:
             result.rejected.append({**where, "reason": _("NIK, KPJ atau tanggal mulai tidak sah.")})
             continue
-        membership = (Membership.objects.filter(person__nik_index=index)
+        problem = kpj_problem(raw_kpj)
+        if problem is not None:
+            result.rejected.append({**where, "reason": problem})
+            continue
+        kpj = kpj_clean(raw_kpj)
+        membership = (Membership.objects.filter(person__nik_index=index).select_related("person")
                       .exclude(status=Membership.Status.ENDED).order_by("-id").first())
         if membership is None:
             result.rejected.append({**where, "reason": _("Tidak ada kepesertaan yang menunggu untuk NIK ini.")})
             continue
-        if membership.status == Membership.Status.ACTIVE and membership.kpj == kpj:
+        recorded = membership.person.kpj
+        if recorded and recorded != kpj:
+            result.review.append({**where, "kpj": kpj, "recorded_kpj": recorded, "membership": membership.pk,
+                                  "reason": _("KPJ dalam berkas (%(new)s) berbeda dengan KPJ orang ini (%(old)s); "
+                                              "periksa dengan BPJSTK.") % {"new": kpj, "old": recorded}})
+            continue
+        if membership.status == Membership.Status.ACTIVE and recorded == kpj:
             result.unchanged.append({**where, "kpj": kpj})
             continue
         try:
             membership_activate(actor=actor, membership=membership, kpj=kpj, start_date=start)
         except Conflict as exc:
-            result.rejected.append({**where, "reason": str(exc.message)})
+            bucket = result.review if exc.code in KPJ_REVIEW_CODES else result.rejected
+            bucket.append({**where, "kpj": kpj, "membership": membership.pk, "reason": str(exc.message)})
             continue
         result.activated.append({**where, "kpj": kpj, "membership": membership.pk})
     audit_log(actor=actor, action="bpjstk.import_kpj", object_type="membership.membership",
@@ -262,8 +304,8 @@ def payment_statement_reconcile(*, actor: User, rows: Iterable[dict[str, str]],
             continue
         periods.add(period)
         memberships = Membership.objects.all()
-        if kpj:
-            memberships = memberships.filter(kpj=kpj)
+        if kpj:  # the person's KPJ: any of their memberships may hold the month
+            memberships = memberships.filter(person__kpj=kpj_clean(kpj))
         elif _nik_index(nik):
             memberships = memberships.filter(person__nik_index=_nik_index(nik))
         else:
@@ -283,7 +325,7 @@ def payment_statement_reconcile(*, actor: User, rows: Iterable[dict[str, str]],
     expected = Due.objects.filter(period__in=periods).exclude(status=Due.Status.VOID).exclude(pk__in=seen)
     if payer is not None:
         expected = expected.filter(payer=payer)
-    for due in expected.select_related("membership")[:5000]:
+    for due in expected.select_related("membership__person")[:5000]:
         result.expected_missing.append({"kpj": due.membership.kpj, "period": format_month(due.period),
                                         "expected_idr": due.amount_idr})
     audit_log(actor=actor, action="bpjstk.reconcile", object_type="contributions.due",

@@ -80,7 +80,8 @@ class Membership(models.Model):
     """One period of BPJSTK membership of a person, paid by one payer.
 
     Re-enrolment after an end is a new membership of the same person; at most one membership
-    per person is open (draft, submitted or active) at a time — a database constraint.
+    per person is open (draft, submitted or active) at a time — a database constraint. The KPJ is
+    the person's, not the membership's (``kpj`` below reads it).
     """
 
     class Status(models.TextChoices):
@@ -104,7 +105,6 @@ class Membership(models.Model):
     has_jht = models.BooleanField(_("ikut JHT"), default=False)
     declared_income_idr = models.BigIntegerField(_("nominal penghasilan (Rp)"))
     sector = models.CharField(_("sektor"), max_length=10, default="other")
-    kpj = models.CharField(_("nomor KPJ"), max_length=20, null=True, blank=True, unique=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     start_date = models.DateField(_("mulai perlindungan"))
     ended_on = models.DateField(_("berakhir"), null=True, blank=True)
@@ -129,6 +129,12 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} — {self.payer} ({self.status})"
+
+    @property
+    def kpj(self) -> str | None:
+        """The person's KPJ: it belongs to the person across all their memberships (DOMAIN §2.1,
+        ``registry.Person.kpj``). Read-only; written by ``registry.services.person_assign_kpj``."""
+        return self.person.kpj
 
     @property
     def programmes(self) -> list[str]:

@@ -21,8 +21,10 @@ from jaring.core.parameters import current_parameters
 from jaring.core.params import PAYER_CODE_RE
 from jaring.membership.models import BudgetLine, Membership, Payer
 from jaring.regions.selectors import region_by_code
+from jaring.registry.identity import kpj_clean
 from jaring.registry.models import Person
-from jaring.rules import RulesInputError, calculate_contribution, registration_age_problems
+from jaring.registry.services import kpj_problem, person_assign_kpj
+from jaring.rules import RulesInputError, calculate_contribution, protection_start, registration_age_problems
 
 PROGRAMMES = ("JKK", "JKM", "JHT")
 
@@ -113,11 +115,44 @@ def _paid_through(person: Person) -> dt.date | None:
             .aggregate(last=Max("period"))["last"])
 
 
+def _not_backdated(start_date: dt.date, params: Any) -> None:
+    """Protection is never backdated (DOMAIN §2.1): a membership Jaring starts itself starts today
+    (the office's local date) at the earliest. The rule is ``rules.protection_start``."""
+    today = timezone.localdate()
+    try:
+        protection_start(received_on=today, agreed_start=start_date, params=params)
+    except RulesInputError:
+        message = _("Mulai perlindungan %(start)s sudah lewat: perlindungan tidak berlaku surut. Pilih hari ini "
+                    "(%(today)s) atau sesudahnya.") % {"start": start_date.strftime("%d-%m-%Y"),
+                                                      "today": today.strftime("%d-%m-%Y")}
+        raise ValidationFailed(message, fields={"start_date": [message]}, code="backdated") from None
+
+
 @transaction.atomic
 def membership_enrol(*, actor: User, person: Person, payer: Payer, programs: Any, declared_income_idr: int,
                      start_date: dt.date, kpj: str | None = None) -> Membership:
-    """Enrol a person with a payer. With a KPJ number the membership is active at once."""
+    """Enrol a person with a payer. The KPJ is the person's, across all their memberships and
+    payers (DOMAIN §2.1, decision 0033):
+
+    - **A KPJ given**: BPJSTK already holds this membership. The KPJ is recorded on the person
+      through ``registry.services.person_assign_kpj`` (11 digits, nobody else's, never replacing a
+      different KPJ the person has: that is a ``Conflict``) and the membership is active at once,
+      from the start date BPJSTK set — which may be in the past (Jaring mirrors BPJSTK's ledger).
+    - **No KPJ given, a self-payer who already has a KPJ**: he continues with it ("iuran
+      lanjutan": he pays BPJSTK again under the same number) — active at once.
+    - **Otherwise** (a new worker; any worker a government, village or other payer takes on, even
+      with a KPJ of his own): a draft. BPJSTK must still register the new period for the payer's
+      cohort: the collective file carries the person's KPJ when he has one, and BPJSTK's KPJ file
+      activates the membership (``membership_activate``).
+
+    Without a KPJ given, the start is Jaring's own: never before today (no backdating)."""
     require(actor, "membership.enrol")
+    if kpj is not None and not kpj.strip():
+        kpj = None
+    if kpj is not None:
+        problem = kpj_problem(kpj)
+        if problem is not None:
+            raise ValidationFailed(problem, fields={"kpj": [problem]}, code="kpj_format")
     person = Person.objects.select_for_update(of=("self",)).select_related("kelurahan").get(pk=person.pk)
     if not scope_for(actor).contains_code(person.kelurahan.code):
         raise NotFound(_("Orang tidak ditemukan."))
@@ -149,23 +184,30 @@ def membership_enrol(*, actor: User, person: Person, payer: Payer, programs: Any
     if paid_through is not None and month_start(start_date) <= paid_through:
         raise Conflict(_("Bulan %(month)s sudah ditagih atau dibayar oleh pembayar lain; mulai paling cepat "
                          "bulan berikutnya.") % {"month": format_month(paid_through)}, code="month_already_paid")
-    status = Membership.Status.ACTIVE if kpj else Membership.Status.DRAFT
+    if kpj is None:  # last: who may enrol, and with what, are the more useful answers
+        _not_backdated(start_date, params)
+    else:
+        person = person_assign_kpj(actor=actor, person=person, kpj=kpj, by="membership.enrol")
+    continuing = kpj is None and bool(person.kpj) and payer.is_self
+    active = kpj is not None or continuing
+    status = Membership.Status.ACTIVE if active else Membership.Status.DRAFT
     now = timezone.now()
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
                 person=person, payer=payer, has_jht="JHT" in chosen, declared_income_idr=declared_income_idr,
-                sector="transport" if person.transport_sector else "other", kpj=kpj or None, status=status,
-                start_date=start_date, activated_at=now if kpj else None, created_by=actor)
-    except IntegrityError as exc:
-        raise Conflict(_("Nomor KPJ atau kepesertaan ini sudah ada."), code="duplicate") from exc
+                sector="transport" if person.transport_sector else "other", status=status,
+                start_date=start_date, activated_at=now if active else None, created_by=actor)
+    except IntegrityError as exc:  # a concurrent enrolment of the same person won the race
+        raise Conflict(_("Orang ini sudah punya kepesertaan yang masih berjalan."), code="duplicate") from exc
     audit_log(actor=actor, action="membership.enrol", obj=membership, region_code=person.kelurahan.code,
               after={"person": person.pk, "payer": payer.code, "programs": chosen, "status": status,
-                     "start": start_date.isoformat(), "income_idr": declared_income_idr, "kpj": kpj or ""})
+                     "start": start_date.isoformat(), "income_idr": declared_income_idr, "kpj": person.kpj or "",
+                     **({"continuing": True} if continuing else {})})
     return membership
 
 
-DRAFTS_CHUNK = 2_000  # persons per statement: 11 bound values a row stay under SQLite's 32,766
+DRAFTS_CHUNK = 2_000  # persons per statement: 10 bound values a row stay under SQLite's 32,766
 
 
 @transaction.atomic
@@ -182,13 +224,16 @@ def memberships_create_drafts(*, actor: User, payer: Payer, person_ids: Sequence
     out; the ``one_open_membership_per_person`` index has the last word (``ON CONFLICT DO
     NOTHING``). Drafts are inserted in the order of ``person_ids`` (the BPJSTK file follows it).
     One audit event lists every membership created with its person. Returns
-    ``{person_id: membership_id}`` for the people who got one; the caller reports the rest."""
+    ``{person_id: membership_id}`` for the people who got one; the caller reports the rest.
+    A draft never starts before today (no backdating: ``ValidationFailed`` ``backdated``). A
+    person with a KPJ keeps it: the draft reads it from the person (``Membership.kpj``)."""
     from jaring.contributions.models import Due
 
     require(actor, "money.write")
     if not reason.strip():
         raise ValidationFailed(_("Sebutkan dasar pendaftaran massal."), fields={"reason": []})
     params = current_parameters()
+    _not_backdated(start_date, params)
     try:
         calculate_contribution(declared_income_idr=declared_income_idr,
                                programmes=["jkk", "jkm", "jht"] if has_jht else ["jkk", "jkm"],
@@ -220,7 +265,7 @@ def memberships_create_drafts(*, actor: User, payer: Payer, person_ids: Sequence
     now = timezone.now()
     created: dict[int, int] = {}
     ordered = [pk for pk in wanted if pk in enrollable]
-    columns = ("person_id, payer_id, has_jht, declared_income_idr, sector, kpj, status, start_date, end_reason,"
+    columns = ("person_id, payer_id, has_jht, declared_income_idr, sector, status, start_date, end_reason,"
                " created_at, created_by_id")
     with connection.cursor() as cursor:
         for start in range(0, len(ordered), DRAFTS_CHUNK):
@@ -228,8 +273,8 @@ def memberships_create_drafts(*, actor: User, payer: Payer, person_ids: Sequence
             values: list[Any] = []
             for pk in chunk:
                 values += [pk, payer.pk, has_jht, declared_income_idr, "transport" if enrollable[pk] else "other",
-                           None, Membership.Status.DRAFT.value, start_date, "", now, actor.pk]
-            marks = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+                           Membership.Status.DRAFT.value, start_date, "", now, actor.pk]
+            marks = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
             cursor.execute(f"INSERT INTO membership_membership ({columns}) VALUES {marks}"  # noqa: S608 - constant SQL
                            " ON CONFLICT DO NOTHING RETURNING id, person_id", values)
             created.update({int(person): int(membership) for membership, person in cursor.fetchall()})
@@ -242,13 +287,38 @@ def memberships_create_drafts(*, actor: User, payer: Payer, person_ids: Sequence
     return created
 
 
-def _transition(actor: User, membership: Membership, action: str, **changes: Any) -> Membership:
+def memberships_move_start(*, actor: User, membership_ids: Sequence[int], start_date: dt.date, by: str) -> int:
+    """Move the start of memberships still waiting for BPJSTK (draft or submitted) whose start is
+    before ``start_date`` to ``start_date``: protection is never backdated, so a registration sent
+    after its planned start starts later (``registration_export`` calls this on the export day).
+    Set-based: one UPDATE per 500 memberships and one ``membership.move_start`` event each, with the
+    start before and after. Returns how many moved; a membership already moved is left alone."""
+    require(actor, "bpjstk.exchange")
+    waiting = (Membership.Status.DRAFT, Membership.Status.SUBMITTED)
+    ids = list(dict.fromkeys(int(pk) for pk in membership_ids))
+    moved = 0
+    with transaction.atomic():
+        for start in range(0, len(ids), 500):
+            rows = list(Membership.objects.filter(pk__in=ids[start:start + 500], status__in=waiting,
+                                                  start_date__lt=start_date).values_list("pk", "start_date"))
+            if not rows:
+                continue
+            Membership.objects.filter(pk__in=[pk for pk, _old in rows]).update(start_date=start_date)
+            audit_log_many(actor=actor, action="membership.move_start", object_type="membership.membership", events=[
+                (str(pk), {"start_date": old.isoformat()}, {"start_date": start_date.isoformat(), "by": by})
+                for pk, old in rows])
+            moved += len(rows)
+    return moved
+
+
+def _transition(actor: User, membership: Membership, action: str, note: dict[str, Any] | None = None,
+                **changes: Any) -> Membership:
     before = {k: str(getattr(membership, k)) for k in changes}
     for key, value in changes.items():
         setattr(membership, key, value)
     membership.save(update_fields=list(changes))
     audit_log(actor=actor, action=action, obj=membership, before=before,
-              after={k: str(v) for k, v in changes.items()})
+              after={**{k: str(v) for k, v in changes.items()}, **(note or {})})
     return membership
 
 
@@ -262,18 +332,26 @@ def membership_submit(*, actor: User, membership: Membership) -> Membership:
 
 
 @transaction.atomic
-def membership_activate(*, actor: User, membership: Membership, kpj: str, start_date: dt.date) -> Membership:
-    """BPJSTK returned a KPJ number and the date protection starts."""
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if membership.status == Membership.Status.ACTIVE and membership.kpj == kpj:
+def membership_activate(*, actor: User, membership: Membership, kpj: str, start_date: dt.date,
+                        by: str = "bpjstk.kpj_file") -> Membership:
+    """BPJSTK returned a KPJ number and the date protection starts (BPJSTK's date: it may be past).
+
+    The KPJ is recorded on the person (``registry.services.person_assign_kpj``): a person without
+    one gets it; a person re-enrolled after an end already has it and keeps it; a KPJ that is
+    another person's, or that differs from the person's own, is a ``Conflict`` (``kpj_taken``,
+    ``kpj_differs``) and nothing changes — BPJSTK's file goes to review, never overwrites."""
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("person").get(pk=membership.pk)
+    problem = kpj_problem(kpj)
+    if problem is not None:
+        raise ValidationFailed(problem, fields={"kpj": [problem]}, code="kpj_format")
+    if membership.status == Membership.Status.ACTIVE and membership.person.kpj == kpj_clean(kpj):
         return membership
     if membership.status not in (Membership.Status.DRAFT, Membership.Status.SUBMITTED):
         raise Conflict(_("Kepesertaan ini tidak menunggu aktivasi (status: %(s)s).") % {
             "s": membership.get_status_display()}, code="not_pending")
-    if Membership.objects.filter(kpj=kpj).exclude(pk=membership.pk).exists():
-        raise Conflict(_("Nomor KPJ %(kpj)s sudah dipakai peserta lain.") % {"kpj": kpj}, code="duplicate_kpj")
-    return _transition(actor, membership, "membership.activate", status=Membership.Status.ACTIVE, kpj=kpj,
-                       start_date=start_date, activated_at=timezone.now())
+    membership.person = person_assign_kpj(actor=actor, person=membership.person, kpj=kpj, by=by)
+    return _transition(actor, membership, "membership.activate", note={"kpj": membership.person.kpj},
+                       status=Membership.Status.ACTIVE, start_date=start_date, activated_at=timezone.now())
 
 
 @transaction.atomic

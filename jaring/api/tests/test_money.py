@@ -59,7 +59,7 @@ def test_invoice_pay_api(api_for, personas, register_person):
         person = register_person(full_name=f"P{i}", birth_date=dt.date(1980, 2, 1 + i))
         assert client.post("/api/v1/memberships/", {"person": person.pk, "payer": "APBD-KOTA",
                                                     "declared_income_idr": 1000000, "start_date": "2026-01-01",
-                                                    "kpj": f"K{i}"}, format="json").status_code == 201
+                                                    "kpj": f"2601000000{i}"}, format="json").status_code == 201
     billing_run(actor=personas["operator_sorong"], period=dt.date(2026, 1, 1))
     paid = client.post("/api/v1/invoices/pay/", {"payer": "APBD-KOTA", "period": "2026-01", "paid_on": "2026-01-20",
                                                  "reference": "SP2D-1"}, format="json")

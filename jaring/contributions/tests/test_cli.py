@@ -53,7 +53,7 @@ def test_government_story_through_the_cli(db, capsys):
         jaring(capsys, "person", "add", "--nik", nik, "--name", f"Pekerja {i}", "--birth-date", "1985-03-14",
                "--sex", "M", "--kelurahan", "96.71.01.1004", "--occupation", "ojek_driver")
         assert jaring(capsys, "membership", "enrol", "--nik", nik, "--payer", "APBD-KOTA", "--income", "1000000",
-                      "--start", "2026-01-01", "--kpj", f"K{i}")[0] == 0
+                      "--start", "2026-01-01", "--kpj", f"2601000010{i}")[0] == 0
     for month in range(1, 13):
         jaring(capsys, "billing", "run", "--period", f"2026-{month:02d}")
     shown = json.loads(jaring(capsys, "membership", "show", "--nik", niks[0], "--json")[1])
@@ -85,7 +85,7 @@ def test_membership_end_and_reenrol(db, capsys):
            "--kelurahan", "Remu")
     jaring(capsys, "payer", "add", "--code", "MANDIRI", "--name", "Mandiri", "--kind", "self")
     jaring(capsys, "membership", "enrol", "--nik", nik, "--payer", "MANDIRI", "--income", "1000000", "--start",
-           "2026-01-01", "--kpj", "1")
+           "2026-01-01", "--kpj", "26010000001")
     jaring(capsys, "billing", "run", "--period", "2026-01")
     jaring(capsys, "billing", "run", "--period", "2026-02")
     code, out, _ = jaring(capsys, "membership", "end", "--nik", nik, "--reason", "became_employee",
@@ -94,5 +94,5 @@ def test_membership_end_and_reenrol(db, capsys):
     shown = json.loads(jaring(capsys, "membership", "show", "--nik", nik, "--json")[1])
     assert [m["status"] for m in shown["months"]] == ["open", "void"]  # February is not owed
     code, _, err = jaring(capsys, "membership", "enrol", "--nik", nik, "--payer", "MANDIRI", "--income", "1000000",
-                          "--start", "2026-03-01", "--kpj", "2")
+                          "--start", "2026-03-01", "--kpj", "26010000001")
     assert code == 0, err  # re-enrolment is a new membership of the same person

@@ -82,7 +82,7 @@ def test_billing_is_idempotent_and_dry_run_writes_nothing(personas, payers, regi
     operator = personas["operator_sorong"]
     person = register_person()
     membership_enrol(actor=operator, person=person, payer=payers["city"], programs="JKK,JKM",
-                     declared_income_idr=1_000_000, start_date=dt.date(2026, 2, 20), kpj="1")
+                     declared_income_idr=1_000_000, start_date=dt.date(2026, 2, 20), kpj="26020000001")
     dry = billing_run(actor=operator, period=dt.date(2026, 2, 1), dry_run=True)
     assert dry.created == 1 and Due.objects.count() == 0
     first = billing_run(actor=operator, period=dt.date(2026, 2, 1))
@@ -98,7 +98,7 @@ def test_payment_arrears_advance_and_credit(personas, payers, register_person):
     operator = personas["operator_sorong"]
     person = register_person(occupation="farmer")
     membership = membership_enrol(actor=operator, person=person, payer=payers["self"], programs="JKK,JKM",
-                                  declared_income_idr=1_000_000, start_date=dt.date(2025, 10, 1), kpj="9")
+                                  declared_income_idr=1_000_000, start_date=dt.date(2025, 10, 1), kpj="25100000009")
     bill(operator, [dt.date(2025, 10, 1), dt.date(2025, 11, 1), dt.date(2025, 12, 1)])
     # Oct-Dec owed (3 × 16,800) then three months ahead Jan-Mar 2026 (3 × 16,800), 1,000 left over.
     result = payment_record(actor=operator, membership=membership, amount_idr=6 * 16_800 + 1_000,
@@ -114,7 +114,7 @@ def test_bad_payments_are_refused(personas, payers, register_person, amount):
     operator = personas["operator_sorong"]
     membership = membership_enrol(actor=operator, person=register_person(), payer=payers["self"],
                                   programs="JKK,JKM", declared_income_idr=1_000_000,
-                                  start_date=dt.date(2026, 1, 1), kpj="5")
+                                  start_date=dt.date(2026, 1, 1), kpj="26010000005")
     with pytest.raises(ValidationFailed):
         payment_record(actor=operator, membership=membership, amount_idr=amount, paid_on=dt.date(2026, 1, 5))
 
@@ -152,9 +152,9 @@ def test_billing_month_without_parameters_is_refused(personas, payers, register_
     operator = personas["operator_sorong"]
     with pytest.raises(ValidationFailed):  # enrolment itself refuses a month before the regulation
         membership_enrol(actor=operator, person=register_person(), payer=payers["city"], programs="JKK,JKM",
-                         declared_income_idr=1_000_000, start_date=dt.date(2014, 1, 1), kpj="77")
+                         declared_income_idr=1_000_000, start_date=dt.date(2014, 1, 1), kpj="14010000077")
     Membership.objects.create(person=register_person(full_name="Lama"), payer=payers["city"], status="active",
-                              declared_income_idr=1_000_000, start_date=dt.date(2014, 1, 1), kpj="78")
+                              declared_income_idr=1_000_000, start_date=dt.date(2014, 1, 1))
     with pytest.raises(ValidationFailed) as info:
         billing_run(actor=operator, period=dt.date(2014, 1, 1))
     assert info.value.code == "no_parameters"
@@ -167,7 +167,7 @@ def test_database_refuses_two_payers_for_one_person_month(personas, payers, regi
     operator = personas["operator_sorong"]
     person = register_person()
     first = membership_enrol(actor=operator, person=person, payer=payers["city"], programs="JKK,JKM",
-                             declared_income_idr=1_000_000, start_date=dt.date(2026, 1, 1), kpj="11")
+                             declared_income_idr=1_000_000, start_date=dt.date(2026, 1, 1), kpj="26010000011")
     billing_run(actor=operator, period=dt.date(2026, 1, 1))
     second = Membership.objects.create(person=person, payer=payers["province"], declared_income_idr=1_000_000,
                                        start_date=dt.date(2026, 1, 1), status="ended")

@@ -71,7 +71,7 @@ def test_whoever_membership_enrol_refuses_is_left_out(personas, payers, register
 
 def test_a_month_already_billed_by_another_payer_is_left_out(personas, payers, register_person):
     operator = personas["operator_sorong"]
-    month = timezone.localdate().replace(day=1)
+    month = (timezone.localdate().replace(day=1) + dt.timedelta(days=32)).replace(day=1)  # drafts never start past
     person = register_person(full_name="Pernah Mandiri")
     own = membership_enrol(actor=operator, person=person, payer=payers["self"], programs="JKK,JKM",
                            declared_income_idr=1_000_000, start_date=month, kpj="26010000001")

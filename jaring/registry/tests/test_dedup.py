@@ -73,7 +73,7 @@ def test_merge_moves_memberships(personas, twins):
     first, second = twins
     payer = payer_create(actor=personas["admin_sorong"], code="MANDIRI", name="Mandiri", kind="self")
     membership = membership_enrol(actor=operator, person=second, payer=payer, programs="JKK,JKM",
-                                  declared_income_idr=1_000_000, start_date=dt.date(2026, 1, 1), kpj="7")
+                                  declared_income_idr=1_000_000, start_date=dt.date(2026, 1, 1), kpj="26010000007")
     dedup_scan(actor=operator)
     person_merge(actor=operator, candidate=DuplicateCandidate.objects.get(), keep=first)
     membership.refresh_from_db()

@@ -72,7 +72,7 @@ def small_city(personas: dict[str, Any], register_person: Any) -> dict[str, Any]
         start = months[4] if key == "F" else months[0]
         memberships[key] = membership_enrol(
             actor=facilitator if key == "F" else operator, person=people[key], payer=payers[payer],
-            programs="JKK,JKM", declared_income_idr=1_000_000, start_date=start, kpj=f"KPJ-{key}")
+            programs="JKK,JKM", declared_income_idr=1_000_000, start_date=start, kpj=f"26010000{ord(key):03d}")
     for period in months:
         billing_run(actor=operator, period=period)
     for i, period in enumerate(months):

@@ -9,7 +9,8 @@ from jaring.membership.exchange import kpj_import, read_table
 
 
 class Command(JaringCommand):
-    help = "Read BPJSTK's KPJ file (NIK, KPJ, tanggal mulai) and activate the matching memberships."
+    help = ("Read BPJSTK's KPJ file (NIK, KPJ, tanggal mulai) and activate the matching memberships; a KPJ that "
+            "differs from the person's own goes to review, never overwrites it.")
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file", type=Path)
@@ -23,6 +24,8 @@ class Command(JaringCommand):
             self.emit_json(data)
             return
         self.stdout.write(f"rows={data['rows']} activated={data['activated']} unchanged={data['unchanged']} "
-                          f"rejected={data['rejected']}")
+                          f"rejected={data['rejected']} review={data['review']}")
         for rejection in data["rejections"]:
             self.stdout.write(f"  row {rejection['row']}: {rejection['reason']}")
+        for review in data["reviews"]:
+            self.stdout.write(f"  row {review['row']} (review): {review['reason']}")
