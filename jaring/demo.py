@@ -178,17 +178,19 @@ def seed_money(*, seed: int, today: dt.date) -> dict[str, int]:
     from jaring.contributions.models import Due
     from jaring.contributions.services import billing_close, billing_run, invoice_pay
     from jaring.core.money import add_months
-    from jaring.membership.models import Membership, Payer
+    from jaring.membership.models import FundingSource, Membership, Payer
     from jaring.membership.services import budget_line_add, payer_create
 
     rng = random.Random(seed + 99)
     actor = system_user()
     payers = {
-        "self": payer_create(actor=actor, code="MANDIRI", name="Peserta mandiri", kind=Payer.Kind.SELF),
+        "self": payer_create(actor=actor, code="MANDIRI", name="Peserta mandiri", kind=Payer.Kind.SELF,
+                             funding_source=FundingSource.SELF),
         "city": payer_create(actor=actor, code="APBD-KOTA", name="APBD Kota Sorong", kind=Payer.Kind.GOVERNMENT_CITY,
-                             wadah_code="SG", region_code="96.71"),
+                             funding_source=FundingSource.APBD_CITY, wadah_code="SG", region_code="96.71"),
         "province": payer_create(actor=actor, code="APBD-PROV", name="APBD Provinsi Papua Barat Daya",
-                                 kind=Payer.Kind.GOVERNMENT_PROVINCE, wadah_code="SG", region_code="96"),
+                                 kind=Payer.Kind.GOVERNMENT_PROVINCE, funding_source=FundingSource.APBD_PROVINCE,
+                                 wadah_code="SG", region_code="96"),
     }
     for year in (today.year - 1, today.year, today.year + 1):
         budget_line_add(actor=actor, payer=payers["city"], fiscal_year=year, amount_idr=2_200_000_000,

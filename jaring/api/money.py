@@ -21,7 +21,7 @@ from jaring.core import params as p
 from jaring.core.context import rules_lang
 from jaring.core.errors import NotFound, ValidationFailed
 from jaring.core.money import format_month
-from jaring.membership.models import Membership, Payer
+from jaring.membership.models import FundingSource, Membership, Payer
 from jaring.membership.selectors import membership_queryset, payer_get, person_by_nik_or_404
 from jaring.membership.services import membership_enrol, payer_create
 from jaring.registry.selectors import person_get
@@ -31,12 +31,15 @@ class PayerSerializer(serializers.Serializer):
     code = serializers.RegexField(p.PAYER_CODE_RE.pattern, max_length=32)
     name = serializers.CharField(max_length=150)
     kind = serializers.ChoiceField(choices=Payer.Kind.choices)
+    funding_source = serializers.ChoiceField(choices=FundingSource.choices, required=False, allow_null=True,
+                                             help_text="Whose money; default: the kind's usual one.")
     wadah_code = serializers.CharField(required=False, allow_blank=True, default="")
     region_code = serializers.CharField(required=False, allow_blank=True, allow_null=True)
 
 
 def _payer(p: Payer) -> dict[str, Any]:
-    return {"code": p.code, "name": p.name, "kind": p.kind, "wadah_code": p.wadah_code,
+    return {"code": p.code, "name": p.name, "kind": p.kind, "funding_source": p.funding_source,
+            "wadah_code": p.wadah_code,
             "region_code": p.region.code if p.region else None}
 
 
@@ -62,7 +65,8 @@ class PayerList(APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         payer = payer_create(actor=request.user, code=v["code"], name=v["name"], kind=v["kind"],
-                             wadah_code=v.get("wadah_code", ""), region_code=v.get("region_code"))
+                             wadah_code=v.get("wadah_code", ""), region_code=v.get("region_code"),
+                             funding_source=v.get("funding_source"))
         return Response(_payer(payer), status=status.HTTP_201_CREATED)
 
 

@@ -6,8 +6,49 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class FundingSource(models.TextChoices):
+    """Whose money pays the contribution. The PP 50/2025 discount exclusion follows the funding
+    source, not the payer's name (DOMAIN §2.1): dana kelurahan is city APBD (UU 23/2014 art. 230,
+    PP 17/2018), Otsus money is managed through APBD (PP 107/2021), dana desa is APBDes."""
+
+    SELF = "self", _("Uang pekerja sendiri")
+    APBN = "apbn", _("APBN")
+    APBD_CITY = "apbd_city", _("APBD kota/kabupaten")
+    APBD_PROVINCE = "apbd_province", _("APBD provinsi")
+    DANA_KELURAHAN = "dana_kelurahan", _("Dana kelurahan (APBD kota/kabupaten)")
+    OTSUS = "otsus", _("Dana otonomi khusus (melalui APBD)")
+    DANA_DESA = "dana_desa", _("Dana desa (APBDes)")
+    NON_STATE = "non_state", _("Bukan dana negara (CSR, bank, zakat, gereja…)")
+
+
+# The funding class the rules engine knows for each funding source (jaring.rules FUNDING_CLASSES);
+# billing prices a payer's dues by it. Which classes a discount excludes is parameter data, not code.
+FUNDING_RULES_CLASS: dict[str, str] = {
+    FundingSource.SELF: "self",
+    FundingSource.APBN: "apbn",
+    FundingSource.APBD_CITY: "apbd",
+    FundingSource.APBD_PROVINCE: "apbd",
+    FundingSource.DANA_KELURAHAN: "apbd",
+    FundingSource.OTSUS: "apbd",
+    FundingSource.DANA_DESA: "apbdes",
+    FundingSource.NON_STATE: "non_state",
+}
+# The funding source a payer of each kind has unless told otherwise (and what migration 0003 set).
+FUNDING_FROM_KIND: dict[str, str] = {
+    "self": FundingSource.SELF,
+    "government_city": FundingSource.APBD_CITY,
+    "government_province": FundingSource.APBD_PROVINCE,
+    "village": FundingSource.DANA_KELURAHAN,
+    "csr": FundingSource.NON_STATE,
+    "bank": FundingSource.NON_STATE,
+    "other": FundingSource.NON_STATE,
+}
+
+
 class Payer(models.Model):
-    """Who pays (the *wadah*): the worker themself, the city, the province, a village fund…"""
+    """Who pays (the *wadah*): the worker themself, the city, the province, a village fund…
+    ``kind`` is who the payer is; ``funding_source`` is whose money it spends, which decides the
+    regulation's treatment (discounts)."""
 
     class Kind(models.TextChoices):
         SELF = "self", _("Mandiri (bayar sendiri)")
@@ -29,6 +70,7 @@ class Payer(models.Model):
     code = models.CharField(_("kode"), max_length=40, unique=True)
     name = models.CharField(_("nama"), max_length=150)
     kind = models.CharField(_("jenis"), max_length=20, choices=Kind.choices)
+    funding_source = models.CharField(_("sumber dana"), max_length=16, choices=FundingSource.choices)
     wadah_code = models.CharField(_("kode wadah BPJSTK"), max_length=2, choices=Wadah.choices, blank=True)
     region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+")
@@ -45,12 +87,9 @@ class Payer(models.Model):
 
     @property
     def rules_payer(self) -> str:
-        """The payer class the regulation knows: discounts never apply to APBN/APBD."""
-        if self.kind == self.Kind.SELF:
-            return "self"
-        if self.kind in (self.Kind.GOVERNMENT_CITY, self.Kind.GOVERNMENT_PROVINCE):
-            return "government"
-        return "other"
+        """The funding class the regulation engine knows (``FUNDING_RULES_CLASS``): it follows the
+        funding source, not the payer's name — discounts never apply to APBN/APBD money."""
+        return FUNDING_RULES_CLASS[self.funding_source]
 
     @property
     def is_self(self) -> bool:

@@ -19,7 +19,7 @@ from jaring.core.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from jaring.core.money import format_month, month_start
 from jaring.core.parameters import current_parameters
 from jaring.core.params import PAYER_CODE_RE
-from jaring.membership.models import BudgetLine, Membership, Payer
+from jaring.membership.models import FUNDING_FROM_KIND, BudgetLine, FundingSource, Membership, Payer
 from jaring.regions.selectors import region_by_code
 from jaring.registry.identity import kpj_clean
 from jaring.registry.models import Person
@@ -31,7 +31,11 @@ PROGRAMMES = ("JKK", "JKM", "JHT")
 
 @transaction.atomic
 def payer_create(*, actor: User, code: str, name: str, kind: str, wadah_code: str = "",
-                 region_code: str | None = None) -> Payer:
+                 region_code: str | None = None, funding_source: str | None = None) -> Payer:
+    """A new payer. ``funding_source`` (whose money it spends: ``FundingSource``) decides how the
+    regulation treats its members (the PP 50/2025 discount follows it); when not given it is the
+    usual one of the ``kind`` (``FUNDING_FROM_KIND``: a city payer spends city APBD…). A self
+    payer spends the worker's own money, and only a self payer does."""
     require(actor, "payers.manage")
     errors: dict[str, list[str]] = {}
     if not code.strip():
@@ -43,6 +47,15 @@ def payer_create(*, actor: User, code: str, name: str, kind: str, wadah_code: st
         errors["name"] = [_("Nama wajib diisi.")]
     if kind not in Payer.Kind.values:
         errors["kind"] = [_("Jenis pembayar tidak dikenal; pilihan: %(k)s") % {"k": ", ".join(Payer.Kind.values)}]
+    # Not given: the kind's usual one (an unknown kind has none: its error above is enough).
+    funding_source = (funding_source or "").strip() or FUNDING_FROM_KIND.get(kind, "")
+    if funding_source and funding_source not in FundingSource.values:
+        errors["funding_source"] = [_("Sumber dana tidak dikenal; pilihan: %(k)s") % {
+            "k": ", ".join(FundingSource.values)}]
+    elif funding_source and kind in Payer.Kind.values and (kind == Payer.Kind.SELF) != (
+            funding_source == FundingSource.SELF):
+        errors["funding_source"] = [_("Sumber dana 'self' (uang pekerja sendiri) hanya untuk pembayar mandiri, "
+                                      "dan pembayar mandiri hanya memakai sumber dana 'self'.")]
     if wadah_code and wadah_code not in Payer.Wadah.values:
         errors["wadah_code"] = [_("Kode wadah tidak dikenal; pilihan: %(k)s") % {"k": ", ".join(Payer.Wadah.values)}]
     region = None
@@ -54,10 +67,11 @@ def payer_create(*, actor: User, code: str, name: str, kind: str, wadah_code: st
         raise ValidationFailed(_("Data pembayar belum benar."), fields=errors)
     if Payer.objects.filter(code=code.strip()).exists():
         raise Conflict(_("Kode pembayar %(c)s sudah dipakai.") % {"c": code})
-    payer = Payer.objects.create(code=code.strip(), name=name.strip(), kind=kind, wadah_code=wadah_code,
-                                 region=region)
+    payer = Payer.objects.create(code=code.strip(), name=name.strip(), kind=kind, funding_source=funding_source,
+                                 wadah_code=wadah_code, region=region)
     audit_log(actor=actor, action="payer.create", obj=payer,
-              after={"code": payer.code, "name": payer.name, "kind": kind, "wadah": wadah_code})
+              after={"code": payer.code, "name": payer.name, "kind": kind, "funding_source": funding_source,
+                     "wadah": wadah_code})
     return payer
 
 
