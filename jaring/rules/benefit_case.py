@@ -45,7 +45,7 @@ ACCIDENT_KEYS = (
     "transport_idr",
     "home_care_idr",
 )
-CHILD_KEYS = ("birth_date", "level")
+CHILD_KEYS = ("birth_date", "level", "chosen")
 FAMILIES = ("income_brackets", "jkk_benefits", "jkm_benefits", "scholarship")
 
 
@@ -53,8 +53,9 @@ FAMILIES = ("income_brackets", "jkk_benefits", "jkm_benefits", "scholarship")
 class Child:
     number: int  # 1-based, as people count children
     birth_date: dt.date
-    level: Level
-    level_name: str  # as given, e.g. "SD" (the level itself is "TK/SD")
+    level: Level | None  # None: not in school yet (counted, no amount until school starts)
+    level_name: str  # as given, e.g. "SD" (the level itself is "TK/SD"); "" when not given
+    chosen: bool = False  # the family chose this child for the scholarship
 
 
 @dataclass(frozen=True)
@@ -166,15 +167,11 @@ def _parse_children(raw: object, event_date: dt.date, snapshot: Snapshot) -> tup
         return ()
     if not isinstance(raw, list | tuple):
         raise input_error("children", "Harus berupa daftar anak.", "Must be a list of children.")
-    limit = snapshot.value("scholarship", "max_children")
-    if len(raw) > limit:
-        raise input_error(
-            f"children.{limit}",
-            f"Beasiswa paling banyak untuk {limit} anak; hapus anak ke-{limit + 1} dan berikutnya.",
-            f"The scholarship covers at most {limit} children; remove child {limit + 1} onwards.",
-        )
+    # More children than the scholarship covers is not an error: the calculator takes the ones
+    # the family chose (``chosen: true``), or the first ones, and says so.
     levels: tuple[Level, ...] = snapshot.value("scholarship", "levels")
-    names = [name for level in levels for name in level.accepts]
+    pre_school: tuple[str, ...] = snapshot.value("scholarship", "pre_school_names")
+    names = [name for level in levels for name in level.accepts] + list(pre_school)
     children = []
     for index, entry in enumerate(raw):
         prefix = f"children.{index}."
@@ -187,7 +184,11 @@ def _parse_children(raw: object, event_date: dt.date, snapshot: Snapshot) -> tup
                 "Tanggal lahir setelah tanggal kejadian.",
                 "Birth date is after the event date.",
             )
-        name = choice(required(data, "level", prefix), prefix + "level", names)
-        level = next(level for level in levels if name in level.accepts)
-        children.append(Child(index + 1, birth, level, name))
+        raw_level = data.get("level")
+        name = "" if raw_level in (None, "") else choice(raw_level, prefix + "level", names)
+        level = next((level for level in levels if name in level.accepts), None)
+        chosen = data.get("chosen", False)
+        if not isinstance(chosen, bool):
+            raise input_error(prefix + "chosen", "Harus true atau false.", "Must be true or false.")
+        children.append(Child(index + 1, birth, level, name, chosen))
     return tuple(children)

@@ -10,7 +10,14 @@ The case shape::
                        "function_loss_percent": number,
                        "transport_idr": {"land": int, "sea": int, "air": int},
                        "home_care_idr": int},
-     "children": [{"birth_date": "YYYY-MM-DD", "level": "TK" | "SD" | "SMP" | "SMA" | "PT"}]}
+     "children": [{"birth_date": "YYYY-MM-DD",
+                   "level": "TK" | "SD" | "SMP" | "SMA" | "PT" | "belum_sekolah" | "PAUD" | null,
+                   "chosen": bool}]}
+
+Children: the scholarship covers at most ``max_children`` (2). A family with more children is not
+refused: the ones marked ``chosen`` are taken first, then the others in the order given, and a
+note says who was taken and that the family may choose. A child not in school yet (no level, or a
+``pre_school_names`` level) is counted among them but gets no amount until school starts.
 """
 
 from __future__ import annotations
@@ -87,7 +94,9 @@ def _outcome_items(accident: WorkAccident, income: int, snapshot: Snapshot) -> l
     if accident.outcome == "partial_disability":
         return [_partial_disability(accident, income, snapshot)]
     if accident.outcome == "total_disability":
-        return [_total_disability(income, snapshot)]
+        # PP 82/2019 pays the periodic allowance for total disability as for death.
+        periodic = _flat_items(snapshot, "jkk_benefits", "jkk", "JKK", keys=("periodic_idr",))
+        return [_total_disability(income, snapshot), *periodic]
     if accident.outcome == "death":
         return _jkk_death(income, snapshot)
     return []
@@ -285,7 +294,9 @@ def _jkk_death(income: int, snapshot: Snapshot) -> list[Item]:
     return [death, *_flat_items(snapshot, "jkk_benefits", "jkk", "JKK")]
 
 
-def _flat_items(snapshot: Snapshot, family: str, prefix: str, name: str) -> list[Item]:
+def _flat_items(
+    snapshot: Snapshot, family: str, prefix: str, name: str, keys: tuple[str, ...] = ()
+) -> list[Item]:
     texts = {
         "funeral_idr": ("funeral", "Biaya pemakaman", "Funeral costs"),
         "periodic_idr": (
@@ -295,7 +306,7 @@ def _flat_items(snapshot: Snapshot, family: str, prefix: str, name: str) -> list
         ),
         "lump_sum_idr": ("lump_sum", "Santunan kematian sekaligus", "Death lump sum"),
     }
-    keys = (
+    keys = keys or (
         ("lump_sum_idr", "periodic_idr", "funeral_idr")
         if prefix == "jkm"
         else ("funeral_idr", "periodic_idr")
@@ -354,9 +365,13 @@ def _scholarships(
     case: BenefitCase,
     snapshot: Snapshot,
 ) -> tuple[list[Item], list[Message], list[Message]]:
+    """One item per child who gets the scholarship: at most ``max_children``, the ones the family
+    chose or else the first ones (never an error); a child not in school yet is counted but gets
+    no amount until school starts."""
     levels: tuple[Level, ...] = snapshot.value("scholarship", "levels")
     end_age = int(snapshot.value("scholarship", "end_age"))
-    items, reasons = [], []
+    reasons, notes = [], []
+    candidates = []
     for child in case.children:
         age = age_on(child.birth_date, case.event_date)
         if age >= end_age:
@@ -370,9 +385,16 @@ def _scholarships(
                 )
             )
             continue
-        items.append(_scholarship_item(child, levels, end_age, snapshot))
-    notes = (
-        [
+        candidates.append(child)
+    taken = _taken_children(candidates, snapshot)
+    if len(taken) < len(candidates):
+        notes.append(_choice_note(case.children, candidates, taken, snapshot))
+    items = [_scholarship_item(child, levels, end_age, snapshot) for child in taken]
+    waiting = [child for child in taken if child.level is None]
+    if waiting:
+        notes.append(_pre_school_note(waiting, snapshot))
+    if items:
+        notes.append(
             Message(
                 "scholarship_yearly",
                 "Beasiswa dibayar per tahun selama anak bersekolah dan berhenti pada usia "
@@ -381,34 +403,100 @@ def _scholarships(
                 f"The scholarship is paid yearly while the child is in school and stops at age "
                 f"{end_age}, marriage or work; the amount shown is the first year.",
             )
-        ]
-        if items
-        else []
-    )
+        )
     return items, reasons, notes
+
+
+def _taken_children(candidates: list[Child], snapshot: Snapshot) -> list[Child]:
+    """The children the family chose first, then the others in the order given, up to the
+    limit; returned in the order given."""
+    limit = int(snapshot.value("scholarship", "max_children"))
+    ranked = [c for c in candidates if c.chosen] + [c for c in candidates if not c.chosen]
+    return sorted(ranked[:limit], key=lambda child: child.number)
+
+
+def _children(children: list[Child], lang: str = "id") -> str:
+    names = [f"anak ke-{c.number}" if lang == "id" else f"child {c.number}" for c in children]
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {'dan' if lang == 'id' else 'and'} {names[-1]}"
+
+
+def _choice_note(
+    children: tuple[Child, ...], candidates: list[Child], taken: list[Child], snapshot: Snapshot
+) -> Message:
+    limit = int(snapshot.value("scholarship", "max_children"))
+    left = [child for child in candidates if child not in taken]
+    chosen = sum(child.chosen for child in candidates)
+    if chosen >= limit:
+        how, how_en = "pilihan keluarga", "as the family chose"
+    elif chosen:
+        how, how_en = (
+            "pilihan keluarga, dilengkapi menurut urutan",
+            "as the family chose, completed in the order given",
+        )
+    else:
+        how, how_en = (
+            "menurut urutan karena belum ada pilihan",
+            "in the order given, as no child was chosen",
+        )
+    return Message(
+        "scholarship_max_children",
+        f"Beasiswa diberikan untuk paling banyak {limit} anak. Dari {len(children)} anak, yang "
+        f"dihitung {_children(taken)} ({how}); {_children(left)} tidak dihitung. Keluarga boleh "
+        f"memilih {limit} anak mana yang menerima beasiswa.",
+        f"The scholarship covers at most {limit} children. Of {len(children)} children, "
+        f"{_children(taken, 'en')} are counted ({how_en}); {_children(left, 'en')} not. The "
+        f"family may choose which {limit} children receive it.",
+    )
+
+
+def _pre_school_note(waiting: list[Child], snapshot: Snapshot) -> Message:
+    limit = int(snapshot.value("scholarship", "max_children"))
+    verified = snapshot.param("scholarship", "pre_school_names").verified
+    return Message(
+        "scholarship_pre_school",
+        f"{_children(waiting).capitalize()} belum sekolah: dihitung sebagai salah satu dari "
+        f"{limit} anak penerima beasiswa, tetapi beasiswa baru dibayar mulai anak masuk "
+        f"sekolah.{'' if verified else ' [BELUM TERVERIFIKASI]'}",
+        f"{_children(waiting, 'en').capitalize()} not in school yet: counted as one of the "
+        f"{limit} children, but the scholarship is paid only once school starts."
+        f"{'' if verified else ' [UNVERIFIED]'}",
+    )
 
 
 def _scholarship_item(
     child: Child, levels: tuple[Level, ...], end_age: int, snapshot: Snapshot
 ) -> Item:
-    remaining = levels[levels.index(child.level) :]
+    # A child not in school yet has the whole ladder ahead and nothing to be paid this year.
+    remaining = levels if child.level is None else levels[levels.index(child.level) :]
     maximum = sum(level.amount_idr * level.max_years for level in remaining)
     terms = " + ".join(f"{lv.max_years} × {idr(lv.amount_idr)}" for lv in remaining)
     terms_en = " + ".join(f"{lv.max_years} × {idr(lv.amount_idr, 'en')}" for lv in remaining)
-    first = child.level.amount_idr
+    ceiling = f"paling banyak {terms} = {idr(maximum)} sampai usia {end_age} tahun"
+    ceiling_en = f"at most {terms_en} = {idr(maximum, 'en')} until age {end_age}"
+    if child.level is None:
+        first, shown, shown_en = 0, "belum sekolah", "not in school yet"
+        basis = f"belum sekolah: dibayar mulai anak masuk sekolah; {ceiling}"
+        basis_en = f"not in school yet: paid once school starts; {ceiling_en}"
+    else:
+        first, shown, shown_en = child.level.amount_idr, child.level_name, child.level_name
+        basis = f"{idr(first)} per tahun ({child.level.label}); {ceiling}"
+        basis_en = f"{idr(first, 'en')} a year ({child.level.label_en}); {ceiling_en}"
+    keys = ("levels", "end_age") if child.level is not None else ("levels", "end_age", "pre_school_names")
     return Item(
         code="scholarship",
-        label=f"Beasiswa pendidikan anak ke-{child.number} ({child.level_name})",
-        label_en=f"Education scholarship, child {child.number} ({child.level_name})",
+        label=f"Beasiswa pendidikan anak ke-{child.number} ({shown})",
+        label_en=f"Education scholarship, child {child.number} ({shown_en})",
         amount_idr=first,
-        basis=f"{idr(first)} per tahun ({child.level.label}); paling banyak {terms} = "
-        f"{idr(maximum)} sampai usia {end_age} tahun",
-        basis_en=f"{idr(first, 'en')} a year ({child.level.label_en}); at most {terms_en} = "
-        f"{idr(maximum, 'en')} until age {end_age}",
-        citation=_cite(snapshot, "scholarship", "levels", "end_age"),
+        basis=basis,
+        basis_en=basis_en,
+        citation=_cite(snapshot, "scholarship", *keys),
         extra={
             "child": child.number,
-            "level": child.level_name,
+            "level": child.level_name or None,
+            "in_school": child.level is not None,
+            "chosen": child.chosen,
             "max_total_idr": maximum,
             "ends_on": _add_years(child.birth_date, end_age).isoformat(),
         },

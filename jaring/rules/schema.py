@@ -59,6 +59,7 @@ class Kind(StrEnum):
     PROGRAMME_LIST = "programme_list"
     FUNDING_LIST = "funding_list"  # funding classes, FUNDING_CLASSES
     LEVELS = "levels"  # scholarship school levels
+    NAMES = "names"  # non-empty distinct texts, e.g. level names
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ FAMILIES: Mapping[str, Mapping[str, Spec]] = {
         "max_children": _S(Kind.COUNT, 1),
         "end_age": _S(Kind.COUNT, 1),
         "levels": _S(Kind.LEVELS),
+        "pre_school_names": _S(Kind.NAMES),
     },
 }
 
@@ -328,6 +330,14 @@ def parse_codes(
     return tuple(raw)
 
 
+def parse_names(raw: object, path: Path, key: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(item, str) and item.strip() for item in raw):
+        raise fail(path, key, "must be a list of non-empty texts")
+    if len(set(raw)) != len(raw):
+        raise fail(path, key, "names must not repeat")
+    return tuple(item.strip() for item in raw)
+
+
 def parse_funding(raw: object, path: Path, key: str, *, allow_empty: bool = False) -> tuple[str, ...]:
     """Funding classes. The old payer names are refused in data (unlike calculator inputs): a
     file that says "government" may mean APBN, APBD or both, so its author must say which."""
@@ -403,6 +413,8 @@ def parse_value(spec: Spec, raw: object, path: Path, key: str) -> Any:
         return parse_codes(raw, PROGRAMMES, path, key, allow_empty=True)
     if spec.kind is Kind.FUNDING_LIST:
         return parse_funding(raw, path, key, allow_empty=True)
+    if spec.kind is Kind.NAMES:
+        return parse_names(raw, path, key)
     if spec.kind is Kind.HOLIDAY_CATEGORIES:
         return parse_codes(raw, HOLIDAY_CATEGORIES, path, key, allow_empty=True)
     return parse_levels(raw, path, key)
@@ -469,6 +481,11 @@ def check_consistency(family: str, values: Mapping[str, ParamValue], path: Path)
             raise fail(path, "values.mandatory_programmes", "at least one programme is mandatory")
         if set(mandatory) & set(optional):
             raise fail(path, "values.optional_programmes", "a programme cannot be both")
+    if family == "scholarship":
+        level_names = {name for level in values["levels"].value for name in level.accepts}
+        both = level_names & set(values["pre_school_names"].value)
+        if both:
+            raise fail(path, "values.pre_school_names", f"also school level names: {sorted(both)}")
     if family == "working_days":
         both = set(values["extra_days_off"].value) & set(values["removed_days_off"].value)
         if both:

@@ -163,6 +163,21 @@ def test_jkk_death_floor_is_the_jkm_lump_sum(write_toml):
     assert item.extra["floor_applied"] is True
 
 
+def test_total_disability_adds_the_periodic_allowance():
+    # DOMAIN §2.2: 56 × upah + periodic allowance Rp12.000.000 (paid at once) + scholarship.
+    result = calculate_benefits(accident("total_disability"))
+    assert amounts(result) == {
+        "jkk_medical": None,
+        "jkk_total_disability": 56_000_000,
+        "jkk_periodic": 12_000_000,
+    }
+    periodic = result.item("jkk_periodic")
+    assert periodic.label == "Santunan berkala, dibayar sekaligus (JKK)"
+    assert "PP 82/2019" in periodic.citation
+    assert "jkk_periodic" not in calculate_benefits(accident("partial_disability", disability_percent=10)).codes()
+    assert calculate_benefits(accident("death")).item("jkk_periodic").amount_idr == 12_000_000
+
+
 def test_full_accident_case_sums_its_items():
     result = calculate_benefits(
         accident(
@@ -172,7 +187,9 @@ def test_full_accident_case_sums_its_items():
             transport_idr={"land": 6_000_000, "sea": 1_000_000},
         )
     )
-    assert result.total_idr == 13_000_000 + 20_000_000 + 5_000_000 + 1_000_000 + 56_000_000
+    assert result.total_idr == (
+        13_000_000 + 20_000_000 + 5_000_000 + 1_000_000 + 56_000_000 + 12_000_000
+    )
     assert result.total_idr == sum(i.amount_idr for i in result.items if i.amount_idr)
 
 
@@ -253,6 +270,89 @@ def test_two_children_each_get_an_item():
     items = [i for i in result.items if i.code == "scholarship"]
     assert [(i.extra["child"], i.amount_idr) for i in items] == [(1, 1_500_000), (2, 3_000_000)]
     assert result.total_idr == 42_000_000 + 4_500_000
+
+
+def scholarship_children(result) -> list[tuple[int, int | None]]:
+    return [(i.extra["child"], i.amount_idr) for i in result.items if i.code == "scholarship"]
+
+
+def note(result, code: str):
+    return next(n for n in result.notes if n.code == code)
+
+
+FOUR_CHILDREN = [
+    {"birth_date": "2008-03-01", "level": "SMA"},
+    {"birth_date": "2012-06-01", "level": "SMP"},
+    SD_CHILD,
+    {"birth_date": "2020-01-01", "level": "TK"},
+]
+
+
+def test_more_children_than_covered_takes_the_first_two_and_says_so():
+    result = calculate_benefits(jkm(48, children=FOUR_CHILDREN))
+    assert result.eligible and not result.reasons
+    assert scholarship_children(result) == [(1, 3_000_000), (2, 2_000_000)]
+    said = note(result, "scholarship_max_children")
+    assert "anak ke-1 dan anak ke-2" in said.text_id and "belum ada pilihan" in said.text_id
+    assert "anak ke-3 dan anak ke-4 tidak dihitung" in said.text_id
+    assert "Keluarga boleh memilih 2 anak" in said.text_id
+    assert "child 1 and child 2" in said.text_en and "may choose which 2" in said.text_en
+
+
+def test_the_family_chooses_which_two():
+    children = [FOUR_CHILDREN[0], FOUR_CHILDREN[1], {**SD_CHILD, "chosen": True},
+                {**FOUR_CHILDREN[3], "chosen": True}]  # fmt: skip
+    result = calculate_benefits(accident("death", children=children))
+    assert scholarship_children(result) == [(3, 1_500_000), (4, 1_500_000)]
+    said = note(result, "scholarship_max_children")
+    assert "anak ke-3 dan anak ke-4 (pilihan keluarga)" in said.text_id
+    assert all(i.extra["chosen"] for i in result.items if i.code == "scholarship")
+
+
+def test_one_child_chosen_the_rest_in_order_and_too_many_chosen_never_fail():
+    one = [*FOUR_CHILDREN[:3], {**FOUR_CHILDREN[3], "chosen": True}]
+    result = calculate_benefits(jkm(48, children=one))
+    assert scholarship_children(result) == [(1, 3_000_000), (4, 1_500_000)]
+    assert "dilengkapi menurut urutan" in note(result, "scholarship_max_children").text_id
+    every = [{**child, "chosen": True} for child in FOUR_CHILDREN]
+    assert scholarship_children(calculate_benefits(jkm(48, children=every))) == [
+        (1, 3_000_000),
+        (2, 2_000_000),
+    ]
+
+
+def test_a_child_too_old_does_not_take_a_place():
+    children = [{"birth_date": "1999-01-01", "level": "PT"}, *FOUR_CHILDREN[1:]]
+    result = calculate_benefits(jkm(48, children=children))
+    assert scholarship_children(result) == [(2, 2_000_000), (3, 1_500_000)]
+    assert [r.code for r in result.reasons] == ["scholarship_child_too_old"]
+    assert "anak ke-4 tidak dihitung" in note(result, "scholarship_max_children").text_id
+
+
+def test_two_children_or_fewer_need_no_choice():
+    result = calculate_benefits(jkm(48, children=FOUR_CHILDREN[:2]))
+    assert not any(n.code == "scholarship_max_children" for n in result.notes)
+
+
+@pytest.mark.parametrize("level", ["belum_sekolah", "PAUD", None, ""])
+def test_a_child_not_in_school_yet_is_counted_without_an_amount(level):
+    baby = {"birth_date": "2024-05-01"} if level is None else {"birth_date": "2024-05-01", "level": level}
+    result = calculate_benefits(accident("death", children=[SD_CHILD, baby, FOUR_CHILDREN[0]]))
+    assert scholarship_children(result) == [(1, 1_500_000), (2, 0)]  # the third is not counted
+    item = [i for i in result.items if i.code == "scholarship"][1]
+    assert item.extra["in_school"] is False and item.extra["max_total_idr"] == 87_000_000
+    assert item.label == "Beasiswa pendidikan anak ke-2 (belum sekolah)"
+    assert item.basis.startswith("belum sekolah: dibayar mulai anak masuk sekolah")
+    said = note(result, "scholarship_pre_school")
+    assert said.text_id.startswith("Anak ke-2 belum sekolah") and "masuk sekolah" in said.text_id
+    assert said.text_en.startswith("Child 2 not in school yet")
+    assert result.total_idr == 48_000_000 + 10_000_000 + 12_000_000 + 1_500_000
+
+
+def test_only_children_not_in_school_yet():
+    result = calculate_benefits(jkm(48, children=[{"birth_date": "2025-01-01", "level": "belum_sekolah"}]))
+    assert scholarship_children(result) == [(1, 0)]
+    assert result.total_idr == 42_000_000
 
 
 @pytest.mark.parametrize(
@@ -344,7 +444,8 @@ def without(case: dict, key: str) -> dict:
         ),
         (accident("total_disability", disability_percent=10), "work_accident.disability_percent"),
         (accident(colour="red"), "work_accident.colour"),
-        (jkm(children=[SD_CHILD, SD_CHILD, SD_CHILD]), "children.2"),  # a third child
+        (jkm(children=[{**SD_CHILD, "chosen": "yes"}]), "children.0.chosen"),
+        (jkm(children=[{**SD_CHILD, "level": "TK/SD"}]), "children.0.level"),
         (jkm(children=[{"birth_date": "2017-05-01", "level": "S1"}]), "children.0.level"),
         (jkm(children=[{"birth_date": "2017-31-01", "level": "SD"}]), "children.0.birth_date"),
         (jkm(children=[{"birth_date": "2027-01-01", "level": "SD"}]), "children.0.birth_date"),

@@ -91,6 +91,7 @@ def test_every_shipped_value_has_a_citation(params):
         ("jkm_benefits", "scholarship_min_contribution_months", 36),
         ("scholarship", "max_children", 2),
         ("scholarship", "end_age", 23),
+        ("scholarship", "pre_school_names", ("belum_sekolah", "PAUD")),
     ],
 )
 def test_shipped_values(params, family, key, expected):

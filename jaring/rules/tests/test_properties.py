@@ -177,10 +177,11 @@ CHILDREN = st.lists(
             "birth_date": st.dates(dt.date(1995, 1, 1), dt.date(2025, 12, 31)).map(
                 dt.date.isoformat
             ),
-            "level": st.sampled_from(["TK", "SD", "SMP", "SMA", "PT"]),
-        }
+            "level": st.sampled_from(["TK", "SD", "SMP", "SMA", "PT", "belum_sekolah", "PAUD"]),
+        },
+        optional={"chosen": st.booleans()},
     ),
-    max_size=2,
+    max_size=5,  # more children than the scholarship covers is never an error
 )
 
 
@@ -209,6 +210,8 @@ def test_benefits_sum_and_never_fall_as_income_rises(test_brackets, pair, accide
         assert result.total_idr == sum(
             i.amount_idr for i in result.items if i.amount_idr is not None
         )
+        # At most two scholarships, whatever the number of children.
+        assert len([i for i in result.items if i.code == "scholarship"]) <= 2
     assert results[0].total_idr <= results[1].total_idr
 
 
