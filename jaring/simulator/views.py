@@ -21,9 +21,12 @@ from jaring.core.parameters import current_parameters
 from jaring.rules import RulesInputError
 from jaring.simulator import simulate
 
+# Whose money pays (the rules engine's funding classes): the PP 50/2025 discount follows it.
 PAYERS = [("self", gettext_lazy("Bayar sendiri (mandiri)")),
-          ("government", gettext_lazy("Dibayar pemerintah (APBD/APBN)")),
-          ("other", gettext_lazy("Dibayar pihak lain (CSR, zakat, gereja, dana desa)"))]
+          ("apbd", gettext_lazy("APBD kota/provinsi, dana kelurahan atau dana Otsus")),
+          ("apbn", gettext_lazy("APBN")),
+          ("apbdes", gettext_lazy("Dana desa (APBDes)")),
+          ("non_state", gettext_lazy("Pihak lain: CSR, bank, zakat, gereja"))]
 
 
 def _lang() -> str:

@@ -47,7 +47,7 @@ def test_contribution_table_is_indonesian(capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("args, field", [
-    (["--income", "1500000"], "declared_income_idr"),
+    (["--income", "1250001"], "declared_income_idr"),
     (["--period", "2010-01"], "period"),
     (["--programs", "JKK,JKM,JKN"], "programs"),
     (["--income", "-5"], "declared_income_idr"),
@@ -80,8 +80,8 @@ def test_benefit_from_stdin(capsys, monkeypatch):
     ({"event": "death", "event_date": "2026-05-01", "declared_income_idr": 1_000_000,
       "contribution_months": 40, "work_accident": {"outcome": "death"}}, "work_accident"),
     ({"event": "death", "event_date": "2026-05-01", "declared_income_idr": 1_000_000,
-      "contribution_months": 40, "children": [{"birth_date": "2015-01-01", "level": "SD"}] * 3},
-     "children"),
+      "contribution_months": 40, "children": [{"birth_date": "2015-01-01", "level": "SD", "chosen": "yes"}]},
+     "children.0.chosen"),
 ])
 def test_benefit_bad_input_exit_2(capsys, monkeypatch, case, field):
     code, _, err = cli(capsys, monkeypatch, "simulate", "benefit", "--input", "-",
@@ -102,7 +102,7 @@ def test_api_contribution_and_benefit(api_client_for):  # type: ignore[no-untype
     assert response.status_code == 200
     assert response.json()["total_idr"] == 8_400
     bad = client.post("/api/v1/simulations/contribution", {
-        "declared_income_idr": 1500000, "programs": ["JKK", "JKM"], "period": "2026-04",
+        "declared_income_idr": 1250001, "programs": ["JKK", "JKM"], "period": "2026-04",
         "payer": "self"}, format="json")
     assert bad.status_code == 400
     assert "declared_income_idr" in bad.json()["error"]["fields"]
@@ -114,7 +114,10 @@ def test_api_contribution_and_benefit(api_client_for):  # type: ignore[no-untype
         "event": "death", "event_date": "2026-05-01", "declared_income_idr": 1000000,
         "contribution_months": 40, "children": [{"birth_date": "2015-01-01", "level": "SD"}] * 3},
         format="json")
-    assert third.status_code == 400 and "children" in json.dumps(third.json()["error"]["fields"])
+    # Three children: never refused — two are taken and the answer says so.
+    assert third.status_code == 200, third.json()
+    assert third.json()["total_idr"] == 42_000_000 + 2 * 1_500_000
+    assert sum(item["code"].startswith("scholarship") for item in third.json()["items"]) == 2
 
 
 def test_extra_parameter_file_from_settings(settings, tmp_path, capsys, monkeypatch):

@@ -18,7 +18,7 @@ def test_simulation_page_shows_contribution_and_protection(facilitator):
 
 
 def test_simulation_page_explains_bad_input(facilitator):
-    page = facilitator.get("/simulasi/", {"income": "1500000", "period": "2026-04"})
+    page = facilitator.get("/simulasi/", {"income": "1250001", "period": "2026-04"})
     assert page.status_code == 200
     assert "bukan nominal penghasilan yang sah" in page.content.decode()
 
