@@ -34,16 +34,15 @@ from jaring.core.audit import audit_log
 from jaring.core.errors import Conflict, ValidationFailed
 from jaring.core.money import add_months, format_month, month_range, month_start
 from jaring.core.parameters import current_parameters
-from jaring.membership.models import Membership, Payer
+from jaring.membership.models import FUNDING_RULES_CLASS, Membership, Payer
 from jaring.rules import Parameters, RulesInputError, calculate_contribution
 from jaring.rules.calendar import due_date as rules_due_date
 
-RULES_PAYER_KINDS = {
-    "self": [Payer.Kind.SELF],
-    "government": [Payer.Kind.GOVERNMENT_CITY, Payer.Kind.GOVERNMENT_PROVINCE],
-    "other": [Payer.Kind.VILLAGE, Payer.Kind.CSR, Payer.Kind.BANK, Payer.Kind.OTHER],
-}
-_KIND_TO_RULES: dict[str, str] = {kind: rules for rules, kinds in RULES_PAYER_KINDS.items() for kind in kinds}
+# Billing prices a due by the payer's funding source (whose money: the PP 50/2025 discount never
+# applies to APBN/APBD money, dana kelurahan and Otsus included), through the rules engine's class.
+RULES_FUNDING_SOURCES: dict[str, list[str]] = {}
+for _source, _rules_class in FUNDING_RULES_CLASS.items():
+    RULES_FUNDING_SOURCES.setdefault(_rules_class, []).append(str(_source))
 
 
 @dataclass(frozen=True)
@@ -53,13 +52,13 @@ class MonthAmount:
     discount_code: str
 
 
-def month_amount(*, params: Parameters, period: dt.date, income_idr: int, has_jht: bool, payer_kind: str,
+def month_amount(*, params: Parameters, period: dt.date, income_idr: int, has_jht: bool, funding_source: str,
                  sector: str) -> MonthAmount:
     """What one membership owes for one month, from the regulation engine."""
     try:
         result = calculate_contribution(
             declared_income_idr=income_idr, programmes=["jkk", "jkm", "jht"] if has_jht else ["jkk", "jkm"],
-            first_period=period, months=1, payer=_KIND_TO_RULES[payer_kind], sector=sector, params=params)
+            first_period=period, months=1, payer=FUNDING_RULES_CLASS[funding_source], sector=sector, params=params)
     except RulesInputError as exc:
         raise ValidationFailed(
             _("Bulan %(month)s tidak bisa ditagih: %(reason)s") % {"month": format_month(period),
@@ -114,7 +113,7 @@ def _billable(next_month: dt.date, payer: Payer | None) -> Any:
 
 def _combos(next_month: dt.date, payer: Payer | None = None) -> list[Mapping[str, Any]]:
     return list(_billable(next_month, payer).order_by()
-                .values("declared_income_idr", "has_jht", "sector", "payer__kind").distinct())
+                .values("declared_income_idr", "has_jht", "sector", "payer__funding_source").distinct())
 
 
 def billing_run(*, actor: User, period: dt.date, dry_run: bool = False, payer: Payer | None = None) -> BillingResult:
@@ -132,18 +131,19 @@ def billing_run(*, actor: User, period: dt.date, dry_run: bool = False, payer: P
     due_date = standard_due_date(params, period)
     amounts = {}
     for combo in combos:
-        key = (combo["declared_income_idr"], combo["has_jht"], combo["sector"], _KIND_TO_RULES[combo["payer__kind"]])
+        key = (combo["declared_income_idr"], combo["has_jht"], combo["sector"],
+               FUNDING_RULES_CLASS[combo["payer__funding_source"]])
         if key not in amounts:
             amounts[key] = month_amount(params=params, period=period, income_idr=key[0], has_jht=key[1],
-                                        payer_kind=combo["payer__kind"], sector=key[2])
+                                        funding_source=combo["payer__funding_source"], sector=key[2])
     now = timezone.now()
     eligible = _billable(next_month, payer).count()
     only_payer = "" if payer is None else f" AND m.payer_id = {int(payer.pk)}"
-    # One row per distinct (income, JHT, sector, payer kind) with its amount: the whole month is then
+    # One row per distinct (income, JHT, sector, funding source) with its amount: the whole month is then
     # a single INSERT … SELECT joining the memberships to this small table.
     rows, params_ = [], []
     for (income, jht, sector, rules_payer), amount in amounts.items():
-        for kind in RULES_PAYER_KINDS[rules_payer]:
+        for kind in RULES_FUNDING_SOURCES[rules_payer]:
             rows.append("(CAST(%s AS BIGINT), CAST(%s AS BOOLEAN), CAST(%s AS VARCHAR(10)), CAST(%s AS VARCHAR(20)),"
                         " CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS VARCHAR(40)))")
             params_ += [income, jht, sector, kind, amount.amount_idr, amount.base_amount_idr, amount.discount_code]
@@ -156,7 +156,7 @@ def billing_run(*, actor: User, period: dt.date, dry_run: bool = False, payer: P
                            + ", ".join(rows) + ")")
             source = """FROM membership_membership m JOIN membership_payer p ON p.id = m.payer_id
                 JOIN a ON a.income = m.declared_income_idr AND a.jht = m.has_jht AND a.sector = m.sector
-                      AND a.kind = p.kind
+                      AND a.kind = p.funding_source
                 WHERE m.status = 'active' AND m.start_date < %s{only_payer}
                   AND NOT EXISTS (SELECT 1 FROM contributions_due d WHERE d.membership_id = m.id AND d.period = %s)"""
             source = source.replace("{only_payer}", only_payer)
@@ -261,23 +261,24 @@ def dues_reprice(*, actor: User, from_period: dt.date) -> RepriceResult:
     takes the new amount; a paid due that now costs less keeps its payment and the difference is
     credited to the membership, to pay later months (PP 50/2025: overpayment credited to the next
     month). A paid due never costs more afterwards. One query per distinct (month, income, JHT,
-    sector, payer kind); audited."""
+    sector, funding source); audited."""
     require(actor, "money.write")
     params = current_parameters()
     result = RepriceResult(from_period=month_start(from_period))
     dues = Due.objects.filter(period__gte=result.from_period, status__in=[Due.Status.OPEN, Due.Status.PAID])
     combos = (dues.order_by().values("period", "membership__declared_income_idr", "membership__has_jht",
-                                     "membership__sector", "payer__kind").distinct())
+                                     "membership__sector", "payer__funding_source").distinct())
     with transaction.atomic():
         for combo in combos:
             try:
                 amount = month_amount(params=params, period=combo["period"],
                                       income_idr=combo["membership__declared_income_idr"],
-                                      has_jht=combo["membership__has_jht"], payer_kind=combo["payer__kind"],
+                                      has_jht=combo["membership__has_jht"],
+                                      funding_source=combo["payer__funding_source"],
                                       sector=combo["membership__sector"])
             except ValidationFailed:
                 continue  # no parameters for that month: leave it as billed
-            same = dues.filter(period=combo["period"], payer__kind=combo["payer__kind"],
+            same = dues.filter(period=combo["period"], payer__funding_source=combo["payer__funding_source"],
                                membership__declared_income_idr=combo["membership__declared_income_idr"],
                                membership__has_jht=combo["membership__has_jht"],
                                membership__sector=combo["membership__sector"])
@@ -522,7 +523,8 @@ def _pay_ahead(membership: Membership, payment: Payment, params: Parameters, bal
         try:
             months.append((period, month_amount(params=params, period=period,
                                                 income_idr=membership.declared_income_idr,
-                                                has_jht=membership.has_jht, payer_kind=membership.payer.kind,
+                                                has_jht=membership.has_jht,
+                                                funding_source=membership.payer.funding_source,
                                                 sector=membership.sector)))
         except ValidationFailed:
             break  # no parameters that far ahead: pay what the law already covers

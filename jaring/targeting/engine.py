@@ -437,7 +437,7 @@ def unit_costs(*, params: Parameters, payer: Payer, start: dt.date, months: int)
         monthly = []
         for period in month_range(start, months):
             amount = month_amount(params=params, period=period, income_idr=income, has_jht=False,
-                                  payer_kind=payer.kind, sector=sector).amount_idr
+                                  funding_source=payer.funding_source, sector=sector).amount_idr
             by_year[period.year] = by_year.get(period.year, 0) + amount
             monthly.append(amount)
         out[sector] = UnitCost(by_year=by_year, monthly=tuple(monthly))

@@ -249,3 +249,18 @@ def test_a_discount_published_after_months_were_paid_ahead_is_credited(personas,
                .values_list("amount_idr", flat=True)) == {8_400}
     assert CreditEntry.objects.filter(membership=membership, reason="repricing").count() == 3
     assert AuditEvent.objects.filter(action="billing.reprice").exists()
+
+
+def test_the_discount_follows_the_funding_source_not_the_payer_kind(personas, payers, register_person):
+    from jaring.membership.services import payer_create
+
+    admin, operator = personas["admin_sorong"], personas["operator_sorong"]
+    kelurahan = payer_create(actor=admin, code="DANA-KEL-REMU", name="Dana Kelurahan Remu", kind="village")
+    otsus = payer_create(actor=admin, code="OTSUS", name="Dana Otsus", kind="other", funding_source="otsus")
+    church = payer_create(actor=admin, code="GKI", name="Gereja", kind="other")
+    members = {code: enrol(personas, payer, register_person, start=D(2026, 10, 1))
+               for code, payer in (("kel", kelurahan), ("otsus", otsus), ("church", church), ("self", payers["self"]))}
+    billing_run(actor=operator, period=D(2026, 10, 1))
+    amounts = {code: Due.objects.get(membership=m, period=D(2026, 10, 1)).amount_idr for code, m in members.items()}
+    # Dana kelurahan and Otsus money are APBD: full price; a church and the worker get PP 50/2025's 50%.
+    assert amounts == {"kel": 16_800, "otsus": 16_800, "church": 8_400, "self": 8_400}
