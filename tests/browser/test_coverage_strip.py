@@ -22,7 +22,7 @@ def test_coverage_strip_renders(phone, live_server, personas, register_person):
     today = dt.date.today()
     start = dt.date(today.year - 1, today.month, 1)
     membership_enrol(actor=operator, person=person, payer=city, programs="JKK,JKM",
-                     declared_income_idr=1_000_000, start_date=start, kpj="K-1")
+                     declared_income_idr=1_000_000, start_date=start, kpj="26010000001")
     period = start
     for i in range(6):
         billing_run(actor=operator, period=period)

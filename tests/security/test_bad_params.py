@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import REMU
 from jaring.core.errors import ValidationFailed
@@ -28,7 +29,7 @@ def member(personas: dict[str, Any], register_person: Any) -> Any:
     payer = payer_create(actor=personas["admin_sorong"], code="MANDIRI", name="Mandiri", kind="self")
     person = register_person(kelurahan=REMU)
     return membership_enrol(actor=personas["operator_sorong"], person=person, payer=payer, programs="JKK,JKM",
-                            declared_income_idr=1_000_000, start_date=dt.date(2026, 1, 1))
+                            declared_income_idr=1_000_000, start_date=timezone.localdate())
 
 
 def assert_error_shape(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
@@ -175,7 +176,7 @@ def test_api_lists_page_through_every_row(personas: Any, register_person: Any, a
     payer = payer_create(actor=personas["admin_sorong"], code="MANDIRI", name="Mandiri", kind="self")
     enrolled = {membership_enrol(actor=personas["operator_sorong"], person=register_person(), payer=payer,
                                  programs="JKK,JKM", declared_income_idr=1_000_000,
-                                 start_date=dt.date(2026, 1, 1)).pk for _ in range(5)}
+                                 start_date=timezone.localdate()).pk for _ in range(5)}
     api = api_client_for("operator_sorong")
     seen: list[int] = []
     page = api.get("/api/v1/memberships/", {"page_size": "2"}).json()
@@ -202,7 +203,7 @@ def test_at_risk_list_shows_a_pager_instead_of_cutting(client: Any, personas: An
     names = [f"Orang Berisiko {letter}" for letter in "ABC"]
     for name in names:
         membership_enrol(actor=operator, person=register_person(full_name=name), payer=payer, programs="JKK,JKM",
-                         declared_income_idr=1_000_000, start_date=start, kpj=f"2601{len(name)}{name[-1]}")
+                         declared_income_idr=1_000_000, start_date=start, kpj=f"26010000{ord(name[-1]):03d}")
     billing_run(actor=operator, period=start)
     monkeypatch.setattr(jaring.membership.views, "AT_RISK_PAGE", 2)
     client.force_login(personas["facilitator_remu"])

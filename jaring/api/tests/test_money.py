@@ -1,5 +1,7 @@
 import datetime as dt
 
+from django.utils import timezone
+
 from conftest import KLAWASI, REMU
 from jaring.contributions.models import Payment
 from jaring.contributions.services import billing_run
@@ -40,7 +42,8 @@ def test_payment_refusals(api_for, personas, register_person):
     person = register_person(kelurahan=KLAWASI)
     client = api_for("operator_sorong")
     enrolled = client.post("/api/v1/memberships/", {"person": person.pk, "payer": "MANDIRI",
-                                                    "declared_income_idr": 1000000, "start_date": "2026-03-01"},
+                                                    "declared_income_idr": 1000000,
+                                                    "start_date": timezone.localdate().isoformat()},
                            format="json").json()
     zero = client.post("/api/v1/payments/", {"membership": enrolled["id"], "amount_idr": 0,
                                              "paid_on": "2026-03-10"}, format="json")

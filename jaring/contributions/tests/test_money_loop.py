@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from jaring.contributions.models import Due, Invoice
 from jaring.contributions.services import (
@@ -122,7 +123,7 @@ def test_bad_payments_are_refused(personas, payers, register_person, amount):
 def test_payment_for_draft_or_government_member_is_refused(personas, payers, register_person):
     operator = personas["operator_sorong"]
     draft = membership_enrol(actor=operator, person=register_person(), payer=payers["self"], programs="JKK,JKM",
-                             declared_income_idr=1_000_000, start_date=dt.date(2026, 1, 1))
+                             declared_income_idr=1_000_000, start_date=timezone.localdate())
     with pytest.raises(Conflict):
         payment_record(actor=operator, membership=draft, amount_idr=16_800, paid_on=dt.date(2026, 1, 5))
 
@@ -142,7 +143,7 @@ def test_enrolment_refusals(personas, payers, register_person):
         membership_enrol(actor=operator, person=person, payer=payers["self"], programs="JKK",
                          declared_income_idr=1_000_000, start_date=dt.date(2026, 1, 1))
     membership_enrol(actor=operator, person=person, payer=payers["self"], programs="JKK,JKM",
-                     declared_income_idr=1_000_000, start_date=dt.date(2026, 1, 1))
+                     declared_income_idr=1_000_000, start_date=timezone.localdate())
     with pytest.raises(Conflict):
         membership_enrol(actor=operator, person=person, payer=payers["city"], programs="JKK,JKM",
                          declared_income_idr=1_000_000, start_date=dt.date(2026, 1, 1))
