@@ -4,6 +4,7 @@ payers, payment entry and the facilitator's at-risk list."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -11,7 +12,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,22 +22,34 @@ from jaring.accounts.capabilities import can, capability_required
 from jaring.accounts.reads import personal_data
 from jaring.accounts.selectors import scope_for
 from jaring.accounts.types import AuthenticatedHttpRequest
-from jaring.contributions.models import Payment
+from jaring.contributions.models import Invoice, Payment
 from jaring.contributions.selectors import (
     AtRiskFilter,
     at_risk,
     coverage_strip,
     payer_invoices,
     payer_summary,
+    payer_uninvoiced_months,
     protection,
 )
-from jaring.contributions.services import payment_record
-from jaring.core.errors import Conflict, NotFound, ValidationFailed
+from jaring.contributions.services import (
+    INVOICE_BLOCKS,
+    InvoicePaymentResult,
+    invoice_issue,
+    invoice_payment_record,
+    payment_preview,
+    payment_record,
+)
+from jaring.core.errors import Conflict, JaringError, NotFound, ValidationFailed
 from jaring.core.forms import IsoDateField
+from jaring.core.money import add_months, format_idr, month_start, parse_month
+from jaring.core.parameters import current_parameters
 from jaring.core.params import choice_param, code_param, int_param
-from jaring.membership.models import Payer
+from jaring.membership.models import Membership, Payer
 from jaring.membership.selectors import membership_current, membership_history, membership_queryset
+from jaring.membership.services import membership_enrol
 from jaring.regions.selectors import kelurahan_choices
+from jaring.registry.models import Person
 from jaring.registry.panels import Panel
 from jaring.registry.selectors import person_get
 
@@ -59,25 +74,254 @@ def payer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "membership/payer_list.html", {"nav": "payers", "rows": rows, "year": year})
 
 
-@capability_required("money.read")
-@personal_data("payer.view", object_type="membership.payer", id_kwarg="code")
-def payer_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+def _show_refusal(form: forms.Form, exc: JaringError, aliases: dict[str, str] | None = None) -> None:
+    """A service's refusal on the form: its message on each field it names that the form has
+    (``aliases``: the service's name → the form's), otherwise above the form. The service's
+    ``fields`` lists may hold the refused values rather than messages, so the message is the text."""
+    aliases = aliases or {}
+    message = str(exc.message)
+    named = {aliases.get(name, name) for name in exc.fields}
+    on_form = sorted(name for name in named if name in form.fields)
+    for name in on_form:
+        form.add_error(name, message)
+    if not on_form:
+        form.add_error(None, message)
+
+
+def _person_or_404(request: AuthenticatedHttpRequest, person_id: int) -> Person:
+    try:
+        return person_get(actor=request.user, person_id=person_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _payer_or_404(code: str) -> Payer:
     payer = Payer.objects.filter(code=code).first()
     if payer is None:
         raise Http404
+    return payer
+
+
+BLOCK_LABELS = {1: gettext_lazy("1 bulan"), 3: gettext_lazy("Triwulan (3 bulan)"),
+                6: gettext_lazy("Semester (6 bulan)"), 12: gettext_lazy("Tahun (12 bulan)")}
+
+
+class InvoiceIssueForm(forms.Form):
+    period = forms.CharField(label=gettext_lazy("Mulai bulan"), max_length=7, widget=forms.TextInput(
+        attrs={"type": "month", "placeholder": "2027-01", "inputmode": "numeric"}),
+        help_text=gettext_lazy("Tahun-bulan, mis. 2027-01. Triwulan, semester dan tahun dimulai pada awal "
+                               "triwulan, semester atau tahun."))
+    months = forms.TypedChoiceField(label=gettext_lazy("Blok tagihan"), coerce=int, initial=1,
+                                    choices=[(n, BLOCK_LABELS[n]) for n in INVOICE_BLOCKS])
+
+    def clean_period(self) -> dt.date:
+        try:
+            return parse_month(self.cleaned_data["period"])
+        except ValueError:
+            raise forms.ValidationError(_("Tulis bulan sebagai tahun-bulan, mis. 2027-01.")) from None
+
+
+class InvoicePaymentForm(forms.Form):
+    paid_on = IsoDateField(label=gettext_lazy("Tanggal bayar"))
+    reference = forms.CharField(label=gettext_lazy("Nomor SP2D"), max_length=100)
+    amount_idr = forms.IntegerField(
+        label=gettext_lazy("Jumlah (Rp)"), required=False, min_value=1,
+        error_messages={"min_value": gettext_lazy("Jumlah pembayaran harus lebih dari nol.")},
+        help_text=gettext_lazy("Kosongkan untuk membayar seluruh sisa tagihan."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+
+
+@dataclass(frozen=True)
+class InvoiceRow:
+    invoice: Invoice
+    pay_form: InvoicePaymentForm | None  # for users who may record payments, on an invoice not yet paid
+
+
+def _invoice_payment_form(invoice: Invoice, data: Any = None) -> InvoicePaymentForm:
+    # One form per invoice on the page: the prefix keeps their field ids apart.
+    return InvoicePaymentForm(data, prefix=f"t{invoice.pk}", initial={"paid_on": timezone.localdate()})
+
+
+def _payer_page(request: AuthenticatedHttpRequest, payer: Payer, *, issue_form: InvoiceIssueForm | None = None,
+                pay_form: tuple[int, InvoicePaymentForm] | None = None) -> HttpResponse:
+    """The payer page; after a refused invoice or payment, with that form, its errors and its values."""
     year = int_param(request, "year", default=timezone.localdate().year, low=2000, high=2100)
     cohort = (membership_queryset(actor=request.user).filter(payer=payer)
               .select_related("person__kelurahan").order_by("status", "person__name_key"))
     page = Paginator(cohort, 50).get_page(request.GET.get("page"))
+    invoices = list(payer_invoices(payer=payer).prefetch_related("payments")[:24])
+    uninvoiced = [] if payer.is_self else payer_uninvoiced_months(payer=payer)
+    can_write = can(request.user, "money.write") and not payer.is_self
+    rows = []
+    for invoice in invoices:
+        bound = pay_form is not None and pay_form[0] == invoice.pk
+        form = pay_form[1] if pay_form is not None and bound else None
+        if can_write and (bound or invoice.status != Invoice.Status.PAID):
+            form = form or _invoice_payment_form(invoice)
+        rows.append(InvoiceRow(invoice, form))
+    if can_write and issue_form is None:
+        start = uninvoiced[0].period if uninvoiced else add_months(month_start(timezone.localdate()), 1)
+        issue_form = InvoiceIssueForm(initial={"period": f"{start:%Y-%m}"})
     return render(request, "membership/payer_detail.html", {
         "nav": "payers", "payer": payer, "year": year, "summary": payer_summary(payer=payer, year=year),
-        "invoices": payer_invoices(payer=payer)[:24], "page": page,
+        "invoices": rows, "uninvoiced": uninvoiced, "page": page, "can_write": can_write,
+        "issue_form": issue_form if can_write else None,
         "budget_lines": payer.budget_lines.filter(fiscal_year=year)})
 
 
+@capability_required("money.read")
+@personal_data("payer.view", object_type="membership.payer", id_kwarg="code")
+def payer_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    return _payer_page(request, _payer_or_404(code))
+
+
+@capability_required("money.write")
+@personal_data("payer.view", object_type="membership.payer", id_kwarg="code")
+def payer_invoice_issue(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
+    """Issue (or top up) the payer's invoice for a month or a block of months."""
+    payer = _payer_or_404(code)
+    if request.method != "POST":
+        return redirect("membership:payer_detail", code=payer.code)
+    form = InvoiceIssueForm(request.POST)
+    if form.is_valid():
+        try:
+            invoice = invoice_issue(actor=request.user, payer=payer, period=form.cleaned_data["period"],
+                                    months=form.cleaned_data["months"])
+        except (ValidationFailed, Conflict) as exc:
+            if payer.is_self:  # no invoice forms on a self-payer's page: say it above the page
+                messages.error(request, str(exc.message))
+                return redirect("membership:payer_detail", code=payer.code)
+            _show_refusal(form, exc)
+        else:
+            messages.success(request, _("Tagihan %(invoice)s: %(members)s peserta, total %(total)s, sisa %(left)s.") % {
+                "invoice": _invoice_label(invoice), "members": invoice.member_count,
+                "total": format_idr(invoice.total_idr), "left": format_idr(invoice.outstanding_idr)})
+            return redirect(f"{_payer_url(payer)}#tagihan-{invoice.pk}")
+    return _payer_page(request, payer, issue_form=form)
+
+
+@capability_required("money.write")
+@personal_data("payer.view", object_type="membership.payer", id_kwarg="code")
+def payer_invoice_pay(request: AuthenticatedHttpRequest, code: str, invoice_id: int) -> HttpResponse:
+    """Record a transfer (SP2D) against one invoice, whole or in part."""
+    payer = _payer_or_404(code)
+    invoice = Invoice.objects.filter(pk=invoice_id, payer=payer).first()
+    if invoice is None:
+        raise Http404
+    if request.method != "POST":
+        return redirect("membership:payer_detail", code=payer.code)
+    form = _invoice_payment_form(invoice, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = invoice_payment_record(actor=request.user, invoice=invoice, paid_on=data["paid_on"],
+                                            reference=data["reference"], amount_idr=data["amount_idr"])
+        except (ValidationFailed, Conflict) as exc:
+            _show_refusal(form, exc)
+        else:
+            messages.success(request, _invoice_payment_message(result))
+            return redirect(f"{_payer_url(payer)}#tagihan-{invoice.pk}")
+    return _payer_page(request, payer, pay_form=(invoice.pk, form))
+
+
+def _payer_url(payer: Payer) -> str:
+    return reverse("membership:payer_detail", kwargs={"code": payer.code})
+
+
+def _invoice_label(invoice: Invoice) -> str:
+    if invoice.months == 1:
+        return date_format(invoice.period, "F Y")
+    return f"{date_format(invoice.period, 'F Y')} – {date_format(invoice.period_to, 'F Y')}"
+
+
+def _invoice_payment_message(result: InvoicePaymentResult) -> str:
+    payment, invoice = result.payment, result.invoice
+    if result.already_recorded:
+        return _("Pembayaran dengan referensi %(ref)s sudah dicatat sebelumnya (%(amount)s, %(date)s); "
+                 "tidak ada yang berubah.") % {"ref": payment.reference, "amount": format_idr(payment.amount_idr),
+                                                "date": date_format(payment.paid_on, "j F Y")}
+    text = _("Pembayaran %(amount)s dicatat untuk tagihan %(invoice)s: %(dues)s iuran lunas.") % {
+        "amount": format_idr(payment.amount_idr), "invoice": _invoice_label(invoice), "dues": payment.dues_paid}
+    if payment.unapplied_idr:
+        text += " " + _("Sisa %(rest)s kurang dari satu iuran; dicatat sebagai belum dipakai.") % {
+            "rest": format_idr(payment.unapplied_idr)}
+    text += " " + (_("Tagihan lunas.") if invoice.status == Invoice.Status.PAID else
+                   _("Sisa tagihan: %(left)s.") % {"left": format_idr(invoice.outstanding_idr)})
+    return text
+
+
+ENROL_FIELDS = {"programs": "jht", "programmes": "jht"}  # the service's names → the form's
+
+
+class PayerChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} · {obj.get_kind_display()}"
+
+
+class EnrolForm(forms.Form):
+    payer = PayerChoiceField(label=gettext_lazy("Pembayar (wadah)"), queryset=Payer.objects.none(),
+                             to_field_name="code", empty_label="—")
+    jht = forms.BooleanField(label=gettext_lazy("Ikut juga JHT (Jaminan Hari Tua)"), required=False)
+    declared_income_idr = forms.TypedChoiceField(
+        label=gettext_lazy("Penghasilan yang dilaporkan"), coerce=int, empty_value=None,
+        help_text=gettext_lazy("Nominal penghasilan dari tabel BPJS Ketenagakerjaan; iuran dihitung darinya."))
+    start_date = IsoDateField(label=gettext_lazy("Mulai perlindungan"))
+    kpj = forms.CharField(
+        label=gettext_lazy("Nomor KPJ (bila sudah ada)"), required=False, max_length=20,
+        help_text=gettext_lazy("Isi bila BPJS Ketenagakerjaan sudah mencatat kepesertaan ini: kepesertaan langsung "
+                               "aktif. Tanpa KPJ, perlindungan tidak berlaku surut dan mulai paling cepat hari ini."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+
+    def __init__(self, *args: Any, payers: Any, brackets: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        payer, income = self.fields["payer"], self.fields["declared_income_idr"]
+        assert isinstance(payer, forms.ModelChoiceField) and isinstance(income, forms.TypedChoiceField)
+        payer.queryset = payers
+        income.choices = [("", "—"), *((b, format_idr(b)) for b in brackets)]
+
+
+@capability_required("membership.enrol")
+@personal_data("membership.enrol_form", object_type="registry.person", id_kwarg="person_id")
+def person_enrol(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
+    """Enrol a person from their page. Facilitators are offered self-payers only (the service
+    refuses them any other payer); every refusal of the service shows on the form."""
+    person = _person_or_404(request, person_id)
+    today = timezone.localdate()
+    payers = Payer.objects.filter(is_active=True).order_by("kind", "name")
+    if not can(request.user, "membership.enrol_collective"):
+        payers = payers.filter(kind=Payer.Kind.SELF)
+    brackets = current_parameters().on(today, field="start").value("income_brackets", "brackets_idr")
+    offered = list(payers)
+    initial: dict[str, Any] = {"start_date": today}
+    if len(offered) == 1:
+        initial["payer"] = offered[0].code
+    posted = request.method == "POST"
+    form = EnrolForm(request.POST if posted else None, payers=payers, brackets=brackets, initial=initial)
+    if posted and form.is_valid():
+        data = form.cleaned_data
+        try:
+            membership = membership_enrol(
+                actor=request.user, person=person, payer=data["payer"],
+                programs=["JKK", "JKM", *(["JHT"] if data["jht"] else [])],
+                declared_income_idr=data["declared_income_idr"], start_date=data["start_date"],
+                kpj=data["kpj"].strip() or None)
+        except (ValidationFailed, Conflict) as exc:
+            _show_refusal(form, exc, ENROL_FIELDS)
+        else:
+            messages.success(request, _("%(name)s didaftarkan melalui %(payer)s; status kepesertaan: %(status)s.") % {
+                "name": person.full_name, "payer": membership.payer.name, "status": membership.get_status_display()})
+            return redirect(person.get_absolute_url())
+    current = next((m for m in membership_history(actor=request.user, person=person)
+                    if m.status in Membership.OPEN_STATUSES), None)
+    return render(request, "membership/enrol_form.html", {
+        "nav": "persons", "person": person, "form": form, "current": current, "no_payers": not offered})
+
+
 class PaymentForm(forms.Form):
-    amount_idr = forms.IntegerField(label=gettext_lazy("Jumlah (Rp)"), widget=forms.NumberInput(
-        attrs={"inputmode": "numeric"}))
+    amount_idr = forms.IntegerField(
+        label=gettext_lazy("Jumlah (Rp)"), min_value=1,
+        error_messages={"min_value": gettext_lazy("Jumlah pembayaran harus lebih dari nol.")},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     paid_on = IsoDateField(label=gettext_lazy("Tanggal bayar"))
     channel = forms.ChoiceField(label=gettext_lazy("Saluran"), choices=Payment.Channel.choices)
     reference = forms.CharField(label=gettext_lazy("Nomor referensi/bukti"), required=False, max_length=100)
@@ -86,30 +330,40 @@ class PaymentForm(forms.Form):
 @capability_required("payment.record")
 @personal_data("payment.form", object_type="registry.person", id_kwarg="person_id")
 def payment_create(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
-    try:
-        person = person_get(actor=request.user, person_id=person_id)
-    except NotFound:
-        raise Http404 from None
+    """Two steps: "Periksa" shows what the payment will pay (``payment_preview``, nothing written);
+    "Catat pembayaran" posts the same values with ``confirm=1`` and records them."""
+    person = _person_or_404(request, person_id)
     membership = membership_current(actor=request.user, person=person)
-    form = PaymentForm(request.POST or None, initial={"paid_on": timezone.localdate(), "channel": "retail"})
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form = PaymentForm(request.POST if posted else None,
+                       initial={"paid_on": timezone.localdate(), "channel": "retail"})
+    preview = None
+    if posted and form.is_valid():
         if membership is None:
             form.add_error(None, _("Orang ini belum terdaftar sebagai peserta."))
         else:
             try:
-                result = payment_record(actor=request.user, membership=membership, **form.cleaned_data)
-                months = ", ".join(p.strftime("%m/%Y") for p in result.paid_periods) or "—"
-                text = _("Pembayaran dicatat. Bulan yang lunas: %(months)s. Sisa kredit: Rp%(credit)s.")
-                messages.success(request, text % {"months": months, "credit": result.credit_idr})
-                return redirect(person.get_absolute_url())
+                if request.POST.get("confirm") == "1":
+                    result = payment_record(actor=request.user, membership=membership, **form.cleaned_data)
+                    months = ", ".join(date_format(p, "F Y") for p in result.paid_periods) or "—"
+                    messages.success(request, _("Pembayaran dicatat. Bulan yang lunas: %(months)s. Sisa kredit: "
+                                                "%(credit)s.") % {"months": months,
+                                                                  "credit": format_idr(result.credit_idr)})
+                    return redirect(person.get_absolute_url())
+                preview = payment_preview(actor=request.user, membership=membership, **form.cleaned_data)
             except (ValidationFailed, Conflict) as exc:
-                for field, errors in exc.fields.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, str(error) or str(exc.message))
-                if not exc.fields:
-                    form.add_error(None, str(exc.message))
+                if exc.code == "duplicate_reference":
+                    form.add_error("reference", str(exc.message))
+                else:
+                    _show_refusal(form, exc)
+    confirm_values = []
+    if preview is not None and not preview.already_recorded:
+        data = form.cleaned_data
+        confirm_values = [("amount_idr", str(data["amount_idr"])), ("paid_on", data["paid_on"].isoformat()),
+                          ("channel", data["channel"]), ("reference", data["reference"]), ("confirm", "1")]
     return render(request, "membership/payment_form.html", {
-        "nav": "persons", "person": person, "membership": membership, "form": form})
+        "nav": "persons", "person": person, "membership": membership, "form": form, "preview": preview,
+        "confirm_values": confirm_values})
 
 
 AT_RISK_PAGE = 50

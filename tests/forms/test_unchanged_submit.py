@@ -158,6 +158,7 @@ PAGES: dict[str, tuple[Any, tuple[str, ...], str]] = {
     "registry:person_create": (lambda w: "/orang/baru/", EDITORS, "blank"),
     "registry:household_create": (lambda w: "/keluarga/baru/", EDITORS, "blank"),
     "membership:payment_create": (lambda w: f"/orang/{w['person'].pk}/bayar/", EDITORS, "blank"),
+    "membership:person_enrol": (lambda w: f"/orang/{w['person'].pk}/daftar/", EDITORS, "blank"),
 }
 # Pages whose POST form is an action, not a record to edit: submitting it is meant to change data
 # (create a round, a policy, a target, run a job) or only to read (login, language, simulation).
@@ -166,7 +167,7 @@ ACTIONS = {
     "registry:duplicate_merge", "registry:duplicate_dismiss", "registry:import_cancel",
     "registry:person_reveal_nik", "targeting:round_new", "targeting:round_action", "targeting:policy_create",
     "targeting:scenarios", "targeting:round_detail", "reports:target_set", "reports:dashboard", "target_set",
-    "dashboard", "login_otp", "otp_enrol",
+    "dashboard", "login_otp", "otp_enrol", "membership:invoice_issue", "membership:invoice_pay",
 }
 
 

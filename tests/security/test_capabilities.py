@@ -101,7 +101,7 @@ def world(personas: dict[str, Any], register_person: Any) -> dict[str, Any]:
                            min_age=18, max_age=64)
     return {"person_id": person.pk, "household_id": person.household_id or 999999, "membership_id": membership.pk,
             "policy_id": policy.pk, "code": payer.code, "candidate_id": 999999, "job_id": 999999,
-            "round_id": 999999, "action": "cancel"}
+            "round_id": 999999, "invoice_id": 999999, "action": "cancel"}
 
 
 def _path(route: str, world: dict[str, Any]) -> str | None:
