@@ -15,8 +15,8 @@ from jaring.accounts.types import AuthenticatedRequest
 from jaring.api.idempotency import idempotent
 from jaring.api.pagination import PAGE_PARAMETERS, paged, paginate
 from jaring.contributions.models import Due, Invoice, Payment
-from jaring.contributions.selectors import coverage_strip, membership_months, protection
-from jaring.contributions.services import invoice_pay, payment_record
+from jaring.contributions.selectors import coverage_strip, invoice_as_dict, membership_months, protection
+from jaring.contributions.services import INVOICE_BLOCKS, invoice_issue, invoice_pay, payment_record
 from jaring.core import params as p
 from jaring.core.context import rules_lang
 from jaring.core.errors import NotFound, ValidationFailed
@@ -187,15 +187,23 @@ def _month(text: str) -> dt.date:
 
 class InvoicePaySerializer(serializers.Serializer):
     payer = serializers.CharField()
-    period = serializers.CharField()
+    period = serializers.CharField(help_text="YYYY-MM: the invoice's first month")
     paid_on = serializers.DateField()
-    reference = serializers.CharField()
+    reference = serializers.CharField(max_length=100, help_text="The SP2D or transfer reference")
+    amount_idr = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                          help_text="Rupiah paid; omitted: all that is outstanding. Whole dues "
+                                                    "are paid, oldest month first.")
+
+
+class InvoiceIssueSerializer(serializers.Serializer):
+    payer = serializers.CharField()
+    period = serializers.CharField(help_text="YYYY-MM: the first month")
+    months = serializers.ChoiceField(choices=list(INVOICE_BLOCKS), default=1,
+                                     help_text="1, or a block: 3 (quarter), 6 (semester), 12 (year)")
 
 
 def _invoice(i: Invoice) -> dict[str, Any]:
-    return {"id": i.pk, "payer": i.payer.code, "period": format_month(i.period), "member_count": i.member_count,
-            "total_idr": i.total_idr, "status": i.status, "paid_on": i.paid_on.isoformat() if i.paid_on else None,
-            "reference": i.reference}
+    return {**invoice_as_dict(i), "member_count": i.member_count}
 
 
 class InvoiceList(APIView):
@@ -209,8 +217,23 @@ class InvoiceList(APIView):
         return paginate(request, self, qs, _invoice, ordering=("-period", "-id"))
 
 
+class InvoiceIssue(APIView):
+    capability = "money.write"
+
+    @extend_schema(request=InvoiceIssueSerializer)
+    @idempotent
+    def post(self, request: AuthenticatedRequest) -> Response:
+        data = InvoiceIssueSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        invoice = invoice_issue(actor=request.user, payer=payer_get(code=v["payer"]), period=_month(v["period"]),
+                                months=int(v["months"]))
+        return Response(_invoice(invoice), status=status.HTTP_201_CREATED)
+
+
 class InvoicePay(APIView):
     capability = "money.write"
+
     @extend_schema(request=InvoicePaySerializer)
     @idempotent
     def post(self, request: AuthenticatedRequest) -> Response:
@@ -218,7 +241,7 @@ class InvoicePay(APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         invoice = invoice_pay(actor=request.user, payer=payer_get(code=v["payer"]), period=_month(v["period"]),
-                              paid_on=v["paid_on"], reference=v["reference"])
+                              paid_on=v["paid_on"], reference=v["reference"], amount_idr=v.get("amount_idr"))
         return Response(_invoice(invoice))
 
 

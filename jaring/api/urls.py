@@ -23,6 +23,7 @@ urlpatterns = [
     path("payments/", money.PaymentCreate.as_view(), name="api-payments"),
     path("invoices/", money.InvoiceList.as_view(), name="api-invoices"),
     path("invoices/pay/", money.InvoicePay.as_view(), name="api-invoice-pay"),
+    path("invoices/issue/", money.InvoiceIssue.as_view(), name="api-invoice-issue"),
     path("persons/<int:person_id>/coverage/", money.PersonCoverage.as_view(), name="api-person-coverage"),
     path("persons/<int:person_id>/protection/", money.PersonProtection.as_view(), name="api-person-protection"),
     path("dashboard/", DashboardFigures.as_view(), name="api-dashboard"),
