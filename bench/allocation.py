@@ -22,18 +22,19 @@ def build(size: int) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from jaring.membership.models import Payer
+    from jaring.membership.models import FUNDING_FROM_KIND, Payer
     from jaring.targeting.testing import build_candidates
 
     with transaction.atomic():
         build_candidates(max(1, size // 4), deciles=10, on=START, tag="B",
                          progress=lambda n: progress(f"persons: {n:,}"))
-        own = Payer.objects.create(code="MANDIRI", name="Mandiri", kind="self")
+        own = Payer.objects.create(code="MANDIRI", name="Mandiri", kind="self",
+                                   funding_source=FUNDING_FROM_KIND["self"])
         with connection.cursor() as cursor:
             # A tenth of the working people already pay for themselves: they must drop out.
             cursor.execute(
-                "INSERT INTO membership_membership (person_id, payer_id, has_jht, declared_income_idr, sector, kpj,"
-                " status, start_date, end_reason, created_at) SELECT p.id, %s, %s, 1000000, 'other', NULL, 'active',"
+                "INSERT INTO membership_membership (person_id, payer_id, has_jht, declared_income_idr, sector,"
+                " status, start_date, end_reason, created_at) SELECT p.id, %s, %s, 1000000, 'other', 'active',"
                 " %s, '', %s FROM registry_person p WHERE p.occupation_id IS NOT NULL AND p.id %% 10 = 0",
                 [own.pk, False, dt.date(2025, 1, 1), timezone.now()])
             cursor.execute("ANALYZE")

@@ -20,12 +20,13 @@ def build(size: int) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from jaring.membership.models import Payer
+    from jaring.membership.models import FUNDING_FROM_KIND, Payer
     from jaring.regions.models import Region
 
     kelurahan = list(Region.objects.filter(level="kelurahan").values_list("id", flat=True))
-    city = Payer.objects.create(code="APBD-KOTA", name="APBD Kota", kind="government_city", wadah_code="SG")
-    own = Payer.objects.create(code="MANDIRI", name="Mandiri", kind="self")
+    city = Payer.objects.create(code="APBD-KOTA", name="APBD Kota", kind="government_city", wadah_code="SG",
+                                funding_source=FUNDING_FROM_KIND["government_city"])
+    own = Payer.objects.create(code="MANDIRI", name="Mandiri", kind="self", funding_source=FUNDING_FROM_KIND["self"])
     now = timezone.now()
     sql = ("INSERT INTO registry_person (nik_encrypted, nik_index, full_name, name_key, name_key_last, birth_place,"
            " birth_date, sex, relationship, kelurahan_id, phone, transport_sector, disability, consent_basis,"
@@ -44,9 +45,9 @@ def build(size: int) -> None:
             cursor.executemany(sql, batch)
         # Two in three are paid by the city, the rest pay themselves; a fifth are in transport.
         cursor.execute(
-            "INSERT INTO membership_membership (person_id, payer_id, has_jht, declared_income_idr, sector, kpj,"
+            "INSERT INTO membership_membership (person_id, payer_id, has_jht, declared_income_idr, sector,"
             " status, start_date, end_reason, created_at) SELECT p.id, CASE WHEN p.id %% 3 = 0 THEN %s ELSE %s END,"
-            " p.id %% 10 = 0, 1000000, CASE WHEN p.transport_sector THEN 'transport' ELSE 'other' END, NULL,"
+            " p.id %% 10 = 0, 1000000, CASE WHEN p.transport_sector THEN 'transport' ELSE 'other' END,"
             " 'active', %s, '', %s FROM registry_person p", [own.pk, city.pk, dt.date(2025, 1, 1), now])
         cursor.execute("ANALYZE")
 
