@@ -58,7 +58,7 @@ def test_payment_entry_at_risk_and_payer_pages(client, personas, member):
     due = member.memberships.get().dues.filter(status="open").get()
     response = client.post(f"/orang/{member.pk}/bayar/", {"amount_idr": str(due.amount_idr),
                                                           "paid_on": due.due_date.isoformat(), "channel": "retail",
-                                                          "reference": "ALFA-1"})
+                                                          "reference": "ALFA-1", "confirm": "1"})
     assert response.status_code == 302 and Payment.objects.filter(reference="ALFA-1").exists()
     assert member.full_name not in client.get("/risiko/").content.decode()
     assert client.get("/wadah/").status_code == 403  # facilitators do not see the payers' books
