@@ -264,3 +264,24 @@ def test_the_discount_follows_the_funding_source_not_the_payer_kind(personas, pa
     amounts = {code: Due.objects.get(membership=m, period=D(2026, 10, 1)).amount_idr for code, m in members.items()}
     # Dana kelurahan and Otsus money are APBD: full price; a church and the worker get PP 50/2025's 50%.
     assert amounts == {"kel": 16_800, "otsus": 16_800, "church": 8_400, "self": 8_400}
+
+
+def test_ending_a_membership_for_death_refunds_the_months_paid_after_it(personas, payers, register_person):
+    from jaring.membership.services import membership_end
+
+    operator = personas["operator_sorong"]
+    membership = enrol(personas, payers["self"], register_person, start=D(2026, 10, 1))
+    bill(operator, months(2026, 10, 10))
+    payment_record(actor=operator, membership=membership, amount_idr=3 * 8_400 + 16_800, paid_on=D(2026, 10, 2),
+                   reference="Q")
+    membership_end(actor=operator, membership=membership, reason="death", ended_on=D(2026, 11, 3))
+    refund = CreditEntry.objects.filter(membership=membership, reason=CreditEntry.Reason.REFUND)
+    assert refund.aggregate(s=Sum("amount_idr"))["s"] == 8_400 + 16_800  # December and January
+    assert protection(person=membership.person, day=D(2026, 11, 3)).protected  # covered on the day of death
+    assert protection(person=membership.person, day=D(2026, 12, 5)).reason == ProtectionReason.ENDED
+    other = enrol(personas, payers["self"], register_person, start=D(2026, 10, 1))
+    bill(operator, months(2026, 10, 10))
+    payment_record(actor=operator, membership=other, amount_idr=3 * 8_400 + 16_800, paid_on=D(2026, 10, 2),
+                   reference="Q2")
+    membership_end(actor=operator, membership=other, reason="moved", ended_on=D(2026, 11, 3))
+    assert not CreditEntry.objects.filter(membership=other, reason=CreditEntry.Reason.REFUND).exists()
