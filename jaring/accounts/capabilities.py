@@ -43,6 +43,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "payers.manage": frozenset({Role.ADMIN}),
     "membership.enrol": FIELD,
     "membership.enrol_collective": OFFICE,  # a facilitator enrols self-payers only
+    "registry.kpj_replace": OFFICE,  # replacing a person's KPJ by another one (registry.person_assign_kpj)
     "payment.record": FIELD,
     "bpjstk.exchange": OFFICE | {Role.LIAISON},
     # Targeting.

@@ -329,7 +329,7 @@ def person_reveal_nik(*, actor: User, person: Person, reason: str = "") -> str:
 # Who may record a KPJ: whoever enrols (the KPJ given at enrolment) and whoever exchanges files with
 # BPJSTK (its KPJ file). Replacing a person's KPJ by another is an office decision.
 KPJ_WRITERS = ("registry.write", "bpjstk.exchange")
-KPJ_REPLACE = "membership.enrol_collective"  # the office roles (admin, operator)
+KPJ_REPLACE = "registry.kpj_replace"  # the office roles (admin, operator)
 
 
 def kpj_problem(kpj: str | None, *, field: str = "kpj") -> str | None:
