@@ -18,7 +18,7 @@ from jaring.accounts.models import User
 from jaring.core.audit import audit_log
 from jaring.core.bulk import bulk_insert
 from jaring.core.errors import Conflict, PermissionDenied, ValidationFailed
-from jaring.core.money import format_idr, format_month, month_start
+from jaring.core.money import add_months, format_idr, format_month, month_start
 from jaring.core.parameters import current_parameters
 from jaring.membership.services import memberships_create_drafts
 from jaring.registry.models import Occupation
@@ -158,14 +158,28 @@ def _points_json(points: dict[str, int]) -> str:
     return json.dumps({k: v for k, v in points.items() if v}, sort_keys=True)
 
 
+def _start_problem(start: dt.date) -> dict[str, str] | None:
+    """A round's drafts start on the 1st of its first month, and protection is never backdated
+    (``membership_enrol``: a start Jaring sets itself is today at the earliest). So the month must
+    not have begun yet: next month, or this month on its 1st. ``None`` when the start is fine, else
+    the values for the refusal message."""
+    today = timezone.localdate()
+    if start >= today:
+        return None
+    earliest = today if today.day == 1 else add_months(month_start(today), 1)
+    return {"month": format_month(start), "today": today.strftime("%d-%m-%Y"), "earliest": format_month(earliest)}
+
+
 @transaction.atomic
 def round_prepare(*, actor: User, data: RoundInput) -> AllocationRound:
     """Save a round for approval: its parameters, totals and the frozen ranking (everyone
     eligible, selected or waitlisted, with their points and cost)."""
     require(actor, "targeting.prepare")
-    if data.start is not None and data.start < month_start(timezone.localdate()):
-        raise ValidationFailed(_("Perlindungan tidak berlaku surut: bulan mulai paling cepat bulan ini."),
-                               fields={"start_month": [format_month(data.start)]}, code="backdated")
+    problem = _start_problem(data.start) if data.start is not None else None
+    if problem is not None:
+        message = _("Bulan mulai %(month)s sudah dimulai (hari ini %(today)s): perlindungan tidak berlaku surut. "
+                    "Pilih bulan mulai %(earliest)s atau sesudahnya.") % problem
+        raise ValidationFailed(message, fields={"start": [message]}, code="backdated")
     if data.parent is not None and data.parent.status != AllocationRound.Status.APPROVED:
         raise Conflict(_("Hanya putaran yang sudah disetujui dapat ditambah dari daftar tunggunya."),
                        code="parent_not_approved")
@@ -245,6 +259,12 @@ def round_approve(*, actor: User, allocation_round: AllocationRound) -> Allocati
     if locked.prepared_by_id == actor.pk:
         raise PermissionDenied(_("Putaran ini Anda siapkan sendiri; persetujuan harus oleh admin lain "
                                  "(prinsip empat mata)."), code="maker_checker")
+    problem = _start_problem(locked.start_month)
+    if problem is not None:  # prepared in time, but its month has begun since: no backdated drafts
+        message = _("Bulan mulai putaran #%(id)s (%(month)s) sudah dimulai (hari ini %(today)s): perlindungan tidak "
+                    "berlaku surut, jadi putaran ini tidak dapat disetujui. Batalkan dan siapkan putaran baru dengan "
+                    "bulan mulai %(earliest)s atau sesudahnya.") % {"id": locked.pk, **problem}
+        raise Conflict(message, code="start_passed", fields={"start": [message]})
     region_sql, region_params = _region_check(actor, locked)
     now = timezone.now()
     income = current_parameters().on(locked.start_month, field="start_month").value(

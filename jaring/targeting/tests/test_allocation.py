@@ -220,6 +220,38 @@ def test_self_payer_backdating_and_no_budget_line_are_refused(city, pool):
     assert no_line.value.code == "no_budget_line"
 
 
+def test_a_round_whose_month_has_begun_is_refused_when_prepared_or_approved(city, pool, monkeypatch):
+    """The drafts start on the 1st of the round's month: once the 1st has passed, neither preparing
+    nor approving the round may create them (protection is never backdated); on the 1st it may."""
+    from django.utils import timezone
+
+    from jaring.core.money import add_months, format_month
+
+    real_localdate = timezone.localdate
+
+    def today_is(day):  # type: ignore[no-untyped-def]
+        return lambda value=None, tz=None: day if value is None else real_localdate(value, tz)
+
+    pool(10)
+    operator, admin, start = city["operator_sorong"], city["admin_sorong"], city["start"]
+    prepared = round_prepare(actor=operator, data=_input(city))  # its month is still ahead
+    monkeypatch.setattr(timezone, "localdate", today_is(start.replace(day=2)))
+    with pytest.raises(ValidationFailed) as begun:
+        round_prepare(actor=operator, data=_input(city))
+    message = str(begun.value.message)
+    assert begun.value.code == "backdated" and set(begun.value.fields) == {"start"}
+    assert message.startswith(f"Bulan mulai {format_month(start)}") and format_month(add_months(start, 1)) in message
+    before = _state()
+    with pytest.raises(Conflict) as passed:
+        round_approve(actor=admin, allocation_round=prepared)
+    assert passed.value.code == "start_passed" and f"#{prepared.pk}" in str(passed.value.message)
+    assert _nothing_changed(before)
+    monkeypatch.setattr(timezone, "localdate", today_is(start))  # the 1st itself: still in time
+    approved = round_approve(actor=admin, allocation_round=prepared)
+    assert approved.status == "approved" and approved.enrolled_count == approved.selected_count > 0
+    assert set(Membership.objects.values_list("start_date", flat=True)) == {start}
+
+
 def test_approval_skips_people_covered_since_preparation(city, pool):
     pool(30)
     operator = city["operator_sorong"]

@@ -7,13 +7,19 @@ import json
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
-from jaring.core.money import format_month
+from jaring.core.money import add_months, format_month, month_start
 from jaring.membership.models import Membership
 from jaring.targeting.models import AllocationEntry, AllocationRound
 from jaring.targeting.selectors import RoundInput
 from jaring.targeting.services import round_prepare
 from jaring.targeting.tests.conftest import BUDGET, unit_cost
+
+
+def _last_month() -> str:
+    """A month that has begun whatever the day: protection from it would be backdated."""
+    return format_month(add_months(month_start(timezone.localdate()), -1))
 
 
 @pytest.fixture
@@ -93,6 +99,9 @@ def test_web_flow_prepare_then_another_admin_approves(client, city, pool):
     assert Membership.objects.filter(status="draft").count() == 10
     bad = client.get(reverse("targeting:round_new"), {**form, "months": "0"})
     assert bad.status_code == 200 and bad.context["form"].errors
+    begun = client.post(reverse("targeting:round_new"), {**form, "start": _last_month()})
+    assert begun.status_code == 200 and begun.context["form"].errors["start"][0].startswith("Bulan mulai")
+    assert AllocationRound.objects.count() == 1
 
 
 def test_admin_edits_a_policy_into_a_new_version(client, city):
@@ -124,6 +133,9 @@ def test_api_preview_prepare_approve_and_error_shape(api_client_for, city, pool)
     assert {"eligible", "selected", "waitlisted", "cost_idr", "by_distrik"} <= set(data) and data["selected"] == 10
     bad = operator.post("/api/v1/targeting/preview/", {**body, "months": 0}, format="json")
     assert bad.status_code == 400 and "months" in bad.json()["error"]["fields"]
+    begun = operator.post("/api/v1/targeting/rounds/", {**body, "start": _last_month()}, format="json")
+    assert begun.status_code == 400 and begun.json()["error"]["code"] == "backdated"
+    assert begun.json()["error"]["fields"]["start"][0].startswith("Bulan mulai")
     created = operator.post("/api/v1/targeting/rounds/", body, format="json")
     assert created.status_code == 201
     round_id = created.json()["id"]
@@ -174,6 +186,11 @@ def test_cli_preview_json_and_approve(city, pool, capsys):
         call_command("allocation", "preview", "--payer", "APBD-KOTA", "--budget", str(BUDGET), "--months", "0",
                      "--start", format_month(city["start"]))
     assert zero.value.code == 2
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as begun:
+        call_command("allocation", "prepare", "--payer", "APBD-KOTA", "--budget", str(BUDGET), "--months", "12",
+                     "--start", _last_month())
+    assert begun.value.code == 2 and "Bulan mulai" in capsys.readouterr().err
 
 
 def test_demo_city_preview_skips_everyone_already_covered(db):
