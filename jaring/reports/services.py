@@ -49,12 +49,13 @@ from jaring.reports.models import (
 # billed every month, so a membership whose unpaid run starts earlier has more than ``limit``
 # unpaid months inside that window and is lapsing, not at risk — exactly as if all were counted.
 # (So the last paid month is looked for inside the window too: one paid before it makes no difference.)
+#
+# "No arrears run" is a LEFT JOIN to the runs (``nr.membership_id IS NULL``), never a NOT EXISTS
+# inside the CASE: PostgreSQL would run that as a correlated subplan scanning the runs once per due.
 _RUNS_CTE = """WITH runs AS (SELECT r.membership_id, COUNT(*) AS n FROM ({arrears_run}) r
-                             GROUP BY r.membership_id)
-""".replace("{arrears_run}", arrears_run_sql())
+                             GROUP BY r.membership_id)""".replace("{arrears_run}", arrears_run_sql())
 _PROTECTED = """(m.status IN ('active', 'ended') AND m.start_date <= %(as_of)s
-                  AND (m.ended_on IS NULL OR m.ended_on >= %(as_of)s)
-                  AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.membership_id = m.id))"""
+                  AND (m.ended_on IS NULL OR m.ended_on >= %(as_of)s) AND nr.membership_id IS NULL)"""
 _COVERAGE_SQL = _RUNS_CTE + """
 INSERT INTO reports_coveragesnapshot (period, kelurahan_id, payer_kind, occupation_id, sex,
                                       members, protected, at_risk, lapsed)
@@ -64,6 +65,7 @@ FROM (
     SELECT d.person_id, d.payer_id, 1 AS members,
            CASE WHEN {protected} THEN 1 ELSE 0 END AS protected, 0 AS at_risk, 0 AS lapsed
     FROM contributions_due d JOIN membership_membership m ON m.id = d.membership_id
+         LEFT JOIN runs nr ON nr.membership_id = m.id
     WHERE d.period = %(period)s AND d.status <> 'void'
   UNION ALL
     SELECT m.person_id, m.payer_id, 0, 0, 1, 0
@@ -80,16 +82,17 @@ JOIN membership_payer pa ON pa.id = x.payer_id
 GROUP BY pe.kelurahan_id, pa.kind, pe.occupation_id, pe.sex
 """.replace("{protected}", _PROTECTED)
 
+# Households of the extremely poor deciles, and those with a member protected (the same rule).
 # ``d.status <> 'void'`` lets SQLite use the partial (person, period) index of one_payer_per_person_month.
-_HOUSEHOLD_SQL = _RUNS_CTE + """
+_HOUSEHOLD_SQL = _RUNS_CTE + """, covered AS (
+    SELECT DISTINCT pe.household_id
+    FROM contributions_due d JOIN membership_membership m ON m.id = d.membership_id
+         JOIN registry_person pe ON pe.id = d.person_id
+         LEFT JOIN runs nr ON nr.membership_id = m.id
+    WHERE d.period = %(period)s AND d.status <> 'void' AND pe.household_id IS NOT NULL AND {protected})
 INSERT INTO reports_householdsnapshot (period, kelurahan_id, decile1_households, decile1_protected)
-SELECT %(period)s, h.kelurahan_id, COUNT(*),
-       SUM(CASE WHEN EXISTS (
-               SELECT 1 FROM registry_person pe JOIN contributions_due d ON d.person_id = pe.id
-                    JOIN membership_membership m ON m.id = d.membership_id
-               WHERE pe.household_id = h.id AND d.period = %(period)s AND d.status <> 'void'
-                 AND {protected}) THEN 1 ELSE 0 END)
-FROM registry_household h
+SELECT %(period)s, h.kelurahan_id, COUNT(*), SUM(CASE WHEN c.household_id IS NULL THEN 0 ELSE 1 END)
+FROM registry_household h LEFT JOIN covered c ON c.household_id = h.id
 WHERE h.welfare_decile IS NOT NULL AND h.welfare_decile <= %(decile)s
 GROUP BY h.kelurahan_id
 """.replace("{protected}", _PROTECTED)
