@@ -201,3 +201,82 @@ class BillingRun(models.Model):
 
     def __str__(self) -> str:
         return f"billing {self.period:%Y-%m}: {self.created}"
+
+
+class StatementImport(models.Model):
+    """One BPJSTK file mirrored into Jaring (decision 0035): a payment statement, a status file or a
+    rejection file. BPJSTK's ledger is the truth for self-payers' payments, active status and
+    rejected registrations (DOMAIN §2.1): rows that match exactly are applied, the rest go to the
+    review list (``StatementReviewRow``). One record per file content (``sha256``): importing the
+    same file again finds it and changes nothing."""
+
+    class Kind(models.TextChoices):
+        PAYMENTS = "payments", _("Laporan pembayaran iuran")
+        STATUS = "status", _("Status kepesertaan")
+        REJECTIONS = "rejections", _("Pendaftaran ditolak")
+
+    kind = models.CharField(_("jenis berkas"), max_length=12, choices=Kind.choices)
+    file_name = models.CharField(_("nama berkas"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    rows = models.PositiveIntegerField(_("baris"), default=0)
+    applied = models.PositiveIntegerField(_("diterapkan"), default=0)
+    unchanged = models.PositiveIntegerField(_("tidak berubah"), default=0)
+    review = models.PositiveIntegerField(_("perlu diperiksa"), default=0)
+    invalid = models.PositiveIntegerField(_("tidak sah"), default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    job = models.ForeignKey("core.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("impor berkas BPJSTK")
+        verbose_name_plural = _("impor berkas BPJSTK")
+        constraints = [models.UniqueConstraint(fields=["kind", "sha256"], name="one_statement_import_per_file")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name} ({self.rows})"
+
+
+class StatementReviewRow(models.Model):
+    """A row of a BPJSTK file that did not match exactly and was not applied: the office follows it
+    up with the branch. Identified by ``key`` (a hash of what the row says, never a whole NIK):
+    the same row in a later file is the same review row, once per reason."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Perlu diperiksa")
+        RESOLVED = "resolved", _("Selesai")
+
+    statement = models.ForeignKey(StatementImport, on_delete=models.PROTECT, related_name="review_rows")
+    kind = models.CharField(_("jenis berkas"), max_length=12, choices=StatementImport.Kind.choices)
+    row_number = models.PositiveIntegerField(_("baris"))
+    key = models.CharField(max_length=64)
+    kpj = models.CharField(_("KPJ"), max_length=20, blank=True)
+    nik_masked = models.CharField(_("NIK (disamarkan)"), max_length=20, blank=True)
+    period = models.DateField(_("bulan"), null=True, blank=True)
+    amount_idr = models.BigIntegerField(_("jumlah (Rp)"), null=True, blank=True)
+    paid_on = models.DateField(_("tanggal"), null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    reason_code = models.CharField(_("kode alasan"), max_length=24)
+    reason_text = models.CharField(_("alasan"), max_length=500)
+    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    membership = models.ForeignKey("membership.Membership", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    resolution = models.CharField(_("penyelesaian"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("baris BPJSTK untuk diperiksa")
+        verbose_name_plural = _("baris BPJSTK untuk diperiksa")
+        indexes = [models.Index(fields=["status", "kind"], name="review_row_status_kind")]
+        constraints = [models.UniqueConstraint(fields=["kind", "key", "reason_code"],
+                                               name="one_review_row_per_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.row_number} {self.reason_code} ({self.status})"

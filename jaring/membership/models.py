@@ -149,6 +149,10 @@ class Membership(models.Model):
     ended_on = models.DateField(_("berakhir"), null=True, blank=True)
     end_reason = models.CharField(_("alasan berakhir"), max_length=16, choices=EndReason.choices,
                                   blank=True)
+    # BPJSTK refused the registration (its rejection file): the membership went back to draft with
+    # BPJSTK's reason, for the office to correct and send again.
+    rejection_reason = models.CharField(_("alasan ditolak BPJSTK"), max_length=500, blank=True)
+    rejected_at = models.DateTimeField(_("ditolak BPJSTK pada"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     activated_at = models.DateTimeField(null=True, blank=True)
