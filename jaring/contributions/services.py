@@ -694,3 +694,208 @@ def invoice_pay(*, actor: User, payer: Payer, period: dt.date, paid_on: dt.date,
             code="already_paid")
     return invoice_payment_record(actor=actor, invoice=invoice, paid_on=paid_on, reference=reference,
                                   amount_idr=amount_idr).invoice
+
+
+# --- BPJSTK's ledger mirrored (decision 0035) ---------------------------------------------------
+# The matching is contributions.ledger's (reads only); these are its writes, set-based, called
+# inside the import's one transaction.
+
+@dataclass(frozen=True)
+class StatementPayment:
+    """A row of BPJSTK's payment statement that matched exactly: it pays the open due ``due_id``
+    on ``paid_on`` (on time or late by the due's date), recorded as a ``Payment`` of exactly the
+    due's amount with one ``PaymentAllocation``."""
+
+    due_id: int
+    membership_id: int
+    amount_idr: int
+    paid_on: dt.date
+    channel: str
+    reference: str
+
+
+def statement_payments_apply(*, actor: User, payments: list[StatementPayment]) -> int:
+    """Record the payments BPJSTK's statement holds: one ``Payment`` (the statement's channel and a
+    reference derived from the row) and one ``PaymentAllocation`` each, and their dues paid on the
+    payment date. Set-based: a few statements per 500 rows, never one ORM call per row. A due that
+    is no longer open, or named twice, is a ``Conflict`` and the caller's transaction rolls back
+    whole (the import applies all of its exact rows or none). The import's audit event lists them
+    (``statement_import_record``). Returns how many dues were paid."""
+    require(actor, "bpjstk.exchange")
+    if not payments:
+        return 0
+    due_ids = [p.due_id for p in payments]
+    with transaction.atomic():
+        still_open: set[int] = set()
+        for chunk in _chunks(due_ids, 500):
+            still_open.update(Due.objects.select_for_update().filter(pk__in=chunk, status=Due.Status.OPEN)
+                              .values_list("pk", flat=True))
+        if len(set(due_ids)) != len(due_ids) or still_open != set(due_ids):
+            raise Conflict(_("Sebagian iuran dalam laporan ini berubah selama impor; tidak ada yang diterapkan. "
+                             "Jalankan impor lagi."), code="statement_changed")
+        created = Payment.objects.bulk_create([
+            Payment(membership_id=p.membership_id, amount_idr=p.amount_idr, paid_on=p.paid_on, channel=p.channel,
+                    reference=p.reference, created_by=actor) for p in payments], batch_size=500)
+        PaymentAllocation.objects.bulk_create([
+            PaymentAllocation(payment=payment, due_id=p.due_id, amount_idr=p.amount_idr)
+            for payment, p in zip(created, payments, strict=True)], batch_size=1000)
+        by_day: dict[dt.date, list[int]] = {}
+        for p in payments:
+            by_day.setdefault(p.paid_on, []).append(p.due_id)
+        for paid_on, ids in by_day.items():
+            for chunk in _chunks(ids, 500):
+                Due.objects.filter(pk__in=chunk, status=Due.Status.OPEN).update(status=Due.Status.PAID,
+                                                                                paid_on=paid_on)
+    return len(payments)
+
+
+@dataclass(frozen=True)
+class StatementReview:
+    """A row of a BPJSTK file for the review list (never applied), with its reason."""
+
+    row_number: int
+    key: str
+    reason_code: str
+    reason_text: str
+    kpj: str = ""
+    nik_masked: str = ""
+    period: dt.date | None = None
+    amount_idr: int | None = None
+    paid_on: dt.date | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    person_id: int | None = None
+    membership_id: int | None = None
+
+
+def statement_import_record(*, actor: User, kind: str, file_name: str, sha256: str, summary: dict[str, Any],
+                            reviews: list[StatementReview], settled_keys: list[str], applied: list[Any],
+                            job_id: int | None, dry_run: bool = False) -> Any:
+    """The record of one BPJSTK file, its review list and its audit event, in the import's
+    transaction.
+
+    - One ``StatementImport`` per file content (``kind``, ``sha256``), with the counts of its first
+      import: the same file again finds it and leaves it as it is (each run's own counts are its
+      job's result and its audit event's).
+    - Review rows are added once per (``kind``, row ``key``, reason): the same row in this file
+      again, or in a later file, adds nothing. A row now applied or unchanged (``settled_keys``)
+      resolves its open review rows; a row now in review for another reason resolves the older one.
+    - One audit event (``bpjstk.import_<kind>``) with the file, its counts and ``applied`` (what
+      the import changed, e.g. the months it paid). A dry run writes only that event
+      (``bpjstk.dry_run_<kind>``), as the old reconciliation did.
+
+    Returns the ``StatementImport`` (``None`` for a dry run)."""
+    from jaring.contributions.models import StatementImport, StatementReviewRow
+
+    require(actor, "bpjstk.exchange")
+    after = {"file": file_name, "sha256": sha256, **summary}
+    if dry_run:
+        audit_log(actor=actor, action=f"bpjstk.dry_run_{kind}", object_type="contributions.statementimport",
+                  after=after)
+        return None
+    counts = {name: int(summary.get(name, 0)) for name in ("rows", "applied", "unchanged", "review", "invalid")}
+    now = timezone.now()
+    with transaction.atomic():
+        statement = StatementImport.objects.select_for_update().filter(kind=kind, sha256=sha256).first()
+        if statement is None:
+            statement = StatementImport.objects.create(kind=kind, file_name=file_name[:255], sha256=sha256,
+                                                       summary=summary, job_id=job_id, created_by=actor, **counts)
+        by_key = {(r.key, r.reason_code): r for r in reviews}
+        known: set[tuple[str, str]] = set()
+        keys = list(dict.fromkeys(r.key for r in reviews))
+        for start in range(0, len(keys), 500):
+            known.update(StatementReviewRow.objects.filter(kind=kind, key__in=keys[start:start + 500])
+                         .values_list("key", "reason_code"))
+        new = [r for pair, r in by_key.items() if pair not in known]
+        StatementReviewRow.objects.bulk_create([
+            StatementReviewRow(statement=statement, kind=kind, row_number=r.row_number, key=r.key,
+                               kpj=r.kpj[:20], nik_masked=r.nik_masked[:20], period=r.period, amount_idr=r.amount_idr,
+                               paid_on=r.paid_on, detail=r.detail, reason_code=r.reason_code,
+                               reason_text=r.reason_text[:500], person_id=r.person_id, membership_id=r.membership_id)
+            for r in new], batch_size=1000, ignore_conflicts=True)
+        resolved = 0
+        settled = list(dict.fromkeys(settled_keys))
+        for start in range(0, len(settled), 500):
+            resolved += StatementReviewRow.objects.filter(
+                kind=kind, key__in=settled[start:start + 500], status=StatementReviewRow.Status.OPEN).update(
+                status=StatementReviewRow.Status.RESOLVED, resolved_at=now, resolved_by=actor,
+                resolution=_("Diterapkan atau sudah sesuai pada impor berkas %(file)s.") % {"file": file_name[:200]})
+        for key, reason in by_key:
+            resolved += StatementReviewRow.objects.filter(
+                kind=kind, key=key, status=StatementReviewRow.Status.OPEN).exclude(reason_code=reason).update(
+                status=StatementReviewRow.Status.RESOLVED, resolved_at=now, resolved_by=actor,
+                resolution=_("Diganti alasan baru pada impor berkas %(file)s.") % {"file": file_name[:200]})
+        audit_log(actor=actor, action=f"bpjstk.import_{kind}", obj=statement,
+                  after={**after, "statement": statement.pk, "review_added": len(new), "review_resolved": resolved,
+                         "changes": applied})
+    return statement
+
+
+def statement_review_resolve(*, actor: User, row_ids: list[int], note: str) -> int:
+    """The office followed up review rows with the branch: they are resolved with ``note``.
+    Rows already resolved are left as they are. Audited; returns how many were resolved."""
+    from jaring.contributions.models import StatementReviewRow
+
+    require(actor, "bpjstk.exchange")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed(_("Tulis hasil pemeriksaan (mis. jawaban BPJSTK)."), fields={"note": []})
+    ids = list(dict.fromkeys(int(i) for i in row_ids))
+    with transaction.atomic():
+        open_ids: list[int] = []
+        for chunk in _chunks(ids, 500):
+            open_ids += list(StatementReviewRow.objects.select_for_update().filter(
+                pk__in=chunk, status=StatementReviewRow.Status.OPEN).values_list("pk", flat=True))
+        for chunk in _chunks(open_ids, 500):
+            StatementReviewRow.objects.filter(pk__in=chunk).update(
+                status=StatementReviewRow.Status.RESOLVED, resolved_at=timezone.now(), resolved_by=actor,
+                resolution=note[:500])
+        if open_ids:
+            audit_log(actor=actor, action="bpjstk.review_resolve", object_type="contributions.statementreviewrow",
+                      after={"rows": open_ids, "note": note[:500]})
+    return len(open_ids)
+
+
+@dataclass
+class DuesRestoreResult:
+    restored: list[tuple[int, dt.date]] = field(default_factory=list)  # (membership, month)
+    kept_void: list[tuple[int, dt.date, str]] = field(default_factory=list)  # (membership, month, other payer)
+
+
+def dues_restore_after_end(*, actor: User, rows: list[tuple[int, dt.date]]) -> DuesRestoreResult:
+    """The reverse of ``dues_void_after`` for memberships reactivated (membership's
+    ``memberships_reactivate``; ``rows``: membership id, the day it had ended): their dues voided
+    for the months after the end are open again, unless another payer now bills that person for
+    the month (the month stays void and is listed with that payer) or the due was refunded after a
+    claim. Invoices holding restored dues are re-totalled (the office pays them with
+    ``invoice_payment_record``). Set-based; runs in the caller's transaction, whose events record
+    it. Months never billed are billed by the next billing run or invoice."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    require(actor, "money.write")
+    result = DuesRestoreResult()
+    others = Due.objects.filter(person_id=OuterRef("person_id"), period=OuterRef("period")).exclude(
+        status=Due.Status.VOID)
+    refunded = CreditEntry.objects.filter(due_id=OuterRef("pk"), reason=CreditEntry.Reason.REFUND)
+    by_month: dict[dt.date, list[int]] = {}
+    for membership_id, ended_on in rows:
+        by_month.setdefault(month_start(ended_on), []).append(membership_id)
+    invoices: set[int] = set()
+    with transaction.atomic():
+        for end_month, ids in by_month.items():
+            for chunk in _chunks(ids, 500):
+                voided = Due.objects.select_for_update().filter(
+                    membership_id__in=chunk, status=Due.Status.VOID, period__gt=end_month).exclude(Exists(refunded))
+                blocked = (voided.filter(Exists(others))
+                           .annotate(other=Subquery(others.values("payer__code")[:1]))
+                           .values_list("membership_id", "period", "other"))
+                result.kept_void += [(m, p, str(o)) for m, p, o in blocked]
+                free = list(voided.exclude(Exists(others)).values_list("pk", "membership_id", "period", "invoice_id"))
+                for part in _chunks([pk for pk, _m, _p, _i in free], 500):
+                    Due.objects.filter(pk__in=part, status=Due.Status.VOID).update(status=Due.Status.OPEN)
+                result.restored += [(m, p) for _pk, m, p, _i in free]
+                invoices.update(i for _pk, _m, _p, i in free if i)
+        for invoice in Invoice.objects.filter(pk__in=sorted(invoices)):
+            _invoice_totals(invoice)
+    result.restored.sort()
+    result.kept_void.sort()
+    return result
