@@ -2,9 +2,12 @@
 
 - a collective registration file of a payer's new members (XLSX or CSV), columns from a profile;
 - a KPJ assignment file back (NIK → KPJ, protection start) that activates the matching memberships;
-- a payment statement (KPJ or NIK, month, amount) reconciled against the dues.
+- a payment statement (KPJ or NIK, month, amount, payment date) applied to self-payers' dues
+  (``contributions.ledger``), or only reconciled (``payment_statement_reconcile``, a dry run);
+- a status file (KPJ or NIK, AKTIF / NON AKTIF, date) and a rejection file (NIK, BPJSTK's reason).
 
-Nothing from a file is applied when it does not match: every row ends in a named bucket.
+Nothing from a file is applied when it does not match: every row ends in a named bucket, and the
+rows not applied are kept on the review list (decision 0035).
 """
 
 from __future__ import annotations
@@ -22,15 +25,24 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jaring.accounts.models import User
+from jaring.contributions import ledger
 from jaring.core.audit import audit_log
 from jaring.core.crypto import cipher
 from jaring.core.errors import Conflict, ValidationFailed
+from jaring.core.jobs import Progress
 from jaring.core.money import format_month, parse_month
-from jaring.core.tables import safe_cell
+from jaring.core.tables import header_key, quote, safe_cell
 from jaring.membership.models import Membership, Payer
-from jaring.membership.services import membership_activate, membership_submit, memberships_move_start
+from jaring.membership.services import (
+    membership_activate,
+    membership_end,
+    membership_reject,
+    membership_submit,
+    memberships_move_start,
+)
 from jaring.registry.identity import clean_digits, kpj_clean
 from jaring.registry.services import kpj_problem
 
@@ -331,3 +343,233 @@ def payment_statement_reconcile(*, actor: User, rows: Iterable[dict[str, str]],
     audit_log(actor=actor, action="bpjstk.reconcile", object_type="contributions.due",
               after={k: v for k, v in result.as_dict().items() if k != "details"})
     return result
+
+
+# --- BPJSTK's status and rejection files (decision 0035) -----------------------------------------
+# Run like the payment statement (contributions.ledger.statement_run): a job, one transaction, a
+# review list, an audit event and an XLSX report; importing the same file again changes nothing.
+
+STATUS_HEADERS: dict[str, tuple[str, ...]] = {
+    "kpj": ledger.KPJ_HEADERS,
+    "nik": ledger.NIK_HEADERS,
+    "status": ("status", "statuskepesertaan", "statuspeserta", "statusaktif", "keaktifan"),
+    "date": ("tanggal", "tgl", "tanggalstatus", "tglstatus", "tanggalnonaktif", "tglnonaktif", "tmt",
+             "tanggalefektif", "tanggalberakhir", "tglberakhir", "date"),
+}
+ACTIVE_WORDS = frozenset({"aktif", "active", "a"})
+NON_ACTIVE_WORDS = frozenset({"nonaktif", "tidakaktif", "tdkaktif", "na", "nonactive", "inactive", "notactive"})
+STATUS_COLUMNS = [
+    ledger.ReportColumn(gettext_noop("KPJ"), lambda o: o.kpj),
+    ledger.ReportColumn(gettext_noop("NIK"), lambda o: o.nik),
+    ledger.ReportColumn(gettext_noop("Status BPJSTK"), lambda o: o.label),
+    ledger.ReportColumn(gettext_noop("Tanggal"), lambda o: o.day),
+]
+REJECTION_HEADERS: dict[str, tuple[str, ...]] = {
+    "nik": ledger.NIK_HEADERS,
+    "kpj": ledger.KPJ_HEADERS,
+    "reason": ("alasan", "alasanpenolakan", "alasanditolak", "keteranganpenolakan", "keterangan", "reason",
+               "catatan"),
+}
+REJECTION_COLUMNS = [
+    ledger.ReportColumn(gettext_noop("KPJ"), lambda o: o.kpj),
+    ledger.ReportColumn(gettext_noop("NIK"), lambda o: o.nik),
+    ledger.ReportColumn(gettext_noop("Alasan BPJSTK"), lambda o: o.label),
+]
+
+
+def _memberships_of(person_ids: list[int]) -> dict[int, list[Membership]]:
+    """Each person's memberships, latest first (a query per 500 persons)."""
+    found: dict[int, list[Membership]] = {}
+    for start in range(0, len(person_ids), 500):
+        for membership in (Membership.objects.filter(person_id__in=person_ids[start:start + 500])
+                           .select_related("payer").order_by("-start_date", "-id")):
+            found.setdefault(membership.person_id, []).append(membership)
+    return found
+
+
+def _first_of(person_id: int, seen: dict[int, int], row: int) -> int | None:
+    """The row of this file that already named the person (a person is handled once per file)."""
+    first = seen.get(person_id)
+    if first is None:
+        seen[person_id] = row
+    return first
+
+
+def status_import(*, actor: User, path: Path, dry_run: bool = False,
+                  progress: Progress | None = None) -> ledger.StatementResult:
+    """``jaring bpjstk import-status``: BPJSTK's status file (KPJ or NIK, status, date). A non-active
+    status (NON AKTIF, TIDAK AKTIF, NA) ends the person's active membership with reason
+    ``arrears`` on BPJSTK's date (``membership_end``, which voids the open dues after that month);
+    an active status for an active membership, and a non-active one for a membership already
+    ended, are unchanged. Anything else — an unknown person, no active membership, active at
+    BPJSTK but ended (or not yet active) in Jaring — goes to the review list."""
+    def work(source: ledger.StatementFile, dry: bool, say: Progress) -> ledger.StatementResult:
+        cols = source.columns(STATUS_HEADERS, [("kpj", "nik"), ("status",)])
+        result = ledger.StatementResult(kind="status")
+        today = timezone.localdate()
+        parsed: list[tuple[ledger.FileRow, ledger.Identity, bool, dt.date | None, str]] = []
+        outcomes: dict[int, ledger.Outcome] = {}
+        for row in source.rows:
+            identity = ledger.identify(row.cells, cols["kpj"], cols["nik"])
+            raw_status, raw_date = row.cells.get(cols["status"] or "", ""), row.cells.get(cols["date"] or "", "")
+            label, word = quote(raw_status, 40), header_key(raw_status)
+            day = ledger.parse_day(raw_date) if raw_date else None
+            problems: list[ledger.Message] = [(identity.problem, {})] if identity.problem else []
+            if word not in ACTIVE_WORDS | NON_ACTIVE_WORDS:
+                problems.append((gettext_noop("Status tidak dikenal: \u201c%(v)s\u201d (AKTIF atau NON AKTIF)."),
+                                 {"v": label}))
+            if word in NON_ACTIVE_WORDS and day is None:
+                problems.append((gettext_noop("Tanggal tidak aktif tidak terbaca: \u201c%(v)s\u201d (pakai TTTT-BB-HH "
+                                              "atau HH-BB-TTTT)."), {"v": quote(raw_date, 40)}))
+            if day is not None and day > today:
+                problems.append((gettext_noop("Tanggal %(d)s di masa depan."), {"d": day.isoformat()}))
+            if problems:
+                outcomes[row.number] = ledger.Outcome(
+                    row=row.number, bucket=ledger.REVIEW, reason=ledger.INVALID, messages=problems,
+                    key=ledger.row_key("status", "invalid", identity.token, word, raw_date), kpj=identity.kpj,
+                    nik=identity.nik_masked, day=day, label=label)
+                continue
+            parsed.append((row, identity, word in ACTIVE_WORDS, day, label))
+        by_kpj, by_nik = ledger.persons_named(actor, [p[1] for p in parsed])
+        known = {row.number: ledger.person_of(identity, by_kpj, by_nik) for row, identity, *_rest in parsed}
+        memberships = _memberships_of(sorted({k.person_id for k in known.values() if k is not None}))
+        seen: dict[int, int] = {}
+        say("write", 0, len(parsed))
+        for done, (row, identity, active, day, label) in enumerate(parsed, start=1):
+            person = known[row.number]
+            common: dict[str, Any] = {"kpj": identity.kpj or (person.kpj if person else ""),
+                                      "nik": identity.nik_masked, "day": day, "label": label}
+            token = f"P{person.person_id}" if person else identity.token
+            key = ledger.row_key("status", token, "active" if active else "non_active", day)
+            if person is None:
+                outcomes[row.number] = ledger.review(row.number, key, "unknown_person", gettext_noop(
+                    "Tidak ada orang dengan KPJ atau NIK ini di wilayah Anda."), **common)
+                continue
+            common["person_id"] = person.person_id
+            first = _first_of(person.person_id, seen, row.number)
+            if first is not None:
+                outcomes[row.number] = ledger.review(row.number, ledger.row_key("status", token, "row", row.number),
+                                                     "duplicate_in_file", gettext_noop(
+                    "Orang yang sama sudah ada di baris %(n)s berkas ini."), {"n": first}, **common)
+                continue
+            history = memberships.get(person.person_id, [])
+            current = next((m for m in history if m.status in Membership.OPEN_STATUSES), None)
+            latest = history[0] if history else None
+            outcomes[row.number] = _status_outcome(actor, row.number, key, active, day, current, latest, common, dry)
+            say("write", done, len(parsed))
+        result.outcomes = [outcomes[row.number] for row in source.rows]
+        return result
+
+    return ledger.statement_run(actor=actor, kind="status", path=path, dry_run=dry_run, work=work,
+                                columns=STATUS_COLUMNS, progress=progress)
+
+
+def _status_outcome(actor: User, row: int, key: str, active: bool, day: dt.date | None, current: Membership | None,
+                    latest: Membership | None, common: dict[str, Any], dry: bool) -> ledger.Outcome:
+    if current is not None:
+        common["membership_id"] = current.pk
+    if latest is None:
+        return ledger.review(row, key, "no_membership", gettext_noop("Orang ini belum pernah terdaftar di Jaring."),
+                             **common)
+    if active:
+        if current is not None and current.status == Membership.Status.ACTIVE:
+            return ledger.Outcome(row=row, bucket=ledger.UNCHANGED, key=key, **common)
+        if current is not None:
+            return ledger.review(row, key, "not_active_in_jaring", gettext_noop(
+                "BPJSTK menyatakan aktif, tetapi di Jaring kepesertaan ini masih %(s)s; periksa berkas KPJ."),
+                {"s": current.get_status_display()}, membership_id=current.pk,
+                **{k: v for k, v in common.items() if k != "membership_id"})
+        return ledger.review(row, key, "ended_in_jaring", gettext_noop(
+            "BPJSTK menyatakan aktif, tetapi kepesertaan di Jaring sudah berakhir %(d)s (%(r)s)."),
+            {"d": latest.ended_on.isoformat() if latest.ended_on else "?", "r": latest.get_end_reason_display()},
+            membership_id=latest.pk, **{k: v for k, v in common.items() if k != "membership_id"})
+    assert day is not None  # a non-active row without a date is invalid
+    if current is None:  # nothing open: already ended in Jaring
+        return ledger.Outcome(row=row, bucket=ledger.UNCHANGED, key=key, membership_id=latest.pk,
+                              **{k: v for k, v in common.items() if k != "membership_id"})
+    if current.status != Membership.Status.ACTIVE:
+        return ledger.review(row, key, "no_active_membership", gettext_noop(
+            "BPJSTK menyatakan tidak aktif, tetapi orang ini tidak punya kepesertaan aktif di Jaring (status: "
+            "%(s)s)."), {"s": current.get_status_display()}, **common)
+    if day < current.start_date:
+        return ledger.review(row, key, "end_before_start", gettext_noop(
+            "Tanggal tidak aktif %(d)s sebelum mulai perlindungan %(s)s."),
+            {"d": day.isoformat(), "s": current.start_date.isoformat()}, **common)
+    if not dry:
+        membership_end(actor=actor, membership=current, reason=Membership.EndReason.ARREARS, ended_on=day)
+    return ledger.Outcome(row=row, bucket=ledger.APPLIED, key=key, change=[current.pk, "arrears", day.isoformat()],
+                          messages=[(gettext_noop("Berakhir karena menunggak pada %(d)s."), {"d": day.isoformat()})],
+                          **common)
+
+
+def rejections_import(*, actor: User, path: Path, dry_run: bool = False,
+                      progress: Progress | None = None) -> ledger.StatementResult:
+    """``jaring bpjstk import-rejections``: BPJSTK's rejected registrations (NIK — or KPJ — and
+    BPJSTK's reason). A submitted (or draft) membership goes back to draft with the reason recorded
+    on it (``membership_reject``); the same reason again is unchanged; anyone else (unknown person,
+    nothing waiting for BPJSTK) goes to the review list."""
+    def work(source: ledger.StatementFile, dry: bool, say: Progress) -> ledger.StatementResult:
+        cols = source.columns(REJECTION_HEADERS, [("nik", "kpj"), ("reason",)])
+        result = ledger.StatementResult(kind="rejections")
+        parsed: list[tuple[ledger.FileRow, ledger.Identity, str]] = []
+        outcomes: dict[int, ledger.Outcome] = {}
+        for row in source.rows:
+            identity = ledger.identify(row.cells, cols["kpj"], cols["nik"])
+            reason = quote(" ".join(row.cells.get(cols["reason"] or "", "").split()), 500)
+            problems: list[ledger.Message] = [(identity.problem, {})] if identity.problem else []
+            if not reason:
+                problems.append((gettext_noop("Alasan penolakan kosong."), {}))
+            if problems:
+                outcomes[row.number] = ledger.Outcome(
+                    row=row.number, bucket=ledger.REVIEW, reason=ledger.INVALID, messages=problems,
+                    key=ledger.row_key("rejections", "invalid", identity.token, reason), kpj=identity.kpj,
+                    nik=identity.nik_masked, label=reason)
+                continue
+            parsed.append((row, identity, reason))
+        by_kpj, by_nik = ledger.persons_named(actor, [p[1] for p in parsed])
+        known = {row.number: ledger.person_of(identity, by_kpj, by_nik) for row, identity, _r in parsed}
+        memberships = _memberships_of(sorted({k.person_id for k in known.values() if k is not None}))
+        seen: dict[int, int] = {}
+        say("write", 0, len(parsed))
+        for done, (row, identity, reason) in enumerate(parsed, start=1):
+            person = known[row.number]
+            common: dict[str, Any] = {"kpj": identity.kpj or (person.kpj if person else ""),
+                                      "nik": identity.nik_masked, "label": reason}
+            token = f"P{person.person_id}" if person else identity.token
+            key = ledger.row_key("rejections", token, reason)
+            say("write", done, len(parsed))
+            if person is None:
+                outcomes[row.number] = ledger.review(row.number, key, "unknown_person", gettext_noop(
+                    "Tidak ada orang dengan KPJ atau NIK ini di wilayah Anda."), **common)
+                continue
+            common["person_id"] = person.person_id
+            first = _first_of(person.person_id, seen, row.number)
+            if first is not None:
+                outcomes[row.number] = ledger.review(
+                    row.number, ledger.row_key("rejections", token, "row", row.number), "duplicate_in_file",
+                    gettext_noop("Orang yang sama sudah ada di baris %(n)s berkas ini."), {"n": first}, **common)
+                continue
+            history = memberships.get(person.person_id, [])
+            pending = next((m for m in history if m.status in (Membership.Status.DRAFT, Membership.Status.SUBMITTED)),
+                           None)
+            if pending is None:
+                latest = history[0] if history else None
+                outcomes[row.number] = ledger.review(row.number, key, "not_pending", gettext_noop(
+                    "Tidak ada pendaftaran orang ini yang menunggu BPJSTK (status: %(s)s)."),
+                    {"s": latest.get_status_display() if latest else _("belum pernah terdaftar")},
+                    membership_id=latest.pk if latest else None, **common)
+                continue
+            common["membership_id"] = pending.pk
+            if pending.status == Membership.Status.DRAFT and pending.rejection_reason == reason:
+                outcomes[row.number] = ledger.Outcome(row=row.number, bucket=ledger.UNCHANGED, key=key, **common)
+                continue
+            if not dry:
+                membership_reject(actor=actor, membership=pending, reason=reason)
+            outcomes[row.number] = ledger.Outcome(
+                row=row.number, bucket=ledger.APPLIED, key=key, change=[pending.pk, reason],
+                messages=[(gettext_noop("Kembali menjadi draf; perbaiki data lalu kirim lagi."), {})], **common)
+        result.outcomes = [outcomes[row.number] for row in source.rows]
+        return result
+
+    return ledger.statement_run(actor=actor, kind="rejections", path=path, dry_run=dry_run, work=work,
+                                columns=REJECTION_COLUMNS, progress=progress)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -18,7 +19,7 @@ from jaring.core.audit import audit_log, audit_log_many
 from jaring.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jaring.core.money import format_month, month_start
 from jaring.core.parameters import current_parameters
-from jaring.core.params import PAYER_CODE_RE
+from jaring.core.params import PAYER_CODE_RE, has_control_chars
 from jaring.membership.models import FUNDING_FROM_KIND, BudgetLine, FundingSource, Membership, Payer
 from jaring.regions.selectors import region_by_code
 from jaring.registry.identity import kpj_clean
@@ -432,3 +433,134 @@ def move_memberships(*, actor: User, kept: Person, other: Person) -> None:
     if moved:
         audit_log(actor=actor, action="membership.move", object_type="registry.person", object_id=str(kept.pk),
                   after={"from_person": other.pk, "memberships": moved})
+
+
+@transaction.atomic
+def membership_reject(*, actor: User, membership: Membership, reason: str,
+                      by: str = "bpjstk.rejection_file") -> Membership:
+    """BPJSTK refused the registration (its rejection file): a submitted (or draft) membership goes
+    back to **draft** with BPJSTK's reason and the moment it was recorded, for the office to correct
+    and send again with the next collective file. The same reason again changes nothing; a
+    membership that is not waiting for BPJSTK (active, ended) is a ``Conflict`` ``not_pending``."""
+    require(actor, "bpjstk.exchange")
+    reason = " ".join((reason or "").split())[:500]
+    if not reason:
+        raise ValidationFailed(_("Alasan penolakan BPJSTK wajib diisi."), fields={"reason": []})
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.status == Membership.Status.DRAFT and membership.rejection_reason == reason:
+        return membership
+    if membership.status not in (Membership.Status.DRAFT, Membership.Status.SUBMITTED):
+        raise Conflict(_("Kepesertaan ini tidak menunggu BPJSTK (status: %(s)s).") % {
+            "s": membership.get_status_display()}, code="not_pending")
+    return _transition(actor, membership, "membership.reject", note={"by": by}, status=Membership.Status.DRAFT,
+                       rejection_reason=reason, rejected_at=timezone.now())
+
+
+@dataclass
+class ReactivationResult:
+    payer: str
+    reference: str
+    reactivated: list[int] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # membership, reason code, text
+    restored: list[tuple[int, dt.date]] = field(default_factory=list)  # (membership, month) open again
+    kept_void: list[tuple[int, dt.date, str]] = field(default_factory=list)  # another payer bills that month
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"payer": self.payer, "reference": self.reference, "reactivated": self.reactivated,
+                "skipped": self.skipped, "restored_months": len(self.restored),
+                "restored": [[m, format_month(p)] for m, p in self.restored],
+                "kept_void": [[m, format_month(p), other] for m, p, other in self.kept_void]}
+
+
+def memberships_reactivate(*, actor: User, payer: Payer, document_reference: str,
+                           ended_on_from: dt.date | None = None,
+                           membership_ids: Sequence[int] | None = None) -> ReactivationResult:
+    """Perdir 22/PERDIR.02/072022's route when a donor's (e.g. a government's) funding came late:
+    the collective ``payer``'s memberships ended for ``arrears`` (those ended on or after
+    ``ended_on_from``; only ``membership_ids`` when given) become active again — ``ended_on`` and
+    ``end_reason`` cleared — and their dues voided by the end are open again
+    (``contributions.services.dues_restore_after_end``; a month another payer now bills for that
+    person stays void and is listed). A person who meanwhile has another open membership is skipped
+    with the reason, and so is an older ended membership of a person whose latest one is
+    reactivated. The office then issues and pays the invoices for the restored months
+    (``invoice_issue``, ``invoice_payment_record``) — before the next arrears close, which would
+    otherwise end them again.
+
+    A self payer is refused (a self-payer re-enrols: ``membership_enrol`` continues with the KPJ).
+    Needs ``money.write``; one transaction; audited with ``document_reference`` (the SP2D, the
+    funder's letter): one ``payer.reactivate`` event listing the memberships, and one
+    ``membership.reactivate`` event per membership."""
+    from jaring.contributions.services import dues_restore_after_end
+
+    require(actor, "money.write")
+    if payer.is_self:
+        raise ValidationFailed(_("Peserta mandiri tidak diaktifkan kembali: ia mendaftar lagi (iuran lanjutan) "
+                                 "dengan KPJ yang sama."), fields={"payer": [payer.code]}, code="self_payer")
+    reference = " ".join((document_reference or "").split())
+    if not reference:
+        raise ValidationFailed(_("Sebutkan dokumen dasar pengaktifan kembali (mis. nomor SP2D atau surat pemberi "
+                                 "dana)."), fields={"reference": []})
+    if len(reference) > 200 or has_control_chars(reference):
+        raise ValidationFailed(_("Referensi dokumen paling banyak 200 karakter, tanpa karakter kontrol."),
+                               fields={"reference": [reference[:40]]})
+    result = ReactivationResult(payer=payer.code, reference=reference)
+    wanted = None if membership_ids is None else list(dict.fromkeys(int(pk) for pk in membership_ids))
+    ended = Membership.objects.filter(payer=payer, status=Membership.Status.ENDED,
+                                      end_reason=Membership.EndReason.ARREARS)
+    if ended_on_from is not None:
+        ended = ended.filter(ended_on__gte=ended_on_from)
+    with transaction.atomic():
+        rows: list[Any] = []  # (membership, person, the day it ended)
+        if wanted is None:
+            rows = list(ended.select_for_update().values_list("pk", "person_id", "ended_on"))
+        else:
+            for start in range(0, len(wanted), 500):
+                rows += list(ended.select_for_update().filter(pk__in=wanted[start:start + 500])
+                             .values_list("pk", "person_id", "ended_on"))
+            found = {pk for pk, _p, _e in rows}
+            result.skipped += [{"membership": pk, "reason": "not_eligible", "text": _(
+                "Bukan kepesertaan %(payer)s yang berakhir karena menunggak.") % {"payer": payer.name}}
+                for pk in wanted if pk not in found]
+        rows.sort(key=lambda r: (r[2], r[0]), reverse=True)  # a person's latest end first
+        persons = sorted({person for _pk, person, _e in rows})
+        busy: set[int] = set()
+        for start in range(0, len(persons), 500):
+            busy.update(Membership.objects.filter(person_id__in=persons[start:start + 500],
+                                                  status__in=Membership.OPEN_STATUSES)
+                        .values_list("person_id", flat=True))
+        chosen: list[tuple[int, dt.date]] = []
+        taken: set[int] = set()
+        for pk, person, ended_on in rows:
+            if person in busy:
+                result.skipped.append({"membership": pk, "reason": "open_membership", "text": _(
+                    "Orang ini sudah punya kepesertaan lain yang masih berjalan.")})
+            elif person in taken:
+                result.skipped.append({"membership": pk, "reason": "later_membership", "text": _(
+                    "Kepesertaan orang ini yang lebih baru yang diaktifkan kembali.")})
+            else:
+                taken.add(person)
+                chosen.append((pk, ended_on))
+        chosen.sort()
+        ids = [pk for pk, _e in chosen]
+        try:
+            with transaction.atomic():
+                for start in range(0, len(ids), 500):
+                    Membership.objects.filter(pk__in=ids[start:start + 500], status=Membership.Status.ENDED).update(
+                        status=Membership.Status.ACTIVE, ended_on=None, end_reason="")
+        except IntegrityError as exc:  # a concurrent enrolment of one of these persons won the race
+            raise Conflict(_("Salah satu orang baru saja didaftarkan lagi; ulangi pengaktifan kembali."),
+                           code="duplicate") from exc
+        restore = dues_restore_after_end(actor=actor, rows=chosen)
+        result.reactivated, result.restored, result.kept_void = ids, restore.restored, restore.kept_void
+        months: dict[int, list[str]] = {}
+        for membership_id, period in restore.restored:
+            months.setdefault(membership_id, []).append(format_month(period))
+        audit_log_many(actor=actor, action="membership.reactivate", object_type="membership.membership", events=[
+            (str(pk), {"status": "ended", "end_reason": "arrears", "ended_on": ended_on.isoformat()},
+             {"status": "active", "reference": reference, "restored": months.get(pk, []), "by": "reactivation"})
+            for pk, ended_on in chosen])
+        audit_log(actor=actor, action="payer.reactivate", obj=payer,
+                  region_code=payer.region.code if payer.region else "",
+                  after={"reference": reference, "ended_from": ended_on_from.isoformat() if ended_on_from else None,
+                         **result.as_dict()})
+    return result
