@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from jaring.api import money, views
+from jaring.api import bpjstk, money, views
 from jaring.api.docs import DocsView, SchemaView
 from jaring.reports.api import DashboardFigures
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("simulations/contribution/", views.ContributionSimulation.as_view()),
     path("simulations/benefit/", views.BenefitSimulation.as_view()),
     path("payers/", money.PayerList.as_view(), name="api-payers"),
+    path("payers/<str:code>/reactivate/", bpjstk.PayerReactivate.as_view(), name="api-payer-reactivate"),
+    path("bpjstk/review/", bpjstk.ReviewList.as_view(), name="api-bpjstk-review"),
     path("memberships/", money.MembershipList.as_view(), name="api-memberships"),
     path("memberships/<int:membership_id>/", money.MembershipDetail.as_view(), name="api-membership"),
     path("dues/", money.DueList.as_view(), name="api-dues"),
