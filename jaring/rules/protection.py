@@ -23,7 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from jaring.core.money import format_month, month_start
-from jaring.rules.text import Message, check_lang
+from jaring.rules.text import Message, check_lang, day_name, month_name
 
 
 class ProtectionReason(StrEnum):
@@ -111,8 +111,8 @@ def _message(p: Protection) -> Message:
         return Message(code, "Terlindungi: iuran bulan ini sudah dibayar.",
                        "Protected: this month's contribution is paid.")
     if p.reason == ProtectionReason.NOT_YET_DUE:
-        due = f" (jatuh tempo {p.date.isoformat()})" if p.date else ""
-        due_en = f" (due {p.date.isoformat()})" if p.date else ""
+        due = f" (jatuh tempo {day_name(p.date)})" if p.date else ""
+        due_en = f" (due {day_name(p.date, 'en')})" if p.date else ""
         return Message(code, f"Terlindungi: iuran bulan ini belum jatuh tempo{due} dan tidak ada tunggakan.",
                        f"Protected: this month's contribution is not due yet{due_en} and nothing is owed.")
     if p.reason == ProtectionReason.NO_MEMBERSHIP:
@@ -122,13 +122,14 @@ def _message(p: Protection) -> Message:
         return Message(code, "Belum terlindungi: pendaftaran menunggu nomor KPJ dari BPJSTK.",
                        "Not protected yet: the registration is waiting for BPJSTK's KPJ number.")
     if p.reason == ProtectionReason.NOT_STARTED:
-        start = p.date.isoformat() if p.date else ""
+        start, start_en = (day_name(p.date), day_name(p.date, "en")) if p.date else ("", "")
         return Message(code, f"Belum terlindungi: perlindungan mulai {start}.",
-                       f"Not protected yet: protection starts on {start}.")
+                       f"Not protected yet: protection starts on {start_en}.")
     if p.reason == ProtectionReason.ENDED:
-        end = p.date.isoformat() if p.date else ""
+        end, end_en = (day_name(p.date), day_name(p.date, "en")) if p.date else ("", "")
         return Message(code, f"Tidak terlindungi: kepesertaan berakhir {end}.",
-                       f"Not protected: the membership ended on {end}.")
-    oldest = format_month(p.oldest_unpaid) if p.oldest_unpaid else ""
+                       f"Not protected: the membership ended on {end_en}.")
+    unpaid = p.oldest_unpaid
+    oldest, oldest_en = (month_name(unpaid), month_name(unpaid, "en")) if unpaid else ("", "")
     return Message(code, f"Tidak terlindungi: menunggak {p.months_in_arrears} bulan sejak {oldest}.",
-                   f"Not protected: {p.months_in_arrears} month(s) in arrears since {oldest}.")
+                   f"Not protected: {p.months_in_arrears} month(s) in arrears since {oldest_en}.")
