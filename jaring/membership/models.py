@@ -151,7 +151,9 @@ class Membership(models.Model):
                                   blank=True)
     # BPJSTK refused the registration (its rejection file): the membership went back to draft with
     # BPJSTK's reason, for the office to correct and send again.
-    rejection_reason = models.CharField(_("alasan ditolak BPJSTK"), max_length=500, blank=True)
+    # db_default: the set-based draft INSERT (and bulk loaders) need not name it.
+    rejection_reason = models.CharField(_("alasan ditolak BPJSTK"), max_length=500, blank=True, default="",
+                                        db_default="")
     rejected_at = models.DateTimeField(_("ditolak BPJSTK pada"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -241,7 +241,8 @@ def _invoice_payment_message(result: InvoicePaymentResult) -> str:
                  "tidak ada yang berubah.") % {"ref": payment.reference, "amount": format_idr(payment.amount_idr),
                                                 "date": date_format(payment.paid_on, "j F Y")}
     text = _("Pembayaran %(amount)s dicatat untuk tagihan %(invoice)s: %(dues)s iuran lunas.") % {
-        "amount": format_idr(payment.amount_idr), "invoice": _invoice_label(invoice), "dues": payment.dues_paid}
+        "amount": format_idr(payment.amount_idr), "invoice": _invoice_label(invoice),
+        "dues": number_format(payment.dues_paid, force_grouping=True)}
     if payment.unapplied_idr:
         text += " " + _("Sisa %(rest)s kurang dari satu iuran; dicatat sebagai belum dipakai.") % {
             "rest": format_idr(payment.unapplied_idr)}
@@ -255,7 +256,7 @@ ENROL_FIELDS = {"programs": "jht", "programmes": "jht"}  # the service's names â
 
 class PayerChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name} Â· {obj.get_kind_display()}"
+        return str(obj.name)
 
 
 class EnrolForm(forms.Form):

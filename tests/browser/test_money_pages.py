@@ -42,6 +42,12 @@ def viewport_shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
+def open_filters(page):  # type: ignore[no-untyped-def]
+    """The at-risk filters fold away on a phone until asked for."""
+    if page.locator("details.filters").get_attribute("open") is None:
+        page.click("details.filters summary")
+
+
 def fits_the_phone(page: Any) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"{page.url} is {width}px wide on a 360px phone"
@@ -219,6 +225,7 @@ def test_the_at_risk_list_on_a_phone(phone, browser, live_server, personas, behi
     # Months behind.
     phone.click("nav.subnav a:has-text('Bayar sendiri')")
     phone.wait_for_url("**kelompok=self**")
+    open_filters(phone)
     phone.select_option("select[name=bulan]", "1")
     phone.click("form.filters button[type=submit]")
     phone.wait_for_url("**bulan=1**")
@@ -231,6 +238,7 @@ def test_the_at_risk_list_on_a_phone(phone, browser, live_server, personas, behi
     week_end = today + dt.timedelta(days=7)
     expected = [r.full_name for r in at_risk(actor=personas["facilitator_remu"], today=today,
                                              where=AtRiskFilter(lapsing_by=week_end)) if r.payer_is_self]
+    open_filters(phone)
     phone.check("input[name=minggu_ini]")
     phone.click("form.filters button[type=submit]")
     phone.wait_for_url("**minggu_ini=1**")
@@ -250,6 +258,7 @@ def test_the_at_risk_list_on_a_phone(phone, browser, live_server, personas, behi
         log_in(office, live_server.url, "operator_sorong")
         office.goto(url)
         assert office.locator("nav.subnav a").first.inner_text() == "Bayar sendiri (55)"
+        open_filters(office)
         office.select_option("select[name=kelurahan]", KLAWASI)
         office.click("form.filters button[type=submit]")
         office.wait_for_url(f"**kelurahan={KLAWASI}**")

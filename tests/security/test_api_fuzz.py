@@ -75,7 +75,7 @@ def world(personas: dict[str, Any], register_person: Any) -> dict[str, Any]:
     payer_create(actor=admin, code="APBD-KOTA", name="APBD Kota", kind="government_city", region_code="96.71")
     person = register_person(kelurahan=REMU)
     membership_enrol(actor=personas["operator_sorong"], person=person, payer=payer, programs="JKK,JKM",
-                     declared_income_idr=1_000_000, start_date=dt.date(2026, 1, 1))
+                     declared_income_idr=1_000_000, start_date=dt.date(2026, 1, 1), kpj="26010000001")
     policy_create(actor=admin, code="inpres", name="Inpres 4/2022", max_decile=4, min_age=18, max_age=64)
     return {name: api_token_create(actor=None, user=user) for name, user in personas.items()}
 

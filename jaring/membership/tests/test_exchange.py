@@ -59,13 +59,13 @@ def test_register_export_kpj_import_and_reconcile(personas, register_person, tmp
 
     billing_run(actor=operator, period=dt.date(2026, 2, 1))
     statement = tmp_path / "statement.csv"
-    statement.write_text("KPJ,Bulan,Iuran\n26020000001,2026-02,16800\n26020000002,2026-02,16000\n"
-                         "26029999999,2026-02,16800\nxx,Feb,abc\n")
-    code, out, _ = jaring(capsys, "bpjstk", "import-payments", str(statement), "--payer", "APBD-KOTA", "--json")
+    statement.write_text("KPJ,Bulan,Iuran,Tanggal Bayar\n26020000001,2026-02,16800,2026-02-10\n"
+                         "26020000002,2026-02,16000,2026-02-10\n26029999999,2026-02,16800,2026-02-10\nxx,Feb,abc,\n")
+    code, out, _ = jaring(capsys, "bpjstk", "import-payments", str(statement), "--dry-run", "--json")
     report = json.loads(out)
-    assert (report["matched"], report["amount_differs"], report["unknown_person"], report["invalid"]) == (1, 1, 1, 1)
-    assert report["expected_missing"] == 0  # the third member has no KPJ yet, so no due
-    assert report["details"]["amount_differs"][0]["expected_idr"] == 16800
+    # A government cohort's months are paid through invoices: BPJSTK's statement never pays them.
+    assert report["review_by_reason"] == {"invalid": 1, "not_self_payer": 2, "unknown_person": 1}
+    assert (report["applied"], report["expected_missing"]) == (0, 0)
 
 
 def test_csv_export_and_bad_files(personas, tmp_path, capsys):
