@@ -176,7 +176,7 @@ def seed_money(*, seed: int, today: dt.date) -> dict[str, int]:
     from django.db import connection
 
     from jaring.contributions.models import Due
-    from jaring.contributions.services import billing_close, billing_run, invoice_pay
+    from jaring.contributions.services import billing_close, billing_run, invoice_issue, invoice_pay
     from jaring.core.money import add_months
     from jaring.membership.models import FundingSource, Membership, Payer
     from jaring.membership.services import budget_line_add, payer_create
@@ -210,6 +210,7 @@ def seed_money(*, seed: int, today: dt.date) -> dict[str, int]:
             + [("city", w) for w in workers[n_self:n_self + n_city]]
             + [("province", w) for w in workers[n_self + n_city:n_self + n_city + n_province]])
     province_start = add_months(oldest, 6)
+    province_start = add_months(province_start, -(province_start.month - 1) % 3)  # a quarter's first month
     # The 30 facilitators are in the registry too, and the city pays for them (field work is risky).
     facilitators = _facilitator_persons(rng, today)
     plan += [("city", (p.pk, False)) for p in facilitators]
@@ -233,17 +234,18 @@ def seed_money(*, seed: int, today: dt.date) -> dict[str, int]:
     for period in periods:
         billing_run(actor=actor, period=period)
     _pay_self(rng, today)
-    for n, period in enumerate(periods):
-        # The city pays each month a few days after the due date; the province pays a quarter at once.
+    for period in periods:
+        # The city pays each month a few days either side of the due date; the province is billed a
+        # quarter at once (a block invoice) and pays it ahead, on the 10th of the quarter's first month.
         city_paid_on = period.replace(day=rng.choice([12, 14, 20, 25]))
         if city_paid_on <= today:
             invoice_pay(actor=actor, payer=payers["city"], period=period, paid_on=city_paid_on,
                         reference=f"SP2D/KOTA/{period:%Y%m}")
-        quarter_end = add_months(period, 2 - n % 3)
-        paid_on = add_months(quarter_end, 1).replace(day=10)
-        if period >= province_start and paid_on <= today:
-            invoice_pay(actor=actor, payer=payers["province"], period=period, paid_on=paid_on,
-                        reference=f"SP2D/PROV/{quarter_end:%Y%m}")
+        quarter_paid_on = period.replace(day=10)
+        if period >= province_start and (period.month - 1) % 3 == 0 and quarter_paid_on <= today:
+            invoice_issue(actor=actor, payer=payers["province"], period=period, months=3)
+            invoice_pay(actor=actor, payer=payers["province"], period=period, paid_on=quarter_paid_on,
+                        reference=f"SP2D/PROV/{period:%Y%m}")
     closed = billing_close(actor=actor, as_of=today)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE" if connection.vendor == "sqlite" else "ANALYZE contributions_due")
