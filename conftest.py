@@ -51,6 +51,21 @@ def client() -> Any:
 
 
 @pytest.fixture
+def payers(personas: dict[str, Any]) -> dict[str, Any]:
+    """The demo city's three payers: the worker (self), the city's APBD and the province's APBD."""
+    from jaring.membership.services import payer_create
+
+    admin = personas["admin_sorong"]
+    return {
+        "self": payer_create(actor=admin, code="MANDIRI", name="Mandiri", kind="self"),
+        "city": payer_create(actor=admin, code="APBD-KOTA", name="APBD Kota Sorong", kind="government_city",
+                             wadah_code="SG", region_code="96.71"),
+        "province": payer_create(actor=admin, code="APBD-PROV", name="APBD Provinsi Papua Barat Daya",
+                                 kind="government_province", wadah_code="SG", region_code="96"),
+    }
+
+
+@pytest.fixture
 def register_person(personas: dict[str, Any]):  # type: ignore[no-untyped-def]
     """Register a valid person through the service; keyword arguments override the defaults."""
     from jaring.registry.services import PersonInput, person_register

@@ -53,18 +53,6 @@ def fits_the_phone(page: Any) -> None:
     assert width <= 360, f"{page.url} is {width}px wide on a 360px phone"
 
 
-@pytest.fixture
-def payers(personas: dict[str, Any]) -> dict[str, Any]:
-    from jaring.membership.services import payer_create
-
-    admin = personas["admin_sorong"]
-    return {
-        "self": payer_create(actor=admin, code="MANDIRI", name="Mandiri", kind="self"),
-        "city": payer_create(actor=admin, code="APBD-KOTA", name="APBD Kota Sorong", kind="government_city",
-                             wadah_code="SG", region_code="96.71"),
-    }
-
-
 def enrol(personas: dict[str, Any], person: Any, payer: Any, start: dt.date) -> Any:
     from jaring.membership.services import membership_enrol
 

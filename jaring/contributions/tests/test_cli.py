@@ -2,20 +2,7 @@
 
 import json
 
-from django.core.management import call_command
-
-from jaring.cli import resolve
-
-
-def jaring(capsys, *argv):  # type: ignore[no-untyped-def]
-    name, rest = resolve(list(argv))
-    code = 0
-    try:
-        call_command(name, *rest)
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
+from jaring.core.testing import run_jaring as jaring
 
 
 def test_self_payer_story_through_the_cli(db, capsys):

@@ -1,25 +1,13 @@
 import json
 
 import pytest
-from django.core.management import call_command
 
 from conftest import REMU
 from jaring.accounts.models import ApiToken, User
 from jaring.accounts.services import hash_token
-from jaring.cli import resolve
 from jaring.core.models import AuditEvent
+from jaring.core.testing import run_jaring as run
 from jaring.registry.models import Person
-
-
-def run(capsys, *argv):  # type: ignore[no-untyped-def]
-    code = 0
-    name, rest = resolve(list(argv))
-    try:
-        call_command(name, *rest)
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_person_add_prints_id_and_audits_as_system(db, capsys):

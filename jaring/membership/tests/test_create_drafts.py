@@ -12,19 +12,11 @@ from jaring.contributions.services import billing_run
 from jaring.core.errors import PermissionDenied, ValidationFailed
 from jaring.core.models import AuditEvent
 from jaring.membership.models import Membership
-from jaring.membership.services import membership_end, membership_enrol, memberships_create_drafts, payer_create
+from jaring.membership.services import membership_end, membership_enrol, memberships_create_drafts
 
 
 def _start() -> dt.date:
     return dt.date(timezone.localdate().year + 1, 1, 1)
-
-
-@pytest.fixture
-def payers(personas):  # type: ignore[no-untyped-def]
-    admin = personas["admin_sorong"]
-    return {"city": payer_create(actor=admin, code="APBD-KOTA", name="APBD Kota", kind="government_city",
-                                 wadah_code="SG", region_code="96.71"),
-            "self": payer_create(actor=admin, code="MANDIRI", name="Mandiri", kind="self")}
 
 
 def test_drafts_in_the_given_order_with_one_audit_event_listing_them(personas, payers, register_person):

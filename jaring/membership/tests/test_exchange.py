@@ -1,27 +1,15 @@
 import datetime as dt
 import json
 
-from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from conftest import REMU
-from jaring.cli import resolve
 from jaring.contributions.services import billing_run
 from jaring.core.models import AuditEvent
+from jaring.core.testing import run_jaring as jaring
 from jaring.membership.models import Membership
 from jaring.membership.services import membership_enrol, payer_create
-
-
-def jaring(capsys, *argv):  # type: ignore[no-untyped-def]
-    name, rest = resolve(list(argv))
-    code = 0
-    try:
-        call_command(name, *rest)
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_register_export_kpj_import_and_reconcile(personas, register_person, tmp_path, capsys):

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.core.management import call_command
 
-from jaring.cli import resolve
 from jaring.core.errors import ValidationFailed
+from jaring.core.testing import run_jaring as _jaring
 from jaring.membership.models import FUNDING_FROM_KIND, FUNDING_RULES_CLASS, FundingSource, Payer
 from jaring.membership.services import payer_create
 from jaring.rules import FUNDING_CLASSES
@@ -43,15 +42,6 @@ def test_payer_create_defaults_from_the_kind_and_validates(personas):
     assert not Payer.objects.filter(code="X").exists()
 
 
-def _jaring(capsys, *argv):  # type: ignore[no-untyped-def]
-    name, rest = resolve(list(argv))
-    code = 0
-    try:
-        call_command(name, *rest)
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_and_api_take_the_funding_source(personas, capsys, api_client_for):

@@ -7,21 +7,19 @@ import datetime as dt
 import json
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from jaring.cli import resolve
 from jaring.contributions.services import billing_close, billing_run
 from jaring.core.errors import Conflict, ValidationFailed
 from jaring.core.models import AuditEvent
+from jaring.core.testing import run_jaring as jaring
 from jaring.membership.exchange import kpj_import, payment_statement_reconcile, registration_export
 from jaring.membership.models import Membership
 from jaring.membership.services import (
     membership_end,
     membership_enrol,
     memberships_create_drafts,
-    payer_create,
 )
 from jaring.registry.models import Person
 from jaring.registry.services import person_assign_kpj
@@ -29,27 +27,10 @@ from jaring.registry.services import person_assign_kpj
 KPJ = "26010000001"
 
 
-def jaring(capsys, *argv):  # type: ignore[no-untyped-def]
-    name, rest = resolve(list(argv))
-    code = 0
-    try:
-        call_command(name, *rest)
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _next_month() -> dt.date:
     return (timezone.localdate().replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-
-
-@pytest.fixture
-def payers(personas):  # type: ignore[no-untyped-def]
-    admin = personas["admin_sorong"]
-    return {"self": payer_create(actor=admin, code="MANDIRI", name="Mandiri", kind="self"),
-            "city": payer_create(actor=admin, code="APBD-KOTA", name="APBD Kota", kind="government_city",
-                                 wadah_code="SG", region_code="96.71")}
 
 
 def _self_member(operator, payers, person, *, kpj=KPJ, start=dt.date(2026, 1, 1)):  # type: ignore[no-untyped-def]

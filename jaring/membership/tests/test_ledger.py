@@ -11,38 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from openpyxl import Workbook, load_workbook
 
-from jaring.cli import resolve
 from jaring.contributions import ledger
 from jaring.contributions.models import Due, Payment, PaymentAllocation, StatementImport, StatementReviewRow
 from jaring.contributions.services import billing_run, payment_record
 from jaring.core.errors import PermissionDenied
 from jaring.core.models import AuditEvent, Job
+from jaring.core.testing import run_jaring as jaring
 from jaring.membership.models import Membership
-from jaring.membership.services import membership_end, membership_enrol, payer_create
+from jaring.membership.services import membership_end, membership_enrol
 
 OCT, NOV, DEC = dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1)
 
-
-def jaring(capsys: Any, *argv: str) -> tuple[int, str, str]:
-    name, rest = resolve(list(argv))
-    code = 0
-    try:
-        call_command(name, *rest)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def payers(personas: dict[str, Any]) -> dict[str, Any]:
-    admin = personas["admin_sorong"]
-    return {"self": payer_create(actor=admin, code="MANDIRI", name="Mandiri", kind="self"),
-            "city": payer_create(actor=admin, code="APBD-KOTA", name="APBD Kota Sorong", kind="government_city",
-                                 wadah_code="SG", region_code="96.71")}
 
 
 @pytest.fixture

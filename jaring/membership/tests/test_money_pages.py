@@ -15,7 +15,7 @@ from jaring.core.models import AuditEvent
 from jaring.core.money import add_months, month_start
 from jaring.core.parameters import current_parameters
 from jaring.membership.models import Membership
-from jaring.membership.services import membership_enrol, payer_create
+from jaring.membership.services import membership_enrol
 
 _KPJ = iter(range(10_000))
 
@@ -27,16 +27,6 @@ def kpj() -> str:
 def brackets() -> tuple[int, ...]:
     today = timezone.localdate()
     return tuple(current_parameters().on(today, field="start").value("income_brackets", "brackets_idr"))
-
-
-@pytest.fixture
-def payers(personas: dict[str, Any]) -> dict[str, Any]:
-    admin = personas["admin_sorong"]
-    return {
-        "self": payer_create(actor=admin, code="MANDIRI", name="Mandiri", kind="self"),
-        "city": payer_create(actor=admin, code="APBD-KOTA", name="APBD Kota Sorong", kind="government_city",
-                             wadah_code="SG", region_code="96.71"),
-    }
 
 
 def enrol_form(payer: str, **values: str) -> dict[str, str]:

@@ -9,44 +9,21 @@ import json
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from jaring.cli import resolve
 from jaring.contributions.models import Due, StatementImport, StatementReviewRow
 from jaring.contributions.services import billing_run, invoice_issue, invoice_payment_record
 from jaring.core.errors import PermissionDenied, ValidationFailed
 from jaring.core.models import AuditEvent
+from jaring.core.testing import run_jaring as jaring
 from jaring.membership.models import Membership
 from jaring.membership.services import (
     membership_end,
     membership_enrol,
     membership_submit,
     memberships_reactivate,
-    payer_create,
 )
-
-
-def jaring(capsys: Any, *argv: str) -> tuple[int, str, str]:
-    name, rest = resolve(list(argv))
-    code = 0
-    try:
-        call_command(name, *rest)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def payers(personas: dict[str, Any]) -> dict[str, Any]:
-    admin = personas["admin_sorong"]
-    return {"self": payer_create(actor=admin, code="MANDIRI", name="Mandiri", kind="self"),
-            "city": payer_create(actor=admin, code="APBD-KOTA", name="APBD Kota Sorong", kind="government_city",
-                                 wadah_code="SG", region_code="96.71"),
-            "province": payer_create(actor=admin, code="APBD-PROV", name="APBD Provinsi Papua Barat Daya",
-                                     kind="government_province", wadah_code="SG", region_code="96")}
 
 
 def enrol(personas: dict[str, Any], register_person: Any, payer: Any, n: int, *, kpj: str | None = None) -> Membership:

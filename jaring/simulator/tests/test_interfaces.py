@@ -4,22 +4,14 @@ import io
 import json
 
 import pytest
-from django.core.management import call_command
 
-from jaring.cli import resolve
+from jaring.core.testing import run_jaring
 
 
 def cli(capsys, monkeypatch, *argv, stdin=None):  # type: ignore[no-untyped-def]
     if stdin is not None:
         monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    name, rest = resolve(list(argv))
-    code = 0
-    try:
-        call_command(name, *rest)
-    except SystemExit as exc:
-        code = exc.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_jaring(capsys, *argv)
 
 
 def test_contribution_json_crosses_discount_boundary(capsys, monkeypatch):
