@@ -168,6 +168,7 @@ ACTIONS = {
     "registry:person_reveal_nik", "targeting:round_new", "targeting:round_action", "targeting:policy_create",
     "targeting:scenarios", "targeting:round_detail", "reports:target_set", "reports:dashboard", "target_set",
     "dashboard", "login_otp", "otp_enrol", "membership:invoice_issue", "membership:invoice_pay",
+    "membership:bpjstk_exchange", "membership:bpjstk_review", "membership:payer_reactivate",
 }
 
 
