@@ -257,7 +257,7 @@ JARING_JOBS_INLINE = envbool("JARING_JOBS_INLINE", "true" if TESTING else "false
 DATA_UPLOAD_MAX_MEMORY_SIZE = JARING_MAX_BODY_BYTES
 # The views that take files: only a multipart POST to one of these may be up to
 # JARING_MAX_UPLOAD_BYTES (core.middleware.body_refusal); `jaring serve` tells waitress the same.
-JARING_UPLOAD_URL_NAMES = ["registry:import_start"]
+JARING_UPLOAD_URL_NAMES = ["registry:import_start", "membership:bpjstk_exchange"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

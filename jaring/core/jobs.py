@@ -211,6 +211,10 @@ def purge_expired_files(*, now: dt.datetime | None = None) -> dict[str, int]:
             if path.is_file() and str(path) not in needed and old(path, grace):
                 path.unlink(missing_ok=True)
                 removed["uploads"] += 1
+            elif path.is_dir() and not any(n.startswith(str(path) + os.sep) for n in needed) and old(path, grace):
+                # A folder an upload keeps its original file name in (the BPJSTK files).
+                shutil.rmtree(path, ignore_errors=True)
+                removed["uploads"] += 1
     workers = home / "tmp"
     if workers.is_dir():
         limit = int(getattr(settings, "JARING_IMPORT_SECONDS", 600)) + grace

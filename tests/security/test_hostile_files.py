@@ -390,13 +390,22 @@ def test_leftover_uploads_and_worker_directories_are_purged(personas, settings):
     needed.write_text(HEADER + GOOD)
     Job.objects.create(kind="import.registry", created_by=personas["operator_sorong"], status=Job.Status.QUEUED,
                        params={"path": str(needed)})
+    folder = home / "uploads" / "bpjstk-sisa"  # an upload kept under its own name in a folder
+    folder.mkdir()
+    (folder / "laporan.csv").write_text("KPJ,Bulan\n")
+    kept = home / "uploads" / "bpjstk-antre"
+    kept.mkdir()
+    (kept / "status.csv").write_text("KPJ,Status\n")
+    Job.objects.create(kind="bpjstk.upload", created_by=personas["operator_sorong"], status=Job.Status.RUNNING,
+                       params={"path": str(kept / "status.csv")})
     worker = sandbox.private_dir("tmp") / "sandbox-sisa"
     worker.mkdir()
     (worker / "result.arrow").write_bytes(b"x")
     assert purge_expired_files()["uploads"] == 0 and orphan.exists()  # too young: its job may be coming
     removed = purge_expired_files(now=timezone.now() + dt.timedelta(hours=2))
-    assert removed["uploads"] == 1 and removed["tmp"] == 1
+    assert removed["uploads"] == 2 and removed["tmp"] == 1
     assert not orphan.exists() and needed.exists() and not worker.exists()
+    assert not folder.exists() and kept.exists()
     out = io.StringIO()
     call_command("purge_files", "--json", stdout=out)
     assert set(json.loads(out.getvalue())) == {"reports", "uploads", "tmp"}

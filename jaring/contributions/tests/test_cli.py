@@ -2,7 +2,7 @@
 
 import json
 
-from jaring.core.testing import run_jaring as jaring
+from jaring.testing import run_jaring as jaring
 
 
 def test_self_payer_story_through_the_cli(db, capsys):

@@ -6,8 +6,8 @@ from conftest import REMU
 from jaring.accounts.models import ApiToken, User
 from jaring.accounts.services import hash_token
 from jaring.core.models import AuditEvent
-from jaring.core.testing import run_jaring as run
 from jaring.registry.models import Person
+from jaring.testing import run_jaring as run
 
 
 def test_person_add_prints_id_and_audits_as_system(db, capsys):

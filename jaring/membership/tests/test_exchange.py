@@ -7,9 +7,9 @@ from openpyxl import load_workbook
 from conftest import REMU
 from jaring.contributions.services import billing_run
 from jaring.core.models import AuditEvent
-from jaring.core.testing import run_jaring as jaring
 from jaring.membership.models import Membership
 from jaring.membership.services import membership_enrol, payer_create
+from jaring.testing import run_jaring as jaring
 
 
 def test_register_export_kpj_import_and_reconcile(personas, register_person, tmp_path, capsys):

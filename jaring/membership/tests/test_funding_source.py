@@ -8,10 +8,10 @@ import json
 import pytest
 
 from jaring.core.errors import ValidationFailed
-from jaring.core.testing import run_jaring as _jaring
 from jaring.membership.models import FUNDING_FROM_KIND, FUNDING_RULES_CLASS, FundingSource, Payer
 from jaring.membership.services import payer_create
 from jaring.rules import FUNDING_CLASSES
+from jaring.testing import run_jaring as _jaring
 
 
 def test_every_funding_source_has_a_rules_class_the_engine_accepts():

@@ -13,7 +13,6 @@ from openpyxl import load_workbook
 from jaring.contributions.services import billing_close, billing_run
 from jaring.core.errors import Conflict, ValidationFailed
 from jaring.core.models import AuditEvent
-from jaring.core.testing import run_jaring as jaring
 from jaring.membership.exchange import kpj_import, payment_statement_reconcile, registration_export
 from jaring.membership.models import Membership
 from jaring.membership.services import (
@@ -23,6 +22,7 @@ from jaring.membership.services import (
 )
 from jaring.registry.models import Person
 from jaring.registry.services import person_assign_kpj
+from jaring.testing import run_jaring as jaring
 
 KPJ = "26010000001"
 

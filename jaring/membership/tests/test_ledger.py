@@ -18,9 +18,9 @@ from jaring.contributions.models import Due, Payment, PaymentAllocation, Stateme
 from jaring.contributions.services import billing_run, payment_record
 from jaring.core.errors import PermissionDenied
 from jaring.core.models import AuditEvent, Job
-from jaring.core.testing import run_jaring as jaring
 from jaring.membership.models import Membership
 from jaring.membership.services import membership_end, membership_enrol
+from jaring.testing import run_jaring as jaring
 
 OCT, NOV, DEC = dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 12, 1)
 

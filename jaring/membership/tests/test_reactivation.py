@@ -16,7 +16,6 @@ from jaring.contributions.models import Due, StatementImport, StatementReviewRow
 from jaring.contributions.services import billing_run, invoice_issue, invoice_payment_record
 from jaring.core.errors import PermissionDenied, ValidationFailed
 from jaring.core.models import AuditEvent
-from jaring.core.testing import run_jaring as jaring
 from jaring.membership.models import Membership
 from jaring.membership.services import (
     membership_end,
@@ -24,6 +23,7 @@ from jaring.membership.services import (
     membership_submit,
     memberships_reactivate,
 )
+from jaring.testing import run_jaring as jaring
 
 
 def enrol(personas: dict[str, Any], register_person: Any, payer: Any, n: int, *, kpj: str | None = None) -> Membership:

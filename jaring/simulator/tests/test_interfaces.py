@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from jaring.core.testing import run_jaring
+from jaring.testing import run_jaring
 
 
 def cli(capsys, monkeypatch, *argv, stdin=None):  # type: ignore[no-untyped-def]
