@@ -563,13 +563,13 @@ def payments_match(*, actor: User, source: StatementFile, payer: Payer | None = 
         if identity.problem:
             problems.append((identity.problem, {}))
         if period is None:
-            problems.append((gettext_noop("Bulan tidak terbaca: \u201c%(v)s\u201d (pakai TTTT-BB)."),
+            problems.append((gettext_noop("Bulan tidak terbaca: “%(v)s” (pakai TTTT-BB)."),
                              {"v": quote(month_text, 40)}))
         if amount is None:
-            problems.append((gettext_noop("Jumlah iuran tidak terbaca: \u201c%(v)s\u201d."),
+            problems.append((gettext_noop("Jumlah iuran tidak terbaca: “%(v)s”."),
                              {"v": quote(amount_text, 40)}))
         if paid_on is None:
-            problems.append((gettext_noop("Tanggal bayar tidak terbaca: \u201c%(v)s\u201d (pakai TTTT-BB-HH atau "
+            problems.append((gettext_noop("Tanggal bayar tidak terbaca: “%(v)s” (pakai TTTT-BB-HH atau "
                                           "HH-BB-TTTT)."), {"v": quote(date_text, 40)}))
         elif paid_on > today:
             problems.append((gettext_noop("Tanggal bayar %(d)s di masa depan."), {"d": paid_on.isoformat()}))

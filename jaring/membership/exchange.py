@@ -416,10 +416,10 @@ def status_import(*, actor: User, path: Path, dry_run: bool = False,
             day = ledger.parse_day(raw_date) if raw_date else None
             problems: list[ledger.Message] = [(identity.problem, {})] if identity.problem else []
             if word not in ACTIVE_WORDS | NON_ACTIVE_WORDS:
-                problems.append((gettext_noop("Status tidak dikenal: \u201c%(v)s\u201d (AKTIF atau NON AKTIF)."),
+                problems.append((gettext_noop("Status tidak dikenal: “%(v)s” (AKTIF atau NON AKTIF)."),
                                  {"v": label}))
             if word in NON_ACTIVE_WORDS and day is None:
-                problems.append((gettext_noop("Tanggal tidak aktif tidak terbaca: \u201c%(v)s\u201d (pakai TTTT-BB-HH "
+                problems.append((gettext_noop("Tanggal tidak aktif tidak terbaca: “%(v)s” (pakai TTTT-BB-HH "
                                               "atau HH-BB-TTTT)."), {"v": quote(raw_date, 40)}))
             if day is not None and day > today:
                 problems.append((gettext_noop("Tanggal %(d)s di masa depan."), {"d": day.isoformat()}))
