@@ -132,12 +132,16 @@ class Membership(models.Model):
     class EndReason(models.TextChoices):
         ARREARS = "arrears", _("Menunggak lebih dari 3 bulan")
         DEATH = "death", _("Meninggal dunia")
+        TOTAL_DISABILITY = "total_disability", _("Cacat total tetap")
         AGE = "age", _("Batas umur")
         BECAME_EMPLOYEE = "became_employee", _("Menjadi pekerja penerima upah")
         MOVED = "moved", _("Pindah domisili")
         WITHDRAWN = "withdrawn", _("Mengundurkan diri")
 
     OPEN_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.ACTIVE)
+    # A claim for these ends the membership; contributions paid for months after the month of the
+    # claim are refunded with it (Perdir 22/PERDIR.02/072022).
+    REFUNDING_END_REASONS = (EndReason.DEATH, EndReason.TOTAL_DISABILITY)
 
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="memberships")
     payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="memberships")

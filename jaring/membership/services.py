@@ -379,10 +379,10 @@ def membership_end(*, actor: User, membership: Membership, reason: str, ended_on
     from jaring.contributions.services import dues_void_after
 
     # Months after the end are not owed: open dues for them are voided (a void is kept, not deleted).
-    # After a death, months already paid past the month of death are refunded with the claim (Perdir
-    # 22/PERDIR.02/072022) and are not protected.
+    # After a death or a total-disability claim, months already paid past the month of the claim are
+    # refunded with it (Perdir 22/PERDIR.02/072022) and are not protected.
     dues_void_after(actor=actor, membership_ids=[membership.pk], after=ended_on,
-                    refund_paid=reason == Membership.EndReason.DEATH)
+                    refund_paid=reason in Membership.REFUNDING_END_REASONS)
     return _transition(actor, membership, "membership.end", status=Membership.Status.ENDED,
                        end_reason=reason, ended_on=ended_on)
 

@@ -285,3 +285,9 @@ def test_ending_a_membership_for_death_refunds_the_months_paid_after_it(personas
                    reference="Q2")
     membership_end(actor=operator, membership=other, reason="moved", ended_on=D(2026, 11, 3))
     assert not CreditEntry.objects.filter(membership=other, reason=CreditEntry.Reason.REFUND).exists()
+    disabled = enrol(personas, payers["self"], register_person, start=D(2026, 10, 1))
+    bill(operator, months(2026, 10, 10))
+    payment_record(actor=operator, membership=disabled, amount_idr=3 * 8_400 + 16_800, paid_on=D(2026, 10, 2),
+                   reference="Q3")
+    membership_end(actor=operator, membership=disabled, reason="total_disability", ended_on=D(2026, 11, 20))
+    assert CreditEntry.objects.filter(membership=disabled, reason=CreditEntry.Reason.REFUND).count() == 2
