@@ -52,11 +52,15 @@ from jaring.reports.models import (
 #
 # "No arrears run" is a LEFT JOIN to the runs (``nr.membership_id IS NULL``), never a NOT EXISTS
 # inside the CASE: PostgreSQL would run that as a correlated subplan scanning the runs once per due.
-_RUNS_CTE = """WITH runs AS (SELECT r.membership_id, COUNT(*) AS n FROM ({arrears_run}) r
-                             GROUP BY r.membership_id)""".replace("{arrears_run}", arrears_run_sql())
+# The runs are counted once a month into a temporary table that both statements read.
+_RUNS = "reports_snapshot_runs"
+_RUNS_CREATE = (f"CREATE TEMPORARY TABLE {_RUNS} AS SELECT r.membership_id, COUNT(*) AS n FROM ("  # noqa: S608
+                + arrears_run_sql() + ") r GROUP BY r.membership_id")
+_RUNS_INDEX = f"CREATE INDEX {_RUNS}_m ON {_RUNS} (membership_id)"
+_RUNS_DROP = f"DROP TABLE IF EXISTS {_RUNS}"
 _PROTECTED = """(m.status IN ('active', 'ended') AND m.start_date <= %(as_of)s
                   AND (m.ended_on IS NULL OR m.ended_on >= %(as_of)s) AND nr.membership_id IS NULL)"""
-_COVERAGE_SQL = _RUNS_CTE + """
+_COVERAGE_SQL = """
 INSERT INTO reports_coveragesnapshot (period, kelurahan_id, payer_kind, occupation_id, sex,
                                       members, protected, at_risk, lapsed)
 SELECT %(period)s, pe.kelurahan_id, pa.kind, pe.occupation_id, pe.sex,
@@ -65,11 +69,11 @@ FROM (
     SELECT d.person_id, d.payer_id, 1 AS members,
            CASE WHEN {protected} THEN 1 ELSE 0 END AS protected, 0 AS at_risk, 0 AS lapsed
     FROM contributions_due d JOIN membership_membership m ON m.id = d.membership_id
-         LEFT JOIN runs nr ON nr.membership_id = m.id
+         LEFT JOIN reports_snapshot_runs nr ON nr.membership_id = m.id
     WHERE d.period = %(period)s AND d.status <> 'void'
   UNION ALL
     SELECT m.person_id, m.payer_id, 0, 0, 1, 0
-    FROM membership_membership m JOIN runs r ON r.membership_id = m.id AND r.n <= %(limit)s
+    FROM membership_membership m JOIN reports_snapshot_runs r ON r.membership_id = m.id AND r.n <= %(limit)s
     WHERE m.start_date <= %(as_of)s AND m.status IN ('active', 'ended')
       AND (m.ended_on IS NULL OR m.ended_on > %(as_of)s)
   UNION ALL
@@ -84,11 +88,11 @@ GROUP BY pe.kelurahan_id, pa.kind, pe.occupation_id, pe.sex
 
 # Households of the extremely poor deciles, and those with a member protected (the same rule).
 # ``d.status <> 'void'`` lets SQLite use the partial (person, period) index of one_payer_per_person_month.
-_HOUSEHOLD_SQL = _RUNS_CTE + """, covered AS (
+_HOUSEHOLD_SQL = """WITH covered AS (
     SELECT DISTINCT pe.household_id
     FROM contributions_due d JOIN membership_membership m ON m.id = d.membership_id
          JOIN registry_person pe ON pe.id = d.person_id
-         LEFT JOIN runs nr ON nr.membership_id = m.id
+         LEFT JOIN reports_snapshot_runs nr ON nr.membership_id = m.id
     WHERE d.period = %(period)s AND d.status <> 'void' AND pe.household_id IS NOT NULL AND {protected})
 INSERT INTO reports_householdsnapshot (period, kelurahan_id, decile1_households, decile1_protected)
 SELECT %(period)s, h.kelurahan_id, COUNT(*), SUM(CASE WHEN c.household_id IS NULL THEN 0 ELSE 1 END)
@@ -172,8 +176,12 @@ def _refresh_month(actor: User, period: dt.date, today: dt.date, trigger: str) -
         HouseholdSnapshot.objects.filter(period=period).delete()
         FacilitatorSnapshot.objects.filter(period=period).delete()
         with connection.cursor() as cursor:
+            cursor.execute(_RUNS_DROP)
+            cursor.execute(_RUNS_CREATE, values)
+            cursor.execute(_RUNS_INDEX)
             cursor.execute(_COVERAGE_SQL, values)
             cursor.execute(_HOUSEHOLD_SQL, values)
+            cursor.execute(_RUNS_DROP)
         _facilitator_month(period, next_month)
         totals = CoverageSnapshot.objects.filter(period=period).aggregate(
             rows=Count("id"), members=Sum("members"), protected=Sum("protected"), at_risk=Sum("at_risk"),
