@@ -25,6 +25,7 @@ from jaring.rules.discounts import Discount, check_discounts, parse_discount
 from jaring.rules.errors import ParameterError, RulesInputError
 from jaring.rules.schema import (
     FAMILIES,
+    Document,
     Level,
     ParamValue,
     check_consistency,
@@ -324,6 +325,8 @@ def _plain(value: Any) -> Any:
             "amount_idr": value.amount_idr,
             "max_years": value.max_years,
         }
+    if isinstance(value, Document):
+        return {"code": value.code, "label": value.label, "types": list(value.types), "required": value.required}
     return value
 
 

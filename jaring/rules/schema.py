@@ -59,6 +59,7 @@ class Kind(StrEnum):
     PROGRAMME_LIST = "programme_list"
     FUNDING_LIST = "funding_list"  # funding classes, FUNDING_CLASSES
     LEVELS = "levels"  # scholarship school levels
+    DOCUMENTS = "documents"  # a claim's document checklist
     NAMES = "names"  # non-empty distinct texts, e.g. level names
 
 
@@ -165,6 +166,13 @@ FAMILIES: Mapping[str, Mapping[str, Spec]] = {
         "holiday_categories": _S(Kind.HOLIDAY_CATEGORIES),
         "extra_days_off": _S(Kind.DAYS),
         "removed_days_off": _S(Kind.DAYS),
+    },
+    "claims": {
+        "stage1_report_days": _S(Kind.COUNT, 1),
+        "stage2_report_days": _S(Kind.COUNT, 1),
+        "payment_working_days": _S(Kind.COUNT, 1),
+        "scholarship_reapply_months": _S(Kind.COUNT, 1),
+        "documents": _S(Kind.DOCUMENTS),
     },
     "scholarship": {
         "max_children": _S(Kind.COUNT, 1),
@@ -417,7 +425,45 @@ def parse_value(spec: Spec, raw: object, path: Path, key: str) -> Any:
         return parse_names(raw, path, key)
     if spec.kind is Kind.HOLIDAY_CATEGORIES:
         return parse_codes(raw, HOLIDAY_CATEGORIES, path, key, allow_empty=True)
+    if spec.kind is Kind.DOCUMENTS:
+        return parse_documents(raw, path, key)
     return parse_levels(raw, path, key)
+
+
+CLAIM_TYPES = ("jkk", "jkm", "scholarship")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One item of a claim type's document checklist (DOMAIN §2.2)."""
+
+    code: str
+    label: str
+    label_en: str
+    types: tuple[str, ...]
+    required: bool
+
+
+def parse_documents(raw: object, path: Path, key: str) -> tuple[Document, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise fail(path, key, "must be a non-empty list of documents")
+    documents: list[Document] = []
+    for index, entry in enumerate(raw):
+        where = f"{key}[{index}]."
+        if not isinstance(entry, dict):
+            raise fail(path, where[:-1], "each document must be a table")
+        extra = set(entry) - {"code", "label", "label_en", "types", "required"}
+        if extra:
+            raise fail(path, where[:-1], f"unknown keys {sorted(extra)}")
+        code = require_text(entry, "code", path, where=where)
+        if any(d.code == code for d in documents):
+            raise fail(path, where + "code", f"document code {code!r} given twice")
+        documents.append(Document(
+            code=code, label=require_text(entry, "label", path, where=where),
+            label_en=require_text(entry, "label_en", path, where=where),
+            types=parse_codes(entry.get("types"), CLAIM_TYPES, path, where + "types"),
+            required=require_bool(entry, "required", path, default=True, where=where)))
+    return tuple(documents)
 
 
 def parse_entry(spec: Spec, raw: object, path: Path, key: str) -> ParamValue:

@@ -36,6 +36,7 @@ def contribution_set(
 
 def test_shipped_parameters_load(params):
     assert set(params.families) == {
+        "claims",
         "contribution",
         "income_brackets",
         "membership",
