@@ -10,7 +10,7 @@ import os
 import sys
 
 GROUPS = {"user", "person", "regions", "simulate", "payer", "membership", "billing", "payment", "invoice",
-          "bpjstk", "import", "dedup", "reports", "db"}
+          "bpjstk", "import", "dedup", "reports", "db", "claim"}
 
 
 def resolve(argv: list[str]) -> tuple[str, list[str]]:

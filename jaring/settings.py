@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "jaring.membership",
     "jaring.contributions",
     "jaring.targeting",
+    "jaring.claims",
     "jaring.reports",
     "jaring.outreach",
     "jaring.api",

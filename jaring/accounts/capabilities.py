@@ -46,6 +46,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "registry.kpj_replace": OFFICE,  # replacing a person's KPJ by another one (registry.person_assign_kpj)
     "payment.record": FIELD,
     "bpjstk.exchange": OFFICE | {Role.LIAISON},
+    # Claims: a facilitator reports from the field; BPJSTK's liaison and the auditor read.
+    "claims.read": FIELD | {Role.LIAISON, Role.AUDITOR},
+    "claims.write": FIELD,
     # Targeting.
     "targeting.read": OFFICE | {Role.AUDITOR},
     "targeting.prepare": OFFICE,

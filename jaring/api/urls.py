@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from jaring.api import bpjstk, money, views
+from jaring.api import bpjstk, claims, money, views
 from jaring.api.docs import DocsView, SchemaView
 from jaring.reports.api import DashboardFigures
 
@@ -28,6 +28,13 @@ urlpatterns = [
     path("invoices/issue/", money.InvoiceIssue.as_view(), name="api-invoice-issue"),
     path("persons/<int:person_id>/coverage/", money.PersonCoverage.as_view(), name="api-person-coverage"),
     path("persons/<int:person_id>/protection/", money.PersonProtection.as_view(), name="api-person-protection"),
+    path("claims/", claims.ClaimListCreate.as_view(), name="api-claims"),
+    path("claims/deadlines/", claims.ClaimDeadlines.as_view(), name="api-claim-deadlines"),
+    path("claims/<int:claim_id>/", claims.ClaimDetail.as_view(), name="api-claim"),
+    path("claims/<int:claim_id>/documents/", claims.ClaimDocumentReceived.as_view(), name="api-claim-documents"),
+    path("claims/<int:claim_id>/submit/", claims.ClaimSubmit.as_view(), name="api-claim-submit"),
+    path("claims/<int:claim_id>/settle/", claims.ClaimSettle.as_view(), name="api-claim-settle"),
+    path("claims/<int:claim_id>/reject/", claims.ClaimReject.as_view(), name="api-claim-reject"),
     path("dashboard/", DashboardFigures.as_view(), name="api-dashboard"),
     path("targeting/", include("jaring.targeting.api")),
     path("schema/", SchemaView.as_view(), name="api-schema"),

@@ -99,7 +99,14 @@ def world(personas: dict[str, Any], register_person: Any) -> dict[str, Any]:
                                   start_date=dt.date(2026, 1, 1), kpj="26000000077")
     policy = policy_create(actor=personas["admin_sorong"], code="inpres", name="Inpres", max_decile=4,
                            min_age=18, max_age=64)
-    return {"person_id": person.pk, "household_id": person.household_id or 999999, "membership_id": membership.pk,
+    from django.utils import timezone
+
+    from jaring.claims.services import claim_open
+
+    claim = claim_open(actor=personas["operator_sorong"], person=person, type="jkk",
+                       event_date=timezone.localdate() - dt.timedelta(days=1))
+    return {"claim_id": claim.pk,
+            "person_id": person.pk, "household_id": person.household_id or 999999, "membership_id": membership.pk,
             "policy_id": policy.pk, "code": payer.code, "candidate_id": 999999, "job_id": 999999,
             "round_id": 999999, "invoice_id": 999999, "action": "cancel"}
 

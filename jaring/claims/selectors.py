@@ -1,0 +1,130 @@
+"""Reads of claims, area-scoped through the person; the deadlines computed at read time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jaring.accounts.capabilities import require
+from jaring.accounts.models import User
+from jaring.claims.models import Claim
+from jaring.core.errors import NotFound
+from jaring.core.parameters import current_parameters
+from jaring.registry.selectors import person_queryset
+from jaring.rules.claims import ClaimDeadlines, claim_deadlines, document_checklist
+
+
+def claim_queryset(*, actor: User) -> QuerySet[Claim]:
+    """The claims of the persons in the actor's area."""
+    return Claim.objects.filter(person__in=person_queryset(actor=actor))
+
+
+def claim_get(*, actor: User, claim_id: int) -> Claim:
+    """One claim in the actor's area (``NotFound`` outside it); needs ``claims.read``."""
+    require(actor, "claims.read")
+    claim = (claim_queryset(actor=actor).select_related("person__kelurahan", "membership__payer")
+             .filter(pk=claim_id).first())
+    if claim is None:
+        raise NotFound(_("Klaim tidak ditemukan."))
+    return claim
+
+
+def deadlines_of(claim: Claim) -> ClaimDeadlines:
+    """The claim's deadlines (``rules.claims.claim_deadlines``): never stored, always computed."""
+    return claim_deadlines(claim.type, claim.event_date, outcome_date=claim.outcome_date,
+                           complete_on=claim.complete_on, params=current_parameters())
+
+
+def checklist_labels(claim_type: str, lang: str = "id") -> dict[str, str]:
+    """Document code → its label in ``lang``, from the checklist in force today."""
+    items = document_checklist(claim_type, on=timezone.localdate(), params=current_parameters())
+    return {item.code: item.label_en if lang == "en" else item.label for item in items}
+
+
+def claim_as_dict(claim: Claim, *, lang: str = "id", full: bool = False) -> dict[str, Any]:
+    """A claim as the API and the CLI give it (``full``: heirs and payments too)."""
+    labels = checklist_labels(claim.type, lang)
+    data: dict[str, Any] = {
+        "id": claim.pk, "person": claim.person_id, "person_name": claim.person.full_name,
+        "type": claim.type, "outcome": claim.outcome or None,
+        "outcome_date": claim.outcome_date.isoformat() if claim.outcome_date else None,
+        "event_date": claim.event_date.isoformat(), "event_place": claim.event_place,
+        "chronology": claim.chronology, "reported_by": claim.reported_by, "status": claim.status,
+        "membership": claim.membership_id, "protected_on_event_date": claim.protected_on_event_date,
+        "coverage_reason": claim.coverage_reason, "coverage_text": claim.coverage_text,
+        "estimate_idr": claim.estimate_idr, "bpjstk_number": claim.bpjstk_number or None,
+        "deadlines": deadlines_of(claim).to_dict(),
+        "checklist": [{"code": d.code, "label": labels.get(d.code, d.code), "required": d.required,
+                       "received": d.received_on is not None,
+                       "received_on": d.received_on.isoformat() if d.received_on else None}
+                      for d in claim.documents.all()],
+        "complete_on": claim.complete_on.isoformat() if claim.complete_on else None,
+        "submitted_on": claim.submitted_on.isoformat() if claim.submitted_on else None,
+        "settled_on": claim.settled_on.isoformat() if claim.settled_on else None,
+        "paid_idr": claim.paid_idr, "rejection_reason": claim.rejection_reason or None,
+    }
+    if full:
+        data["heirs"] = [{"name": h.name, "relationship": h.relationship, "priority": h.priority,
+                          "nik_recorded": bool(h.nik_index)} for h in claim.heirs.all()]
+        data["payments"] = [{"item_code": p.item_code, "amount_idr": p.amount_idr, "paid_on": p.paid_on.isoformat()}
+                            for p in claim.payments.all()]
+    return data
+
+
+@dataclass(frozen=True)
+class ClaimDeadline:
+    """An open claim's next deadline: ``kind`` is a ``ClaimDeadlines`` field name."""
+
+    claim: Claim
+    kind: str
+    date: dt.date
+    overdue: bool
+
+    def as_dict(self, today: dt.date) -> dict[str, Any]:
+        return {"claim": self.claim.pk, "person": self.claim.person_id, "person_name": self.claim.person.full_name,
+                "kelurahan": self.claim.person.kelurahan.name, "type": self.claim.type,
+                "status": self.claim.status, "deadline": self.kind, "date": self.date.isoformat(),
+                "overdue": self.overdue, "days_left": (self.date - today).days}
+
+
+def next_deadline(claim: Claim, today: dt.date) -> ClaimDeadline | None:
+    """What the office must do next for an open claim, and by when.
+
+    Not yet submitted: a report deadline (stage I, stage II) already past is overdue — the report
+    is late until the claim goes to BPJSTK; otherwise the earliest of the reports and the lapse of
+    the right still ahead. Submitted: BPJSTK's payment promise (overdue once past: chase the branch).
+    """
+    deadlines = deadlines_of(claim)
+    if claim.status == Claim.Status.SUBMITTED:
+        if deadlines.payment_due is None:
+            return None
+        return ClaimDeadline(claim, "payment_due", deadlines.payment_due, deadlines.payment_due < today)
+    if claim.status not in Claim.NOT_SUBMITTED:
+        return None
+    reports = [(kind, day) for kind, day in (("stage1_report", deadlines.stage1_report),
+                                             ("stage2_report", deadlines.stage2_report)) if day is not None]
+    missed = [(kind, day) for kind, day in reports if day < today]
+    if missed:
+        kind, day = missed[-1]
+        return ClaimDeadline(claim, kind, day, True)
+    ahead = [(day, kind) for kind, day in [*reports, ("lapses_on", deadlines.lapses_on)] if day >= today]
+    if not ahead:
+        return ClaimDeadline(claim, "lapses_on", deadlines.lapses_on, True)
+    day, kind = min(ahead)
+    return ClaimDeadline(claim, kind, day, False)
+
+
+def claim_deadlines_list(*, actor: User, today: dt.date | None = None) -> list[ClaimDeadline]:
+    """The open claims of the actor's area with their next deadline: overdue first, then the nearest."""
+    require(actor, "claims.read")
+    today = today or timezone.localdate()
+    claims = (claim_queryset(actor=actor).filter(status__in=Claim.OPEN_STATUSES)
+              .select_related("person__kelurahan"))
+    rows = [row for row in (next_deadline(claim, today) for claim in claims) if row is not None]
+    rows.sort(key=lambda r: (not r.overdue, r.date, r.claim.pk))
+    return rows

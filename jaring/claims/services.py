@@ -1,0 +1,402 @@
+"""All writes to claims: open, outcome, heirs, documents, submit, settle, reject, lapse. Each one is
+audited, needs ``claims.write`` and acts only on persons of the actor's area (outside it: not found)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from jaring.accounts.capabilities import require
+from jaring.accounts.models import Role, User
+from jaring.accounts.selectors import scope_for
+from jaring.claims.models import Claim, ClaimDocument, ClaimHeir, ClaimPayment
+from jaring.claims.selectors import deadlines_of
+from jaring.contributions.models import Due
+from jaring.contributions.selectors import protection
+from jaring.core.audit import audit_log
+from jaring.core.crypto import cipher
+from jaring.core.errors import Conflict, NotFound, ValidationFailed
+from jaring.core.money import month_start
+from jaring.core.parameters import current_parameters
+from jaring.core.params import has_control_chars
+from jaring.membership.models import Membership
+from jaring.membership.services import membership_end
+from jaring.registry.identity import clean_digits, nik_findings
+from jaring.registry.models import Person
+from jaring.registry.services import PersonInput, person_update
+from jaring.rules import RulesInputError, calculate_benefits
+from jaring.rules.claims import claim_deadlines, document_checklist
+
+# Who reported a claim, when not said: the opener's own role (an office user reports as the operator).
+REPORTER_OF_ROLE: dict[str, str] = {Role.FACILITATOR: Claim.ReportedBy.FACILITATOR,
+                                    Role.LIAISON: Claim.ReportedBy.LIAISON}
+
+
+def _invalid(field: str, message: str, code: str | None = None) -> ValidationFailed:
+    return ValidationFailed(message, fields={field: [message]}, code=code)
+
+
+def _in_area(actor: User, person: Person) -> None:
+    if not scope_for(actor).contains_code(person.kelurahan.code):
+        raise NotFound(_("Orang tidak ditemukan."))
+
+
+def _lock(actor: User, claim: Claim) -> Claim:
+    require(actor, "claims.write")
+    locked = (Claim.objects.select_for_update(of=("self",)).select_related("person__kelurahan")
+              .filter(pk=claim.pk).first())
+    if locked is None:
+        raise NotFound(_("Klaim tidak ditemukan."))
+    _in_area(actor, locked.person)
+    return locked
+
+
+def _wrong_status(claim: Claim, wanted: Any) -> Conflict:
+    return Conflict(_("Klaim ini berstatus %(status)s; langkah ini hanya untuk klaim berstatus %(wanted)s.") % {
+        "status": claim.get_status_display(), "wanted": wanted}, code="wrong_status",
+        extra={"status": claim.status})
+
+
+def _log(actor: User, action: str, claim: Claim, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
+    audit_log(actor=actor, action=action, obj=claim, region_code=claim.person.kelurahan.code,
+              before=before, after=after)
+
+
+def _not_future(day: dt.date, field: str, today: dt.date) -> None:
+    if day > today:
+        raise _invalid(field, _("Tanggal %(d)s belum terjadi.") % {"d": day.strftime("%d-%m-%Y")}, "future")
+
+
+def _covering_membership(person: Person, day: dt.date) -> Membership | None:
+    """The membership that covered ``day``: the latest started by then, unless it ended before."""
+    membership = (Membership.objects.filter(person=person, start_date__lte=day).select_related("payer")
+                  .order_by("-start_date", "-id").first())
+    if membership is not None and membership.ended_on is not None and membership.ended_on < day:
+        return None
+    return membership
+
+
+def claim_estimate(*, person: Person, membership: Membership | None, claim_type: str, outcome: str,
+                   event_date: dt.date) -> int | None:
+    """The benefit estimate of ``rules.calculate_benefits`` for the case as it stands: a JKM death,
+    or a work accident once its outcome is known (None before, and for a scholarship follow-up,
+    whose amounts depend on the children). The income is the covering membership's declared one
+    (else the registry's); the contribution months are the person's paid months up to the event."""
+    if claim_type == Claim.Type.SCHOLARSHIP or (claim_type == Claim.Type.JKK and not outcome):
+        return None
+    income = membership.declared_income_idr if membership is not None else person.declared_income_idr
+    if not income:
+        return None
+    months = (Due.objects.filter(person=person, status=Due.Status.PAID, period__lte=month_start(event_date))
+              .count())
+    case: dict[str, Any] = {"event": "death" if claim_type == Claim.Type.JKM else "work_accident",
+                            "event_date": event_date.isoformat(), "declared_income_idr": int(income),
+                            "contribution_months": months}
+    if claim_type == Claim.Type.JKK:
+        case["work_accident"] = {"outcome": outcome}
+    try:
+        return calculate_benefits(case, params=current_parameters()).total_idr
+    except RulesInputError:  # e.g. an income that is no bracket value: no estimate, never a refusal
+        return None
+
+
+@transaction.atomic
+def claim_open(*, actor: User, person: Person, type: str, event_date: dt.date, event_place: str = "",
+               chronology: str = "", reported_by: str | None = None, outcome: str = "",
+               outcome_date: dt.date | None = None, today: dt.date | None = None) -> Claim:
+    """Open a claim case for ``person``. Coverage on the event date is the money loop's one rule
+    (``contributions.selectors.protection``) and is recorded even when the person was not
+    protected (the office follows up; the case counts in the figures). Refused: an event in the
+    future, or one whose right has lapsed (``rules.claims``: 5 years after the event)."""
+    require(actor, "claims.write")
+    today = today or timezone.localdate()
+    person = Person.objects.select_related("kelurahan").get(pk=person.pk)
+    _in_area(actor, person)
+    if type not in Claim.Type.values:
+        raise _invalid("type", _("Jenis klaim tidak dikenal; pilihan: %(c)s") % {"c": ", ".join(Claim.Type.values)})
+    outcome = outcome or ""
+    if outcome and outcome not in Claim.Outcome.values:
+        raise _invalid("outcome", _("Akibat tidak dikenal; pilihan: %(c)s") % {"c": ", ".join(Claim.Outcome.values)})
+    if outcome and type != Claim.Type.JKK:
+        raise _invalid("outcome", _("Akibat hanya dicatat untuk klaim JKK."))
+    reported_by = reported_by or REPORTER_OF_ROLE.get(str(actor.role), Claim.ReportedBy.OPERATOR)
+    if reported_by not in Claim.ReportedBy.values:
+        raise _invalid("reported_by", _("Pelapor tidak dikenal; pilihan: %(c)s") % {
+            "c": ", ".join(Claim.ReportedBy.values)})
+    for field, text, limit in (("event_place", event_place, 200), ("chronology", chronology, 5000)):
+        if len(text) > limit or has_control_chars(text.replace("\n", "").replace("\r", "")):
+            raise _invalid(field, _("Paling banyak %(n)s karakter, tanpa karakter kontrol.") % {"n": limit})
+    _not_future(event_date, "event_date", today)
+    if outcome_date is not None:
+        _not_future(outcome_date, "outcome_date", today)
+        if outcome_date < event_date:
+            raise _invalid("outcome_date", _("Tanggal akibat tidak boleh sebelum tanggal kejadian."))
+    params = current_parameters()
+    try:
+        deadlines = claim_deadlines(type, event_date, outcome_date=outcome_date, params=params)
+        checklist = document_checklist(type, on=today, params=params)
+    except RulesInputError as exc:
+        raise _invalid("event_date", exc.message) from None
+    if today > deadlines.lapses_on:
+        raise _invalid("event_date", _("Hak atas manfaat sudah gugur: kejadian %(event)s lebih dari batas waktu; "
+                                       "klaim paling lambat %(limit)s.") % {
+            "event": event_date.strftime("%d-%m-%Y"), "limit": deadlines.lapses_on.strftime("%d-%m-%Y")}, "lapsed")
+    same = Claim.objects.filter(person=person, type=type, event_date=event_date,
+                                status__in=Claim.OPEN_STATUSES).first()
+    if same is not None:
+        raise Conflict(_("Klaim yang sama sudah dibuka (nomor %(id)s).") % {"id": same.pk}, code="duplicate",
+                       extra={"claim_id": same.pk})
+    covered = protection(person=person, day=event_date)
+    membership = _covering_membership(person, event_date)
+    claim = Claim.objects.create(
+        person=person, membership=membership, type=type, outcome=outcome, outcome_date=outcome_date,
+        event_date=event_date, event_place=event_place.strip(), chronology=chronology.strip(),
+        reported_by=reported_by, protected_on_event_date=covered.protected, coverage_reason=covered.reason.value,
+        coverage_text=covered.message.text("id")[:300],
+        estimate_idr=claim_estimate(person=person, membership=membership, claim_type=type, outcome=outcome,
+                                    event_date=event_date),
+        created_by=actor)
+    ClaimDocument.objects.bulk_create([ClaimDocument(claim=claim, code=item.code, required=item.required)
+                                       for item in checklist])
+    _log(actor, "claim.open", claim, None, {
+        "person": person.pk, "type": type, "event_date": event_date.isoformat(), "outcome": outcome,
+        "reported_by": reported_by, "protected": covered.protected, "coverage_reason": covered.reason.value,
+        "membership": membership.pk if membership else None, "estimate_idr": claim.estimate_idr})
+    _complete_if_ready(actor, claim)
+    return claim
+
+
+@transaction.atomic
+def claim_outcome(*, actor: User, claim: Claim, outcome: str, outcome_date: dt.date | None,
+                  today: dt.date | None = None) -> Claim:
+    """The work accident's outcome became known (recovery, disability, death): the stage-II report
+    runs from ``outcome_date`` and the estimate is computed again."""
+    claim = _lock(actor, claim)
+    today = today or timezone.localdate()
+    if claim.type != Claim.Type.JKK:
+        raise _invalid("outcome", _("Akibat hanya dicatat untuk klaim JKK."))
+    if outcome not in Claim.Outcome.values:
+        raise _invalid("outcome", _("Akibat tidak dikenal; pilihan: %(c)s") % {"c": ", ".join(Claim.Outcome.values)})
+    if claim.status not in Claim.OPEN_STATUSES:
+        raise _wrong_status(claim, _("terbuka"))
+    if outcome_date is not None:
+        _not_future(outcome_date, "outcome_date", today)
+        if outcome_date < claim.event_date:
+            raise _invalid("outcome_date", _("Tanggal akibat tidak boleh sebelum tanggal kejadian."))
+    if (claim.outcome, claim.outcome_date) == (outcome, outcome_date):
+        return claim
+    before = {"outcome": claim.outcome, "outcome_date": str(claim.outcome_date), "estimate_idr": claim.estimate_idr}
+    claim.outcome, claim.outcome_date = outcome, outcome_date
+    claim.estimate_idr = claim_estimate(person=claim.person, membership=claim.membership, claim_type=claim.type,
+                                        outcome=outcome, event_date=claim.event_date)
+    claim.save(update_fields=["outcome", "outcome_date", "estimate_idr", "updated_at"])
+    _log(actor, "claim.outcome", claim, before, {"outcome": outcome, "outcome_date": str(outcome_date),
+                                                 "estimate_idr": claim.estimate_idr})
+    return claim
+
+
+@transaction.atomic
+def claim_heir_add(*, actor: User, claim: Claim, name: str, relationship: str, nik: str = "",
+                   phone: str = "") -> ClaimHeir:
+    """An heir of the claim, ranked by the regulation's order (``ClaimHeir.PRIORITY``); the NIK, when
+    given, must be a valid one and is stored encrypted with its blind index."""
+    claim = _lock(actor, claim)
+    name = " ".join((name or "").split())
+    if not name or len(name) > 150 or has_control_chars(name):
+        raise _invalid("name", _("Nama ahli waris wajib diisi (paling banyak 150 karakter)."))
+    if relationship not in ClaimHeir.Relationship.values:
+        raise _invalid("relationship", _("Hubungan tidak dikenal; pilihan: %(c)s") % {
+            "c": ", ".join(ClaimHeir.Relationship.values)})
+    heir = ClaimHeir(claim=claim, name=name, relationship=relationship,
+                     priority=ClaimHeir.PRIORITY[relationship], phone=clean_digits(phone or "")[:20])
+    if nik:
+        errors = [f for f in nik_findings(nik) if f.is_error]
+        if errors:
+            raise _invalid("nik", errors[0].message)
+        digits = clean_digits(nik)
+        heir.nik_encrypted = cipher().encrypt(digits, kind="nik")
+        heir.nik_index = cipher().blind_index(digits, kind="nik")
+    heir.save()
+    _log(actor, "claim.heir_add", claim, None, {"heir": heir.pk, "relationship": relationship,
+                                                "priority": heir.priority, "nik": bool(nik)})
+    return heir
+
+
+def _complete_if_ready(actor: User, claim: Claim) -> None:
+    if claim.status != Claim.Status.REPORTED:
+        return
+    if claim.documents.filter(required=True, received_on__isnull=True).exists():
+        return
+    claim.status = Claim.Status.DOCUMENTS_COMPLETE
+    claim.save(update_fields=["status", "updated_at"])
+    _log(actor, "claim.documents_complete", claim, {"status": Claim.Status.REPORTED},
+         {"status": claim.status})
+
+
+@transaction.atomic
+def claim_document_received(*, actor: User, claim: Claim, code: str, received_on: dt.date, note: str = "",
+                            today: dt.date | None = None) -> Claim:
+    """A checklist item received on ``received_on``; the claim's documents are complete when every
+    required item is (status ``documents_complete``). The same date again changes nothing."""
+    claim = _lock(actor, claim)
+    today = today or timezone.localdate()
+    if claim.status not in Claim.NOT_SUBMITTED:
+        raise _wrong_status(claim, _("dilaporkan atau dokumen lengkap"))
+    document = claim.documents.filter(code=code).first()
+    if document is None:
+        codes = ", ".join(claim.documents.values_list("code", flat=True))
+        raise _invalid("code", _("Dokumen %(code)s tidak ada dalam daftar klaim ini; pilihan: %(c)s") % {
+            "code": code[:40], "c": codes})
+    _not_future(received_on, "received", today)
+    if received_on < claim.event_date:
+        raise _invalid("received", _("Tanggal terima tidak boleh sebelum tanggal kejadian."))
+    note = " ".join((note or "").split())[:300]
+    if document.received_on == received_on and (not note or note == document.note):
+        return claim
+    before = {"code": code, "received_on": str(document.received_on)}
+    document.received_on = received_on
+    if note:
+        document.note = note
+    document.save(update_fields=["received_on", "note"])
+    _log(actor, "claim.document", claim, before, {"code": code, "received_on": received_on.isoformat()})
+    _complete_if_ready(actor, claim)
+    return claim
+
+
+@transaction.atomic
+def claim_submit(*, actor: User, claim: Claim, bpjstk_number: str, submitted_on: dt.date | None = None) -> Claim:
+    """The complete claim handed to BPJSTK under its claim number: BPJSTK's payment promise
+    (``rules.claims``: working days after a complete claim) runs from ``submitted_on``."""
+    claim = _lock(actor, claim)
+    submitted_on = submitted_on or timezone.localdate()
+    number = " ".join((bpjstk_number or "").split())
+    if not number or len(number) > 40 or has_control_chars(number):
+        raise _invalid("bpjstk_number", _("Nomor klaim BPJSTK wajib diisi (paling banyak 40 karakter)."))
+    if claim.status == Claim.Status.SUBMITTED and claim.bpjstk_number == number:
+        return claim
+    if claim.status != Claim.Status.DOCUMENTS_COMPLETE:
+        raise _wrong_status(claim, Claim.Status.DOCUMENTS_COMPLETE.label)
+    _not_future(submitted_on, "submitted_on", timezone.localdate())
+    if submitted_on < claim.event_date:
+        raise _invalid("submitted_on", _("Tanggal pengajuan tidak boleh sebelum tanggal kejadian."))
+    claim.status, claim.bpjstk_number = Claim.Status.SUBMITTED, number
+    claim.submitted_on = claim.complete_on = submitted_on
+    claim.save(update_fields=["status", "bpjstk_number", "submitted_on", "complete_on", "updated_at"])
+    _log(actor, "claim.submit", claim, {"status": Claim.Status.DOCUMENTS_COMPLETE},
+         {"status": claim.status, "bpjstk_number": number, "submitted_on": submitted_on.isoformat(),
+          "payment_due": str(deadlines_of(claim).payment_due)})
+    return claim
+
+
+def _items(items: Iterable[Mapping[str, Any]] | None, paid_idr: int) -> list[tuple[str, int]]:
+    out: list[tuple[str, int]] = []
+    for index, item in enumerate(items or []):
+        code, amount = str(item.get("code") or "").strip(), item.get("amount_idr")
+        if not code or len(code) > 40 or not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            raise _invalid(f"items.{index}", _("Setiap rincian perlu kode manfaat dan jumlah rupiah (bilangan bulat "
+                                               "tidak negatif)."))
+        out.append((code, amount))
+    if out and sum(a for _c, a in out) != paid_idr:
+        raise _invalid("items", _("Jumlah rincian (Rp%(sum)s) tidak sama dengan jumlah dibayar (Rp%(paid)s).") % {
+            "sum": f"{sum(a for _c, a in out):,}".replace(",", "."), "paid": f"{paid_idr:,}".replace(",", ".")})
+    return out
+
+
+def _end_reason(claim: Claim) -> str | None:
+    if claim.type == Claim.Type.JKM or claim.outcome == Claim.Outcome.DEATH:
+        return Membership.EndReason.DEATH
+    if claim.outcome == Claim.Outcome.TOTAL_DISABILITY:
+        return Membership.EndReason.TOTAL_DISABILITY
+    return None
+
+
+@transaction.atomic
+def claim_settle(*, actor: User, claim: Claim, paid_idr: int, paid_on: dt.date,
+                 items: Iterable[Mapping[str, Any]] | None = None) -> Claim:
+    """BPJSTK paid the claim (``items``: ``{"code", "amount_idr"}`` per benefit item, adding up to
+    ``paid_idr``). A death (JKM, or a work accident that killed) or a total disability ends the
+    person's open membership with that reason on the day of the death or disability
+    (``membership.services.membership_end``, which voids and refunds the months paid after its
+    month), and a death is written in the registry (``registry.services.person_update``)."""
+    claim = _lock(actor, claim)
+    if isinstance(paid_idr, bool) or not isinstance(paid_idr, int) or paid_idr < 0:
+        raise _invalid("paid_idr", _("Jumlah dibayar harus bilangan bulat rupiah, tidak negatif."))
+    rows = _items(items, paid_idr)
+    if claim.status == Claim.Status.PAID and (claim.paid_idr, claim.settled_on) == (paid_idr, paid_on):
+        return claim
+    if claim.status != Claim.Status.SUBMITTED:
+        raise _wrong_status(claim, Claim.Status.SUBMITTED.label)
+    _not_future(paid_on, "date", timezone.localdate())
+    if claim.submitted_on and paid_on < claim.submitted_on:
+        raise _invalid("date", _("Tanggal bayar tidak boleh sebelum tanggal pengajuan."))
+    claim.status, claim.paid_idr, claim.settled_on = Claim.Status.PAID, paid_idr, paid_on
+    claim.save(update_fields=["status", "paid_idr", "settled_on", "updated_at"])
+    ClaimPayment.objects.bulk_create([ClaimPayment(claim=claim, item_code=code, amount_idr=amount, paid_on=paid_on)
+                                      for code, amount in rows])
+    effects: dict[str, Any] = {}
+    reason = _end_reason(claim)
+    if reason is not None:
+        day = claim.outcome_date if claim.type == Claim.Type.JKK and claim.outcome_date else claim.event_date
+        open_membership = Membership.objects.filter(person=claim.person, status__in=Membership.OPEN_STATUSES).first()
+        if open_membership is not None:
+            membership_end(actor=actor, membership=open_membership, reason=reason, ended_on=day)
+            effects["membership_ended"] = open_membership.pk
+        if reason == Membership.EndReason.DEATH and claim.person.death_date is None:
+            person_update(actor=actor, person=claim.person, data=PersonInput.of(death_date=day))
+            effects["death_date"] = day.isoformat()
+    _log(actor, "claim.settle", claim, {"status": Claim.Status.SUBMITTED},
+         {"status": claim.status, "paid_idr": paid_idr, "paid_on": paid_on.isoformat(),
+          "items": [[c, a] for c, a in rows], **effects})
+    return claim
+
+
+@transaction.atomic
+def claim_reject(*, actor: User, claim: Claim, reason: str) -> Claim:
+    """BPJSTK rejected the submitted claim, with its reason."""
+    claim = _lock(actor, claim)
+    reason = " ".join((reason or "").split())
+    if not reason or len(reason) > 500 or has_control_chars(reason):
+        raise _invalid("reason", _("Alasan penolakan wajib diisi (paling banyak 500 karakter)."))
+    if claim.status == Claim.Status.REJECTED and claim.rejection_reason == reason:
+        return claim
+    if claim.status != Claim.Status.SUBMITTED:
+        raise _wrong_status(claim, Claim.Status.SUBMITTED.label)
+    claim.status, claim.rejection_reason = Claim.Status.REJECTED, reason
+    claim.save(update_fields=["status", "rejection_reason", "updated_at"])
+    _log(actor, "claim.reject", claim, {"status": Claim.Status.SUBMITTED}, {"status": claim.status, "reason": reason})
+    return claim
+
+
+def claims_lapse(*, actor: User, today: dt.date | None = None) -> list[int]:
+    """Open claims of the actor's area not yet submitted whose right lapsed before ``today`` become
+    ``lapsed``, one audited event each. Returns their ids. Running it again changes nothing."""
+    require(actor, "claims.write")
+    today = today or timezone.localdate()
+    lapsed: list[int] = []
+    with transaction.atomic():
+        # No right lapses in under a year: look only at events older than that.
+        candidates = (Claim.objects.select_for_update(of=("self",)).select_related("person__kelurahan")
+                      .filter(scope_for(actor).region_ids_q("person__kelurahan_id"),
+                              status__in=Claim.NOT_SUBMITTED, event_date__lt=today - dt.timedelta(days=365)))
+        for claim in candidates:
+            if deadlines_of(claim).lapses_on < today:
+                before = claim.status
+                claim.status = Claim.Status.LAPSED
+                claim.save(update_fields=["status", "updated_at"])
+                _log(actor, "claim.lapse", claim, {"status": before}, {"status": claim.status,
+                                                                       "today": today.isoformat()})
+                lapsed.append(claim.pk)
+    return lapsed
+
+
+def move_claims(*, actor: User, kept: Person, other: Person) -> None:
+    """Merge hook: a duplicate's claims become the kept person's."""
+    moved = Claim.objects.filter(person=other).update(person=kept)
+    if moved:
+        audit_log(actor=actor, action="claim.move", object_type="registry.person", object_id=str(kept.pk),
+                  after={"from_person": other.pk, "claims": moved})
