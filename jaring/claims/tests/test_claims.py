@@ -330,3 +330,21 @@ def test_the_api_opens_idempotently_and_walks_the_claim(personas, member, api_cl
     assert detail["heirs"] == [] and detail["paid_idr"] == 42_000_000
     assert [r["id"] for r in api.get("/api/v1/claims/?status=paid").json()["results"]] == [claim_id]
     assert api.get("/api/v1/claims/deadlines/").json() == []
+
+
+def test_settling_a_total_disability_ends_the_membership_on_the_day_of_the_disability(personas, member):
+    operator = personas["operator_sorong"]
+    membership = member(paid=11)
+    claim = open_claim(personas, membership.person, event_date=dt.date(2026, 6, 20), outcome="total_disability",
+                       outcome_date=dt.date(2026, 7, 30))
+    assert claim.estimate_idr == 56 * 1_000_000 + 12_000_000
+    assert claim_get(actor=operator, claim_id=claim.pk).outcome_date == dt.date(2026, 7, 30)
+    claim = complete(personas, claim, dt.date(2026, 8, 1))
+    claim = claim_submit(actor=operator, claim=claim, bpjstk_number="JKK-TD-1", submitted_on=dt.date(2026, 8, 3))
+    claim_settle(actor=operator, claim=claim, paid_idr=68_000_000, paid_on=dt.date(2026, 8, 10))
+    membership.refresh_from_db()
+    assert (membership.end_reason, membership.ended_on) == ("total_disability", dt.date(2026, 7, 30))
+    assert sorted(e.due.period.month for e in CreditEntry.objects.filter(membership=membership,
+                                                                          reason="refund")) == [8, 9, 10, 11]
+    membership.person.refresh_from_db()
+    assert membership.person.death_date is None
