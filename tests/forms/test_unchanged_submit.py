@@ -159,6 +159,7 @@ PAGES: dict[str, tuple[Any, tuple[str, ...], str]] = {
     "registry:household_create": (lambda w: "/keluarga/baru/", EDITORS, "blank"),
     "membership:payment_create": (lambda w: f"/orang/{w['person'].pk}/bayar/", EDITORS, "blank"),
     "membership:person_enrol": (lambda w: f"/orang/{w['person'].pk}/daftar/", EDITORS, "blank"),
+    "claims:claim_report": (lambda w: f"/orang/{w['person'].pk}/klaim/baru/", EDITORS, "blank"),
 }
 # Pages whose POST form is an action, not a record to edit: submitting it is meant to change data
 # (create a round, a policy, a target, run a job) or only to read (login, language, simulation).
@@ -169,6 +170,7 @@ ACTIONS = {
     "targeting:scenarios", "targeting:round_detail", "reports:target_set", "reports:dashboard", "target_set",
     "dashboard", "login_otp", "otp_enrol", "membership:invoice_issue", "membership:invoice_pay",
     "membership:bpjstk_exchange", "membership:bpjstk_review", "membership:payer_reactivate",
+    "claims:claim_document", "claims:claim_submit", "claims:claim_settle", "claims:claim_reject",
 }
 
 

@@ -1,0 +1,298 @@
+"""Claims screens (issue 11): the list of claims with their next deadline, the field report from a
+person's page (mobile first), and the claim page with its deadlines, checklist and the office's
+steps. Every write is a ``claims.services`` call; its refusals show on the form that was sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jaring.accounts.capabilities import OFFICE, can, capability_required
+from jaring.accounts.home import HomeCard
+from jaring.accounts.reads import personal_data
+from jaring.accounts.types import AuthenticatedHttpRequest
+from jaring.claims.forms import ClaimReportForm, DocumentReceivedForm, RejectForm, SettleForm, SubmitForm
+from jaring.claims.models import Claim, ClaimDocument
+from jaring.claims.selectors import (
+    ClaimDeadline,
+    checklist_labels,
+    claim_deadlines_list,
+    claim_get,
+    claim_queryset,
+    deadlines_of,
+    next_deadline,
+)
+from jaring.claims.services import (
+    REPORTER_OF_ROLE,
+    claim_document_received,
+    claim_open,
+    claim_reject,
+    claim_settle,
+    claim_submit,
+)
+from jaring.core.errors import Conflict, JaringError, NotFound, ValidationFailed
+from jaring.core.params import choice_param
+from jaring.registry.models import Person
+from jaring.registry.panels import Panel
+from jaring.registry.selectors import person_get
+
+CLAIMS_PAGE = 50
+DEADLINE_LABELS = {
+    "stage1_report": gettext_lazy("Laporan tahap I"),
+    "stage2_report": gettext_lazy("Laporan tahap II"),
+    "lapses_on": gettext_lazy("Hak gugur"),
+    "payment_due": gettext_lazy("Batas pembayaran BPJSTK"),
+    "scholarship_reapply": gettext_lazy("Pengajuan ulang beasiswa"),
+}
+
+
+def _show_refusal(form: forms.Form, exc: JaringError, aliases: dict[str, str] | None = None) -> None:
+    """The service's refusal on each field it names that the form has, else above the form."""
+    aliases = aliases or {}
+    message = str(exc.message)
+    on_form = sorted({aliases.get(name, name) for name in exc.fields} & set(form.fields))
+    for name in on_form:
+        form.add_error(name, message)
+    if not on_form:
+        form.add_error(None, message)
+
+
+def _person_or_404(request: AuthenticatedHttpRequest, person_id: int) -> Person:
+    try:
+        return person_get(actor=request.user, person_id=person_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def _claim_or_404(request: AuthenticatedHttpRequest, claim_id: int) -> Claim:
+    try:
+        return claim_get(actor=request.user, claim_id=claim_id)
+    except NotFound:
+        raise Http404 from None
+
+
+# --- Person page panel and home card -------------------------------------------------------------
+
+def claims_panel(request: AuthenticatedHttpRequest, person: Any) -> Panel | None:
+    if not can(request.user, "claims.read"):
+        return None
+    claims = list(claim_queryset(actor=request.user).filter(person=person).order_by("-event_date", "-id")[:10])
+    return Panel("claims/_person_panel.html", {"claims": claims})
+
+
+def claims_home_card(request: AuthenticatedHttpRequest) -> HomeCard | None:
+    """The open claims' next deadlines, for the people who must act (``claims.write``)."""
+    if not can(request.user, "claims.write"):
+        return None
+    rows = claim_deadlines_list(actor=request.user)
+    if not rows:
+        return None
+    return HomeCard("claims/_home_card.html", {"rows": rows[:5], "total": len(rows),
+                                               "overdue": sum(r.overdue for r in rows),
+                                               "labels": DEADLINE_LABELS})
+
+
+# --- List ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClaimRow:
+    claim: Claim
+    deadline: ClaimDeadline | None
+
+    @property
+    def deadline_label(self) -> str:
+        return str(DEADLINE_LABELS[self.deadline.kind]) if self.deadline else ""
+
+
+@capability_required("claims.read")
+@personal_data("claim.list", object_type="claims.claim")
+def claim_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Open claims first, by their next deadline (overdue first); then the closed ones, latest first."""
+    today = timezone.localdate()
+    status = choice_param(request, "status", tuple(Claim.Status.values), default="")
+    claim_type = choice_param(request, "jenis", tuple(Claim.Type.values), default="")
+    claims = claim_queryset(actor=request.user).select_related("person__kelurahan")
+    if status:
+        claims = claims.filter(status=status)
+    if claim_type:
+        claims = claims.filter(type=claim_type)
+    open_rows = [ClaimRow(c, next_deadline(c, today)) for c in claims.filter(status__in=Claim.OPEN_STATUSES)]
+    open_rows.sort(key=lambda r: (r.deadline is None, not (r.deadline and r.deadline.overdue),
+                                  r.deadline.date if r.deadline else today, r.claim.pk))
+    closed = [ClaimRow(c, None) for c in claims.exclude(status__in=Claim.OPEN_STATUSES).order_by("-event_date", "-id")]
+    rows = open_rows + closed
+    page = Paginator(rows, CLAIMS_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "claims/claim_list.html", {
+        "nav": "claims", "page": page, "rows": page.object_list, "total": len(rows), "today": today,
+        "status": status, "claim_type": claim_type, "statuses": Claim.Status.choices, "types": Claim.Type.choices,
+        "query": query.urlencode(), "filtered": bool(status or claim_type)})
+
+
+# --- Report ----------------------------------------------------------------------------------------
+
+@capability_required("claims.write")
+@personal_data("claim.report_form", object_type="registry.person", id_kwarg="person_id")
+def claim_report(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
+    """Report an accident or a death from the person's page; the claim page follows."""
+    person = _person_or_404(request, person_id)
+    initial = {"event_date": timezone.localdate(),
+               "reported_by": REPORTER_OF_ROLE.get(str(request.user.role), Claim.ReportedBy.OPERATOR)}
+    posted = request.method == "POST"
+    form = ClaimReportForm(request.POST if posted else None, initial=initial)
+    if posted and form.is_valid():
+        data = form.cleaned_data
+        try:
+            claim = claim_open(actor=request.user, person=person, type=data["type"], event_date=data["event_date"],
+                               event_place=data["event_place"], chronology=data["chronology"],
+                               reported_by=data["reported_by"])
+        except NotFound:
+            raise Http404 from None
+        except (ValidationFailed, Conflict) as exc:
+            _show_refusal(form, exc)
+        else:
+            messages.success(request, _("Kejadian dilaporkan; klaim nomor %(id)s dibuka.") % {"id": claim.pk})
+            return redirect("claims:claim_detail", claim_id=claim.pk)
+    return render(request, "claims/report_form.html", {"nav": "persons", "person": person, "form": form})
+
+
+# --- Claim page and its steps ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DocumentRow:
+    document: ClaimDocument
+    label: str
+    form: DocumentReceivedForm | None
+
+
+def _document_form(document: ClaimDocument, data: Any = None) -> DocumentReceivedForm:
+    # One form per checklist item on the page: the prefix keeps their field ids apart.
+    return DocumentReceivedForm(data, prefix=f"d{document.pk}", initial={"received_on": timezone.localdate()})
+
+
+def _claim_page(request: AuthenticatedHttpRequest, claim: Claim, *, bound: dict[str, Any] | None = None,
+                status: int = 200) -> HttpResponse:
+    """The claim page; after a refused step, with that step's form, its errors and its values."""
+    bound = bound or {}
+    today = timezone.localdate()
+    can_write = can(request.user, "claims.write")
+    office = can_write and request.user.role in OFFICE
+    deadlines = deadlines_of(claim)
+    following = next_deadline(claim, today)
+    deadline_rows = [(DEADLINE_LABELS[kind], day, following is not None and following.overdue
+                      and following.kind == kind)
+                     for kind, day in (("stage1_report", deadlines.stage1_report),
+                                       ("stage2_report", deadlines.stage2_report),
+                                       ("lapses_on", deadlines.lapses_on), ("payment_due", deadlines.payment_due),
+                                       ("scholarship_reapply", deadlines.scholarship_reapply))
+                     if day is not None]
+    labels = checklist_labels(claim.type)
+    documents_open = can_write and claim.status in Claim.NOT_SUBMITTED
+    documents = [DocumentRow(d, labels.get(d.code, d.code),
+                             bound.get(f"document{d.pk}") or (_document_form(d) if documents_open
+                                                              and d.received_on is None else None))
+                 for d in claim.documents.all()]
+    forms_: dict[str, forms.Form | None] = {"submit_form": None, "settle_form": None, "reject_form": None}
+    if office and claim.status == Claim.Status.DOCUMENTS_COMPLETE:
+        forms_["submit_form"] = bound.get("submit") or SubmitForm(initial={"submitted_on": today})
+    if office and claim.status == Claim.Status.SUBMITTED:
+        forms_["settle_form"] = bound.get("settle") or SettleForm(initial={"paid_on": today})
+        forms_["reject_form"] = bound.get("reject") or RejectForm()
+    return render(request, "claims/claim_detail.html", {
+        "nav": "claims", "claim": claim, "person": claim.person, "deadline_rows": deadline_rows,
+        "next_deadline": following, "next_label": DEADLINE_LABELS[following.kind] if following else "",
+        "documents": documents, "heirs": claim.heirs.all(), "payments": claim.payments.all(), "today": today,
+        **forms_}, status=status)
+
+
+@capability_required("claims.read")
+@personal_data("claim.view", object_type="claims.claim", id_kwarg="claim_id")
+def claim_detail(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponse:
+    return _claim_page(request, _claim_or_404(request, claim_id))
+
+
+def _step(request: AuthenticatedHttpRequest, claim: Claim, form: forms.Form, key: str, act: Any,
+          done: str, aliases: dict[str, str] | None = None) -> HttpResponse:
+    """Run one step: the form's values to the service; success → the claim page (PRG), refusal → the
+    page again with this form, its values and the refusal on its field."""
+    if form.is_valid():
+        try:
+            act(form.cleaned_data)
+        except NotFound:
+            raise Http404 from None
+        except (ValidationFailed, Conflict) as exc:
+            _show_refusal(form, exc, aliases)
+        else:
+            messages.success(request, done)
+            return redirect("claims:claim_detail", claim_id=claim.pk)
+    return _claim_page(request, claim, bound={key: form})
+
+
+@capability_required("claims.write")
+@personal_data("claim.view", object_type="claims.claim", id_kwarg="claim_id")
+def claim_document(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponse:
+    claim = _claim_or_404(request, claim_id)
+    if request.method != "POST":
+        return redirect("claims:claim_detail", claim_id=claim.pk)
+    raw = str(request.POST.get("document", ""))
+    document = claim.documents.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 12 else None
+    if document is None:
+        messages.error(request, _("Dokumen tidak ada dalam daftar klaim ini."))
+        return redirect("claims:claim_detail", claim_id=claim.pk)
+    form = _document_form(document, request.POST)
+    return _step(request, claim, form, f"document{document.pk}",
+                 lambda d: claim_document_received(actor=request.user, claim=claim, code=document.code,
+                                                   received_on=d["received_on"]),
+                 _("Dokumen dicatat diterima."), {"received": "received_on"})
+
+
+def _office_step(request: AuthenticatedHttpRequest, claim_id: int) -> Claim | HttpResponse:
+    claim = _claim_or_404(request, claim_id)
+    if request.method != "POST" or request.user.role not in OFFICE:
+        return redirect("claims:claim_detail", claim_id=claim.pk)
+    return claim
+
+
+@capability_required("claims.write")
+@personal_data("claim.view", object_type="claims.claim", id_kwarg="claim_id")
+def claim_submit_view(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponse:
+    claim = _office_step(request, claim_id)
+    if isinstance(claim, HttpResponse):
+        return claim
+    return _step(request, claim, SubmitForm(request.POST), "submit",
+                 lambda d: claim_submit(actor=request.user, claim=claim, bpjstk_number=d["bpjstk_number"],
+                                        submitted_on=d["submitted_on"]),
+                 _("Klaim dicatat sudah diajukan ke BPJSTK."))
+
+
+@capability_required("claims.write")
+@personal_data("claim.view", object_type="claims.claim", id_kwarg="claim_id")
+def claim_settle_view(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponse:
+    claim = _office_step(request, claim_id)
+    if isinstance(claim, HttpResponse):
+        return claim
+    return _step(request, claim, SettleForm(request.POST), "settle",
+                 lambda d: claim_settle(actor=request.user, claim=claim, paid_idr=d["paid_idr"],
+                                        paid_on=d["paid_on"]),
+                 _("Pembayaran klaim dicatat."), {"date": "paid_on"})
+
+
+@capability_required("claims.write")
+@personal_data("claim.view", object_type="claims.claim", id_kwarg="claim_id")
+def claim_reject_view(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponse:
+    claim = _office_step(request, claim_id)
+    if isinstance(claim, HttpResponse):
+        return claim
+    return _step(request, claim, RejectForm(request.POST), "reject",
+                 lambda d: claim_reject(actor=request.user, claim=claim, reason=d["reason"]),
+                 _("Penolakan klaim dicatat."))
