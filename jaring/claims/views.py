@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jaring.accounts.capabilities import OFFICE, can, capability_required
+from jaring.accounts.capabilities import can, capability_required
 from jaring.accounts.home import HomeCard
 from jaring.accounts.reads import personal_data
 from jaring.accounts.types import AuthenticatedHttpRequest
@@ -186,7 +186,7 @@ def _claim_page(request: AuthenticatedHttpRequest, claim: Claim, *, bound: dict[
     bound = bound or {}
     today = timezone.localdate()
     can_write = can(request.user, "claims.write")
-    office = can_write and request.user.role in OFFICE
+    office = _office(request)
     deadlines = deadlines_of(claim)
     following = next_deadline(claim, today)
     deadline_rows = [(DEADLINE_LABELS[kind], day, following is not None and following.overdue
@@ -256,9 +256,15 @@ def claim_document(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResp
                  _("Dokumen dicatat diterima."), {"received": "received_on"})
 
 
+def _office(request: AuthenticatedHttpRequest) -> bool:
+    """Submitting, settling and rejecting are the office's: the people who write claims and deal
+    with BPJSTK (``bpjstk.exchange``; a facilitator reports and collects documents only)."""
+    return can(request.user, "claims.write") and can(request.user, "bpjstk.exchange")
+
+
 def _office_step(request: AuthenticatedHttpRequest, claim_id: int) -> Claim | HttpResponse:
     claim = _claim_or_404(request, claim_id)
-    if request.method != "POST" or request.user.role not in OFFICE:
+    if request.method != "POST" or not _office(request):
         return redirect("claims:claim_detail", claim_id=claim.pk)
     return claim
 
