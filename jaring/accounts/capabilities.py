@@ -48,7 +48,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "bpjstk.exchange": OFFICE | {Role.LIAISON},
     # Claims: a facilitator reports from the field; BPJSTK's liaison and the auditor read.
     "claims.read": FIELD | {Role.LIAISON, Role.AUDITOR},
-    "claims.write": FIELD,
+    "claims.write": FIELD,  # report an event, record documents, heirs and the outcome
+    "claims.office": OFFICE,  # submit to BPJSTK, record its payment (which ends a membership) or rejection
     # Targeting.
     "targeting.read": OFFICE | {Role.AUDITOR},
     "targeting.prepare": OFFICE,

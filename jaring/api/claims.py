@@ -123,7 +123,7 @@ class SubmitSerializer(serializers.Serializer):
 
 
 class ClaimSubmit(APIView):
-    capability = "claims.write"
+    capability = "claims.office"
 
     @extend_schema(request=SubmitSerializer)
     def post(self, request: AuthenticatedRequest, claim_id: int) -> Response:
@@ -147,7 +147,7 @@ class SettleSerializer(serializers.Serializer):
 
 
 class ClaimSettle(APIView):
-    capability = "claims.write"
+    capability = "claims.office"
 
     @extend_schema(request=SettleSerializer)
     def post(self, request: AuthenticatedRequest, claim_id: int) -> Response:
@@ -164,7 +164,7 @@ class RejectSerializer(serializers.Serializer):
 
 
 class ClaimReject(APIView):
-    capability = "claims.write"
+    capability = "claims.office"
 
     @extend_schema(request=RejectSerializer)
     def post(self, request: AuthenticatedRequest, claim_id: int) -> Response:

@@ -46,8 +46,8 @@ def _in_area(actor: User, person: Person) -> None:
         raise NotFound(_("Orang tidak ditemukan."))
 
 
-def _lock(actor: User, claim: Claim) -> Claim:
-    require(actor, "claims.write")
+def _lock(actor: User, claim: Claim, capability: str = "claims.write") -> Claim:
+    require(actor, capability)
     locked = (Claim.objects.select_for_update(of=("self",)).select_related("person__kelurahan")
               .filter(pk=claim.pk).first())
     if locked is None:
@@ -272,7 +272,7 @@ def claim_document_received(*, actor: User, claim: Claim, code: str, received_on
 def claim_submit(*, actor: User, claim: Claim, bpjstk_number: str, submitted_on: dt.date | None = None) -> Claim:
     """The complete claim handed to BPJSTK under its claim number: BPJSTK's payment promise
     (``rules.claims``: working days after a complete claim) runs from ``submitted_on``."""
-    claim = _lock(actor, claim)
+    claim = _lock(actor, claim, "claims.office")
     submitted_on = submitted_on or timezone.localdate()
     number = " ".join((bpjstk_number or "").split())
     if not number or len(number) > 40 or has_control_chars(number):
@@ -323,7 +323,7 @@ def claim_settle(*, actor: User, claim: Claim, paid_idr: int, paid_on: dt.date,
     person's open membership with that reason on the day of the death or disability
     (``membership.services.membership_end``, which voids and refunds the months paid after its
     month), and a death is written in the registry (``registry.services.person_update``)."""
-    claim = _lock(actor, claim)
+    claim = _lock(actor, claim, "claims.office")
     if isinstance(paid_idr, bool) or not isinstance(paid_idr, int) or paid_idr < 0:
         raise _invalid("paid_idr", _("Jumlah dibayar harus bilangan bulat rupiah, tidak negatif."))
     rows = _items(items, paid_idr)
@@ -358,7 +358,7 @@ def claim_settle(*, actor: User, claim: Claim, paid_idr: int, paid_on: dt.date,
 @transaction.atomic
 def claim_reject(*, actor: User, claim: Claim, reason: str) -> Claim:
     """BPJSTK rejected the submitted claim, with its reason."""
-    claim = _lock(actor, claim)
+    claim = _lock(actor, claim, "claims.office")
     reason = " ".join((reason or "").split())
     if not reason or len(reason) > 500 or has_control_chars(reason):
         raise _invalid("reason", _("Alasan penolakan wajib diisi (paling banyak 500 karakter)."))

@@ -257,9 +257,9 @@ def claim_document(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResp
 
 
 def _office(request: AuthenticatedHttpRequest) -> bool:
-    """Submitting, settling and rejecting are the office's: the people who write claims and deal
-    with BPJSTK (``bpjstk.exchange``; a facilitator reports and collects documents only)."""
-    return can(request.user, "claims.write") and can(request.user, "bpjstk.exchange")
+    """Submitting, settling and rejecting are the office's (``claims.office``); a facilitator reports
+    and collects documents only."""
+    return can(request.user, "claims.office")
 
 
 def _office_step(request: AuthenticatedHttpRequest, claim_id: int) -> Claim | HttpResponse:

@@ -348,3 +348,23 @@ def test_settling_a_total_disability_ends_the_membership_on_the_day_of_the_disab
                                                                           reason="refund")) == [8, 9, 10, 11]
     membership.person.refresh_from_db()
     assert membership.person.death_date is None
+
+
+def test_only_the_office_submits_settles_or_rejects(personas, member, api_client_for):
+    """A facilitator reports and collects documents; submitting to BPJSTK and recording its payment
+    (which ends a membership) or its rejection are the office's (``claims.office``)."""
+    from jaring.core.errors import PermissionDenied
+
+    facilitator = personas["facilitator_remu"]
+    claim = complete(personas, open_claim(personas, member(10).person), TODAY)
+    with pytest.raises(PermissionDenied):
+        claim_submit(actor=facilitator, claim=claim, bpjstk_number="JKK-1")
+    with pytest.raises(PermissionDenied):
+        claim_reject(actor=facilitator, claim=claim, reason="x")
+    with pytest.raises(PermissionDenied):
+        claim_settle(actor=facilitator, claim=claim, paid_idr=1, paid_on=TODAY)
+    api = api_client_for("facilitator_remu")
+    assert api.post(f"/api/v1/claims/{claim.pk}/submit/", {"bpjstk_number": "JKK-1"},
+                    format="json").status_code == 403
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.DOCUMENTS_COMPLETE
