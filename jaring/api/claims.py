@@ -14,6 +14,7 @@ from jaring.accounts.drf import PersonalDataMixin
 from jaring.accounts.types import AuthenticatedRequest
 from jaring.api.idempotency import idempotent
 from jaring.api.pagination import PAGE_PARAMETERS, paged, paginate
+from jaring.api.people import person_from
 from jaring.claims.models import Claim
 from jaring.claims.selectors import claim_as_dict, claim_deadlines_list, claim_get, claim_queryset
 from jaring.claims.services import (
@@ -25,9 +26,6 @@ from jaring.claims.services import (
 )
 from jaring.core import params as p
 from jaring.core.context import rules_lang
-from jaring.core.errors import ValidationFailed
-from jaring.membership.selectors import person_by_nik_or_404
-from jaring.registry.selectors import person_get
 
 MAX_IDR = 10**13  # far above any benefit: a larger figure is a typing error, not a claim
 
@@ -75,12 +73,7 @@ class ClaimListCreate(PersonalDataMixin, APIView):
         data = ClaimOpenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        if v.get("person"):
-            person = person_get(actor=request.user, person_id=v["person"])
-        elif v.get("nik"):
-            person = person_by_nik_or_404(actor=request.user, nik=v["nik"])
-        else:
-            raise ValidationFailed("person or nik is required", fields={"person": ["required"]})
+        person = person_from(request, v)
         claim = claim_open(actor=request.user, person=person, type=v["type"], event_date=v["event_date"],
                            event_place=v["event_place"], chronology=v["chronology"],
                            reported_by=v.get("reported_by") or None, outcome=v.get("outcome") or "",

@@ -14,15 +14,16 @@ from jaring.accounts.drf import PersonalDataMixin
 from jaring.accounts.types import AuthenticatedRequest
 from jaring.api.idempotency import idempotent
 from jaring.api.pagination import PAGE_PARAMETERS, paged, paginate
+from jaring.api.people import person_from
 from jaring.contributions.models import Due, Invoice, Payment
 from jaring.contributions.selectors import coverage_strip, invoice_as_dict, membership_months, protection
 from jaring.contributions.services import INVOICE_BLOCKS, invoice_issue, invoice_pay, payment_record
 from jaring.core import params as p
 from jaring.core.context import rules_lang
-from jaring.core.errors import NotFound, ValidationFailed
+from jaring.core.errors import NotFound
 from jaring.core.money import format_month
 from jaring.membership.models import FundingSource, Membership, Payer
-from jaring.membership.selectors import membership_queryset, payer_get, person_by_nik_or_404
+from jaring.membership.selectors import membership_queryset, payer_get
 from jaring.membership.services import membership_enrol, payer_create
 from jaring.registry.selectors import person_get
 
@@ -108,12 +109,7 @@ class MembershipList(PersonalDataMixin, APIView):
         data = EnrolSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        if v.get("person"):
-            person = person_get(actor=request.user, person_id=v["person"])
-        elif v.get("nik"):
-            person = person_by_nik_or_404(actor=request.user, nik=v["nik"])
-        else:
-            raise ValidationFailed("person or nik is required", fields={"person": ["required"]})
+        person = person_from(request, v)
         membership = membership_enrol(actor=request.user, person=person, payer=payer_get(code=v["payer"]),
                                       programs=v["programs"], declared_income_idr=v["declared_income_idr"],
                                       start_date=v["start_date"], kpj=v.get("kpj") or None)

@@ -39,11 +39,11 @@ from jaring.claims.services import (
     claim_settle,
     claim_submit,
 )
-from jaring.core.errors import Conflict, JaringError, NotFound, ValidationFailed
+from jaring.core.errors import Conflict, NotFound, ValidationFailed
+from jaring.core.forms import show_refusal
 from jaring.core.params import choice_param
-from jaring.registry.models import Person
 from jaring.registry.panels import Panel
-from jaring.registry.selectors import person_get
+from jaring.registry.views import person_or_404
 
 CLAIMS_PAGE = 50
 DEADLINE_LABELS = {
@@ -55,22 +55,8 @@ DEADLINE_LABELS = {
 }
 
 
-def _show_refusal(form: forms.Form, exc: JaringError, aliases: dict[str, str] | None = None) -> None:
-    """The service's refusal on each field it names that the form has, else above the form."""
-    aliases = aliases or {}
-    message = str(exc.message)
-    on_form = sorted({aliases.get(name, name) for name in exc.fields} & set(form.fields))
-    for name in on_form:
-        form.add_error(name, message)
-    if not on_form:
-        form.add_error(None, message)
 
 
-def _person_or_404(request: AuthenticatedHttpRequest, person_id: int) -> Person:
-    try:
-        return person_get(actor=request.user, person_id=person_id)
-    except NotFound:
-        raise Http404 from None
 
 
 def _claim_or_404(request: AuthenticatedHttpRequest, claim_id: int) -> Claim:
@@ -145,7 +131,7 @@ def claim_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @personal_data("claim.report_form", object_type="registry.person", id_kwarg="person_id")
 def claim_report(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Report an accident or a death from the person's page; the claim page follows."""
-    person = _person_or_404(request, person_id)
+    person = person_or_404(request, person_id)
     initial = {"event_date": timezone.localdate(),
                "reported_by": REPORTER_OF_ROLE.get(str(request.user.role), Claim.ReportedBy.OPERATOR)}
     posted = request.method == "POST"
@@ -159,7 +145,7 @@ def claim_report(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespo
         except NotFound:
             raise Http404 from None
         except (ValidationFailed, Conflict) as exc:
-            _show_refusal(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Kejadian dilaporkan; klaim nomor %(id)s dibuka.") % {"id": claim.pk})
             return redirect("claims:claim_detail", claim_id=claim.pk)
@@ -231,7 +217,7 @@ def _step(request: AuthenticatedHttpRequest, claim: Claim, form: forms.Form, key
         except NotFound:
             raise Http404 from None
         except (ValidationFailed, Conflict) as exc:
-            _show_refusal(form, exc, aliases)
+            show_refusal(form, exc, aliases)
         else:
             messages.success(request, done)
             return redirect("claims:claim_detail", claim_id=claim.pk)

@@ -28,3 +28,16 @@ class IsoDateField(forms.DateField):
 
     widget = IsoDateInput
     input_formats = [ISO_DATE, "%d/%m/%Y", "%d-%m-%Y"]
+
+
+def show_refusal(form: forms.Form, exc: Any, aliases: dict[str, str] | None = None) -> None:
+    """A service's refusal (a ``JaringError``) on the form: its message on each field it names that the
+    form has (``aliases``: the service's name → the form's), otherwise above the form. The service's
+    ``fields`` lists may hold the refused values rather than messages, so the message is the text."""
+    aliases = aliases or {}
+    message = str(exc.message)
+    on_form = sorted({aliases.get(name, name) for name in exc.fields} & set(form.fields))
+    for name in on_form:
+        form.add_error(name, message)
+    if not on_form:
+        form.add_error(None, message)

@@ -40,8 +40,8 @@ from jaring.contributions.services import (
     payment_preview,
     payment_record,
 )
-from jaring.core.errors import Conflict, JaringError, NotFound, ValidationFailed
-from jaring.core.forms import IsoDateField
+from jaring.core.errors import Conflict, ValidationFailed
+from jaring.core.forms import IsoDateField, show_refusal
 from jaring.core.money import add_months, format_idr, month_start, parse_month
 from jaring.core.parameters import current_parameters
 from jaring.core.params import choice_param, code_param, int_param
@@ -49,9 +49,8 @@ from jaring.membership.models import Membership, Payer
 from jaring.membership.selectors import membership_current, membership_history, membership_queryset
 from jaring.membership.services import membership_enrol
 from jaring.regions.selectors import kelurahan_choices
-from jaring.registry.models import Person
 from jaring.registry.panels import Panel
-from jaring.registry.selectors import person_get
+from jaring.registry.views import person_or_404
 
 
 def membership_panel(request: AuthenticatedHttpRequest, person: Any) -> Panel:
@@ -74,25 +73,8 @@ def payer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "membership/payer_list.html", {"nav": "payers", "rows": rows, "year": year})
 
 
-def _show_refusal(form: forms.Form, exc: JaringError, aliases: dict[str, str] | None = None) -> None:
-    """A service's refusal on the form: its message on each field it names that the form has
-    (``aliases``: the service's name → the form's), otherwise above the form. The service's
-    ``fields`` lists may hold the refused values rather than messages, so the message is the text."""
-    aliases = aliases or {}
-    message = str(exc.message)
-    named = {aliases.get(name, name) for name in exc.fields}
-    on_form = sorted(name for name in named if name in form.fields)
-    for name in on_form:
-        form.add_error(name, message)
-    if not on_form:
-        form.add_error(None, message)
 
 
-def _person_or_404(request: AuthenticatedHttpRequest, person_id: int) -> Person:
-    try:
-        return person_get(actor=request.user, person_id=person_id)
-    except NotFound:
-        raise Http404 from None
 
 
 def _payer_or_404(code: str) -> Payer:
@@ -191,7 +173,7 @@ def payer_invoice_issue(request: AuthenticatedHttpRequest, code: str) -> HttpRes
             if payer.is_self:  # no invoice forms on a self-payer's page: say it above the page
                 messages.error(request, str(exc.message))
                 return redirect("membership:payer_detail", code=payer.code)
-            _show_refusal(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _("Tagihan %(invoice)s: %(members)s peserta, total %(total)s, sisa %(left)s.") % {
                 "invoice": _invoice_label(invoice), "members": invoice.member_count,
@@ -217,7 +199,7 @@ def payer_invoice_pay(request: AuthenticatedHttpRequest, code: str, invoice_id: 
             result = invoice_payment_record(actor=request.user, invoice=invoice, paid_on=data["paid_on"],
                                             reference=data["reference"], amount_idr=data["amount_idr"])
         except (ValidationFailed, Conflict) as exc:
-            _show_refusal(form, exc)
+            show_refusal(form, exc)
         else:
             messages.success(request, _invoice_payment_message(result))
             return redirect(f"{_payer_url(payer)}#tagihan-{invoice.pk}")
@@ -286,7 +268,7 @@ class EnrolForm(forms.Form):
 def person_enrol(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Enrol a person from their page. Facilitators are offered self-payers only (the service
     refuses them any other payer); every refusal of the service shows on the form."""
-    person = _person_or_404(request, person_id)
+    person = person_or_404(request, person_id)
     today = timezone.localdate()
     payers = Payer.objects.filter(is_active=True).order_by("kind", "name")
     if not can(request.user, "membership.enrol_collective"):
@@ -307,7 +289,7 @@ def person_enrol(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespo
                 declared_income_idr=data["declared_income_idr"], start_date=data["start_date"],
                 kpj=data["kpj"].strip() or None)
         except (ValidationFailed, Conflict) as exc:
-            _show_refusal(form, exc, ENROL_FIELDS)
+            show_refusal(form, exc, ENROL_FIELDS)
         else:
             messages.success(request, _("%(name)s didaftarkan melalui %(payer)s; status kepesertaan: %(status)s.") % {
                 "name": person.full_name, "payer": membership.payer.name, "status": membership.get_status_display()})
@@ -333,7 +315,7 @@ class PaymentForm(forms.Form):
 def payment_create(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
     """Two steps: "Periksa" shows what the payment will pay (``payment_preview``, nothing written);
     "Catat pembayaran" posts the same values with ``confirm=1`` and records them."""
-    person = _person_or_404(request, person_id)
+    person = person_or_404(request, person_id)
     membership = membership_current(actor=request.user, person=person)
     posted = request.method == "POST"
     form = PaymentForm(request.POST if posted else None,
@@ -356,7 +338,7 @@ def payment_create(request: AuthenticatedHttpRequest, person_id: int) -> HttpRes
                 if exc.code == "duplicate_reference":
                     form.add_error("reference", str(exc.message))
                 else:
-                    _show_refusal(form, exc)
+                    show_refusal(form, exc)
     confirm_values = []
     if preview is not None and not preview.already_recorded:
         data = form.cleaned_data

@@ -49,7 +49,8 @@ from jaring.registry.services import (
 PAGE_SIZE = 25
 
 
-def _person_or_404(request: AuthenticatedHttpRequest, person_id: int) -> Any:
+def person_or_404(request: AuthenticatedHttpRequest, person_id: int) -> Any:
+    """The person of the user's area, or 404 (a page never tells what lies outside the area)."""
     try:
         return person_get(actor=request.user, person_id=person_id)
     except NotFound:
@@ -101,7 +102,7 @@ def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @capability_required("registry.read")
 @personal_data("person.view", object_type="registry.person", id_kwarg="person_id")
 def person_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
-    person = _person_or_404(request, person_id)
+    person = person_or_404(request, person_id)
     members = household_members(actor=request.user, household=person.household) if person.household else []
     return render(request, "registry/person_detail.html", {
         "nav": "persons", "person": person, "members": members,
@@ -112,7 +113,7 @@ def person_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResp
 @capability_required("nik.reveal")
 @require_POST
 def person_reveal_nik(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
-    person = _person_or_404(request, person_id)
+    person = person_or_404(request, person_id)
     nik = person_reveal_nik_service(actor=request.user, person=person, reason=request.POST.get("reason", ""))
     if request.headers.get("HX-Request"):
         return render(request, "registry/_nik_revealed.html", {"nik": nik})
@@ -176,7 +177,7 @@ def person_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @capability_required("registry.write")
 @personal_data("person.edit_form", object_type="registry.person", id_kwarg="person_id")
 def person_edit(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
-    return _person_form_view(request, person=_person_or_404(request, person_id))
+    return _person_form_view(request, person=person_or_404(request, person_id))
 
 
 @capability_required("registry.read")
