@@ -48,6 +48,9 @@ class Claim(models.Model):
     # The day of recovery, disability or death (the stage-II report runs from it).
     outcome_date = models.DateField(_("tanggal akibat"), null=True, blank=True)
     event_date = models.DateField(_("tanggal kejadian"))
+    # The days the stage-I and stage-II reports were made to BPJSTK (a made report is no longer due).
+    stage1_reported_on = models.DateField(_("laporan tahap I dibuat"), null=True, blank=True)
+    stage2_reported_on = models.DateField(_("laporan tahap II dibuat"), null=True, blank=True)
     event_place = models.CharField(_("tempat kejadian"), max_length=200, blank=True, default="")
     chronology = models.TextField(_("kronologi"), blank=True, default="")
     reported_by = models.CharField(_("dilaporkan oleh"), max_length=12, choices=ReportedBy.choices)

@@ -59,6 +59,8 @@ def claim_as_dict(claim: Claim, *, lang: str = "id", full: bool = False) -> dict
         "coverage_reason": claim.coverage_reason, "coverage_text": claim.coverage_text,
         "estimate_idr": claim.estimate_idr, "bpjstk_number": claim.bpjstk_number or None,
         "deadlines": deadlines_of(claim).to_dict(),
+        "stage1_reported_on": claim.stage1_reported_on.isoformat() if claim.stage1_reported_on else None,
+        "stage2_reported_on": claim.stage2_reported_on.isoformat() if claim.stage2_reported_on else None,
         "checklist": [{"code": d.code, "label": labels.get(d.code, d.code), "required": d.required,
                        "received": d.received_on is not None,
                        "received_on": d.received_on.isoformat() if d.received_on else None}
@@ -95,9 +97,10 @@ class ClaimDeadline:
 def next_deadline(claim: Claim, today: dt.date) -> ClaimDeadline | None:
     """What the office must do next for an open claim, and by when.
 
-    Not yet submitted: a report deadline (stage I, stage II) already past is overdue — the report
-    is late until the claim goes to BPJSTK; otherwise the earliest of the reports and the lapse of
-    the right still ahead. Submitted: BPJSTK's payment promise (overdue once past: chase the branch).
+    Not yet submitted: a report deadline (stage I, stage II) already past is overdue — the report is
+    late until it is recorded as made (``claim_report_made``) or the claim goes to BPJSTK; otherwise
+    the earliest of the reports and the lapse of the right still ahead. Submitted: BPJSTK's payment
+    promise (overdue once past: chase the branch).
     """
     deadlines = deadlines_of(claim)
     if claim.status == Claim.Status.SUBMITTED:
@@ -106,8 +109,9 @@ def next_deadline(claim: Claim, today: dt.date) -> ClaimDeadline | None:
         return ClaimDeadline(claim, "payment_due", deadlines.payment_due, deadlines.payment_due < today)
     if claim.status not in Claim.NOT_SUBMITTED:
         return None
-    reports = [(kind, day) for kind, day in (("stage1_report", deadlines.stage1_report),
-                                             ("stage2_report", deadlines.stage2_report)) if day is not None]
+    reports = [(kind, day) for kind, day, made in (("stage1_report", deadlines.stage1_report, claim.stage1_reported_on),
+                                                   ("stage2_report", deadlines.stage2_report, claim.stage2_reported_on))
+               if day is not None and made is None]
     missed = [(kind, day) for kind, day in reports if day < today]
     if missed:
         kind, day = missed[-1]

@@ -201,6 +201,31 @@ def claim_outcome(*, actor: User, claim: Claim, outcome: str, outcome_date: dt.d
 
 
 @transaction.atomic
+def claim_report_made(*, actor: User, claim: Claim, stage: int, reported_on: dt.date,
+                      today: dt.date | None = None) -> Claim:
+    """The stage-I (the event) or stage-II (recovery, disability or death) report was made to BPJSTK
+    on ``reported_on`` — by the family, the facilitator or the office (Permenaker 1/2025 art. 48A lets
+    the *wadah* notify): that deadline stops being due. Asking twice with the same day changes nothing."""
+    claim = _lock(actor, claim)
+    today = today or timezone.localdate()
+    if stage not in (1, 2):
+        raise _invalid("stage", _("Tahap laporan 1 atau 2."))
+    if claim.status not in Claim.OPEN_STATUSES:
+        raise _wrong_status(claim, _("terbuka"))
+    _not_future(reported_on, "reported_on", today)
+    if reported_on < claim.event_date:
+        raise _invalid("reported_on", _("Tanggal laporan tidak boleh sebelum tanggal kejadian."))
+    field = "stage1_reported_on" if stage == 1 else "stage2_reported_on"
+    if getattr(claim, field) == reported_on:
+        return claim
+    before = {field: str(getattr(claim, field))}
+    setattr(claim, field, reported_on)
+    claim.save(update_fields=[field, "updated_at"])
+    _log(actor, "claim.report_made", claim, before, {field: reported_on.isoformat()})
+    return claim
+
+
+@transaction.atomic
 def claim_heir_add(*, actor: User, claim: Claim, name: str, relationship: str, nik: str = "",
                    phone: str = "") -> ClaimHeir:
     """An heir of the claim, ranked by the regulation's order (``ClaimHeir.PRIORITY``); the NIK, when

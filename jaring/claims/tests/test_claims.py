@@ -368,3 +368,26 @@ def test_only_the_office_submits_settles_or_rejects(personas, member, api_client
                     format="json").status_code == 403
     claim.refresh_from_db()
     assert claim.status == Claim.Status.DOCUMENTS_COMPLETE
+
+
+def test_a_report_made_to_bpjstk_is_no_longer_due(personas, member, capsys):
+    from jaring.claims.services import claim_report_made
+
+    person = member(paid=11).person
+    late = open_claim(personas, person, event_date=dt.date(2026, 11, 20))  # stage I was due on 22 November
+    facilitator = personas["facilitator_remu"]
+    # The facilitator made the report on the 21st (Permenaker 1/2025 art. 48A: the wadah may notify).
+    claim_report_made(actor=facilitator, claim=late, stage=1, reported_on=dt.date(2026, 11, 21), today=TODAY)
+    rows = claim_deadlines_list(actor=personas["operator_sorong"], today=TODAY)
+    assert [(r.kind, r.overdue) for r in rows] == [("lapses_on", False)]
+    with pytest.raises(ValidationFailed):
+        claim_report_made(actor=facilitator, claim=late, stage=3, reported_on=dt.date(2026, 11, 21), today=TODAY)
+    with pytest.raises(ValidationFailed):
+        claim_report_made(actor=facilitator, claim=late, stage=2, reported_on=dt.date(2026, 11, 19), today=TODAY)
+    with pytest.raises(NotFound):
+        claim_report_made(actor=personas["facilitator_klawasi"], claim=late, stage=1,
+                          reported_on=dt.date(2026, 11, 21), today=TODAY)
+    assert AuditEvent.objects.filter(action="claim.report_made", object_id=str(late.pk)).count() == 1
+    code, out, err = jaring(capsys, "claim", "reported", str(late.pk), "--stage", "2", "--date", "2026-12-01", "--json")
+    assert code == 0, err
+    assert json.loads(out)["stage2_reported_on"] == "2026-12-01"
