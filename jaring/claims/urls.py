@@ -6,6 +6,7 @@ app_name = "claims"
 urlpatterns = [
     path("klaim/", views.claim_list, name="claim_list"),
     path("klaim/<int:claim_id>/", views.claim_detail, name="claim_detail"),
+    path("klaim/<int:claim_id>/berkas.pdf", views.claim_packet, name="claim_packet"),
     path("klaim/<int:claim_id>/dokumen/", views.claim_document, name="claim_document"),
     path("klaim/<int:claim_id>/ajukan/", views.claim_submit_view, name="claim_submit"),
     path("klaim/<int:claim_id>/bayar/", views.claim_settle_view, name="claim_settle"),

@@ -22,6 +22,7 @@ from jaring.accounts.reads import personal_data
 from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.claims.forms import ClaimReportForm, DocumentReceivedForm, RejectForm, SettleForm, SubmitForm
 from jaring.claims.models import Claim, ClaimDocument
+from jaring.claims.packet import claim_packet_pdf
 from jaring.claims.selectors import (
     ClaimDeadline,
     checklist_labels,
@@ -39,6 +40,7 @@ from jaring.claims.services import (
     claim_settle,
     claim_submit,
 )
+from jaring.core.context import rules_lang
 from jaring.core.errors import Conflict, NotFound, ValidationFailed
 from jaring.core.forms import show_refusal
 from jaring.core.params import choice_param
@@ -205,6 +207,17 @@ def _claim_page(request: AuthenticatedHttpRequest, claim: Claim, *, bound: dict[
 @personal_data("claim.view", object_type="claims.claim", id_kwarg="claim_id")
 def claim_detail(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponse:
     return _claim_page(request, _claim_or_404(request, claim_id))
+
+
+@capability_required("claims.read")
+@personal_data("claim.packet", object_type="claims.claim", id_kwarg="claim_id")
+def claim_packet(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponse:
+    """The claim's A4 packet (PDF) to take to the BPJSTK branch; area-scoped like the claim page."""
+    claim = _claim_or_404(request, claim_id)
+    response = HttpResponse(claim_packet_pdf(claim, lang=rules_lang()), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="klaim-{claim.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _step(request: AuthenticatedHttpRequest, claim: Claim, form: forms.Form, key: str, act: Any,
