@@ -14,21 +14,13 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from jaring.claims.models import Claim
-from jaring.claims.selectors import checklist_labels, deadlines_of
+from jaring.claims.selectors import DEADLINE_LABELS, checklist_labels, deadlines_of
 
 # The same labels (and msgids) as the claim page's deadlines list.
-DEADLINE_LABELS = {
-    "stage1_report": gettext_lazy("Laporan tahap I"),
-    "stage2_report": gettext_lazy("Laporan tahap II"),
-    "lapses_on": gettext_lazy("Hak gugur"),
-    "payment_due": gettext_lazy("Batas pembayaran BPJSTK"),
-    "scholarship_reapply": gettext_lazy("Pengajuan ulang beasiswa"),
-}
 _REPLACEMENTS = str.maketrans({"—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...",
                                "•": "-", "\u00a0": " ", "✓": "x"})
 LINE = 5.5

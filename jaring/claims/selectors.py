@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jaring.accounts.capabilities import require
 from jaring.accounts.models import User
@@ -17,6 +18,15 @@ from jaring.core.errors import NotFound
 from jaring.core.parameters import current_parameters
 from jaring.registry.selectors import person_queryset
 from jaring.rules.claims import ClaimDeadlines, claim_deadlines, document_checklist
+
+# What each deadline is called on the claim page, the list and the claim packet.
+DEADLINE_LABELS = {
+    "stage1_report": gettext_lazy("Laporan tahap I"),
+    "stage2_report": gettext_lazy("Laporan tahap II"),
+    "lapses_on": gettext_lazy("Hak gugur"),
+    "payment_due": gettext_lazy("Batas pembayaran BPJSTK"),
+    "scholarship_reapply": gettext_lazy("Pengajuan ulang beasiswa"),
+}
 
 
 def claim_queryset(*, actor: User) -> QuerySet[Claim]:

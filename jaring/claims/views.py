@@ -14,7 +14,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from jaring.accounts.capabilities import can, capability_required
 from jaring.accounts.home import HomeCard
@@ -24,6 +23,7 @@ from jaring.claims.forms import ClaimReportForm, DocumentReceivedForm, RejectFor
 from jaring.claims.models import Claim, ClaimDocument
 from jaring.claims.packet import claim_packet_pdf
 from jaring.claims.selectors import (
+    DEADLINE_LABELS,
     ClaimDeadline,
     checklist_labels,
     claim_deadlines_list,
@@ -48,13 +48,6 @@ from jaring.registry.panels import Panel
 from jaring.registry.views import person_or_404
 
 CLAIMS_PAGE = 50
-DEADLINE_LABELS = {
-    "stage1_report": gettext_lazy("Laporan tahap I"),
-    "stage2_report": gettext_lazy("Laporan tahap II"),
-    "lapses_on": gettext_lazy("Hak gugur"),
-    "payment_due": gettext_lazy("Batas pembayaran BPJSTK"),
-    "scholarship_reapply": gettext_lazy("Pengajuan ulang beasiswa"),
-}
 
 
 
