@@ -38,7 +38,7 @@ from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.contributions.ledger import REASON_TITLES, StatementResult, payment_statement_import, review_rows
 from jaring.contributions.models import StatementImport
 from jaring.contributions.services import statement_review_resolve
-from jaring.core.audit import audit_log
+from jaring.core.downloads import report_download
 from jaring.core.errors import Conflict, JaringError, ValidationFailed
 from jaring.core.forms import IsoDateField
 from jaring.core.jobs import JobCancelled, Progress, job_begin, job_finish, job_progress, job_start
@@ -269,21 +269,14 @@ def bpjstk_job_progress(request: AuthenticatedHttpRequest, job_id: int) -> HttpR
 @personal_data("bpjstk.report", object_type="core.job", id_kwarg="job_id")
 def bpjstk_report(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse | FileResponse:
     job = _job_or_404(request, job_id)
-    report = _report_path(job)
-    if report is None:
-        raise Http404
-    if not report.is_file():  # deleted after JARING_REPORT_RETENTION_DAYS: say so, on the job's page
-        messages.warning(request, _("Laporan ini sudah kedaluwarsa dan dihapus (laporan disimpan %(days)s hari). "
-                                    "Unggah ulang berkasnya dengan \"Periksa saja\" untuk laporan baru.")
-                         % {"days": settings.JARING_REPORT_RETENTION_DAYS})
-        return redirect("membership:bpjstk_job", job_id=job.pk)
-    audit_log(actor=request.user, action="bpjstk.report", object_type="core.job", object_id=str(job.pk),
-              after={"file": job.params.get("file", ""), "kind": job.params.get("kind", ""),
-                     "statement_job": (job.result or {}).get("job")})
-    response = FileResponse(report.open("rb"), as_attachment=True,
-                            filename=f"laporan-bpjstk-{job.params.get('kind', 'berkas')}-{job.pk}.xlsx")
-    response["Cache-Control"] = "no-store"
-    return response
+    return report_download(
+        request, _report_path(job), filename=f"laporan-bpjstk-{job.params.get('kind', 'berkas')}-{job.pk}.xlsx",
+        expired=_("Laporan ini sudah kedaluwarsa dan dihapus (laporan disimpan %(days)s hari). Unggah ulang "
+                  "berkasnya dengan \"Periksa saja\" untuk laporan baru.")
+        % {"days": settings.JARING_REPORT_RETENTION_DAYS},
+        back=reverse("membership:bpjstk_job", kwargs={"job_id": job.pk}), action="bpjstk.report",
+        object_id=str(job.pk), after={"file": job.params.get("file", ""), "kind": job.params.get("kind", ""),
+                                      "statement_job": (job.result or {}).get("job")})
 
 
 # --- The review list ----------------------------------------------------------------------------

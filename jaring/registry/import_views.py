@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_POST
 from jaring.accounts.capabilities import capability_required
 from jaring.accounts.reads import personal_data
 from jaring.accounts.types import AuthenticatedHttpRequest
-from jaring.core.audit import audit_log
+from jaring.core.downloads import report_download
 from jaring.core.errors import JaringError, NotFound
 from jaring.core.jobs import job_progress, job_request_cancel, job_start
 from jaring.core.models import Job
@@ -168,19 +169,13 @@ def import_cancel(request: AuthenticatedHttpRequest, job_id: int) -> HttpRespons
 @personal_data("import.report", object_type="core.job", id_kwarg="job_id")
 def import_report(request: AuthenticatedHttpRequest, job_id: int) -> HttpResponse | FileResponse:
     job = _job_or_404(request, job_id)
-    report = _report_path(job)
-    if report is None:
-        raise Http404
-    if not report.is_file():  # deleted after JARING_REPORT_RETENTION_DAYS: say so, on the job's page
-        messages.warning(request, _("Laporan impor ini sudah kedaluwarsa dan dihapus (laporan disimpan %(days)s "
-                                    "hari). Impor ulang berkasnya dengan \"Periksa saja\" untuk laporan baru.")
-                         % {"days": settings.JARING_REPORT_RETENTION_DAYS})
-        return redirect("registry:import_detail", job_id=job.pk)
-    audit_log(actor=request.user, action="registry.import.report", object_type="core.job", object_id=str(job.pk),
-              after={"file": job.params.get("file", "")})
-    response = FileResponse(report.open("rb"), as_attachment=True, filename=f"laporan-impor-{job.pk}.xlsx")
-    response["Cache-Control"] = "no-store"
-    return response
+    return report_download(
+        request, _report_path(job), filename=f"laporan-impor-{job.pk}.xlsx",
+        expired=_("Laporan impor ini sudah kedaluwarsa dan dihapus (laporan disimpan %(days)s hari). Impor ulang "
+                  "berkasnya dengan \"Periksa saja\" untuk laporan baru.")
+        % {"days": settings.JARING_REPORT_RETENTION_DAYS},
+        back=reverse("registry:import_detail", kwargs={"job_id": job.pk}), action="registry.import.report",
+        object_id=str(job.pk), after={"file": job.params.get("file", "")})
 
 
 @capability_required("registry.import")
