@@ -40,6 +40,12 @@ class Claim(models.Model):
     NOT_SUBMITTED = (Status.REPORTED, Status.DOCUMENTS_COMPLETE)
 
     person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="claims")
+    # A scholarship follow-up: the death or total-disability claim it comes from, the child, and the
+    # school year it pays (1 for the first year after that claim was paid).
+    origin = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="follow_ups")
+    child = models.ForeignKey("ClaimChild", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="follow_ups")
+    school_year = models.PositiveSmallIntegerField(_("tahun beasiswa ke"), null=True, blank=True)
     # The membership that covered the event date (the latest started by then), if any.
     membership = models.ForeignKey("membership.Membership", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="claims")
@@ -79,6 +85,11 @@ class Claim(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(paid_idr__isnull=True) | Q(paid_idr__gte=0),
                                    name="claim_paid_not_negative"),
+            # One follow-up per child and school year: a second is a mistake, never a second payment.
+            models.UniqueConstraint(fields=["child", "school_year"], condition=Q(child__isnull=False),
+                                    name="one_follow_up_per_child_year"),
+            models.CheckConstraint(condition=Q(child__isnull=True) | Q(type="scholarship"),
+                                   name="follow_up_is_scholarship"),
             models.CheckConstraint(condition=Q(estimate_idr__isnull=True) | Q(estimate_idr__gte=0),
                                    name="claim_estimate_not_negative"),
         ]
@@ -124,6 +135,40 @@ class ClaimHeir(models.Model):
         return self.name
 
 
+class ClaimChild(models.Model):
+    """A child named on a death or total-disability claim for the scholarship (DOMAIN §2.2: at most
+    ``scholarship.max_children``, the ones the family chose; paid yearly while in school until the
+    end age, marriage or work, within each level's years and the per-child ceiling). ``ended_on``
+    and ``end_reason`` stop the yearly follow-ups."""
+
+    class EndReason(models.TextChoices):
+        AGE = "age", _("Mencapai batas usia")
+        MARRIED = "married", _("Menikah")
+        WORKING = "working", _("Bekerja")
+        LEFT_SCHOOL = "left_school", _("Tidak bersekolah lagi")
+        LIMIT = "limit", _("Batas tahun atau jumlah tercapai")
+        DIED = "died", _("Meninggal dunia")
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="children")
+    name = models.CharField(_("nama anak"), max_length=150)
+    birth_date = models.DateField(_("tanggal lahir"))
+    # The school level as ``rules`` names it (TK, SD, SMP, SMA, PT; "" or belum_sekolah/PAUD: not yet).
+    level = models.CharField(_("jenjang sekolah"), max_length=20, blank=True, default="")
+    chosen = models.BooleanField(_("dipilih keluarga"), default=False)
+    ended_on = models.DateField(_("berhenti pada"), null=True, blank=True)
+    end_reason = models.CharField(_("alasan berhenti"), max_length=12, choices=EndReason.choices, blank=True,
+                                  default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["claim", "birth_date", "id"]
+        verbose_name = _("anak penerima beasiswa")
+        verbose_name_plural = _("anak penerima beasiswa")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ClaimDocument(models.Model):
     """One item of the claim type's checklist (``rules.claims.document_checklist``), created when the
     claim opens; ``required`` is copied then, so a later change of the list leaves open claims alone."""
@@ -140,6 +185,29 @@ class ClaimDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim_id}: {self.code}"
+
+
+class ClaimScan(models.Model):
+    """A scan or photo of one checklist document, optional. The bytes are encrypted at rest with the
+    identifiers' key (``core.crypto``, kind ``claim_scan``) and served only to users who may read
+    the claim, each view audited; the SHA-256 of the clear bytes finds a second upload of one file."""
+
+    document = models.ForeignKey(ClaimDocument, on_delete=models.CASCADE, related_name="scans")
+    filename = models.CharField(_("nama berkas"), max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField(_("ukuran (bita)"))
+    sha256 = models.CharField(max_length=64)
+    data_encrypted = models.BinaryField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["document", "id"]
+        constraints = [models.UniqueConstraint(fields=["document", "sha256"], name="one_scan_per_file")]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}: {self.filename}"
 
 
 class ClaimPayment(models.Model):

@@ -4,9 +4,11 @@ audited, needs ``claims.write`` and acts only on persons of the actor's area (ou
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 from jaring.accounts.capabilities import require
 from jaring.accounts.models import Role, User
 from jaring.accounts.selectors import scope_for
-from jaring.claims.models import Claim, ClaimDocument, ClaimHeir, ClaimPayment
+from jaring.claims.models import Claim, ClaimDocument, ClaimHeir, ClaimPayment, ClaimScan
 from jaring.claims.selectors import deadlines_of
 from jaring.contributions.models import Due
 from jaring.contributions.selectors import protection
@@ -291,6 +293,85 @@ def claim_document_received(*, actor: User, claim: Claim, code: str, received_on
     _log(actor, "claim.document", claim, before, {"code": code, "received_on": received_on.isoformat()})
     _complete_if_ready(actor, claim)
     return claim
+
+
+# What a scan may be, known by its first bytes (the name and the browser's type are not trusted).
+SCAN_TYPES: tuple[tuple[bytes, str, str], ...] = (
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"%PDF-", "application/pdf", "pdf"),
+)
+SCAN_KIND = "claim_scan"  # the authenticated data of the scans' ciphertexts (core.crypto)
+
+
+def scan_type(data: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of a JPEG, PNG or PDF by its signature; None for anything else."""
+    return next(((ctype, ext) for magic, ctype, ext in SCAN_TYPES if data.startswith(magic)), None)
+
+
+@transaction.atomic
+def claim_scan_add(*, actor: User, claim: Claim, code: str, filename: str, data: bytes) -> ClaimScan:
+    """A scan or photo of the checklist item ``code``, optional evidence beside its received date.
+    Only JPEG, PNG and PDF (by content, not by name), at most ``JARING_CLAIM_SCAN_MAX_BYTES``;
+    stored encrypted (``core.crypto``, like NIKs). The same file twice is one scan."""
+    claim = _lock(actor, claim)
+    document = claim.documents.filter(code=code).first()
+    if document is None:
+        codes = ", ".join(claim.documents.values_list("code", flat=True))
+        raise _invalid("code", _("Dokumen %(code)s tidak ada dalam daftar klaim ini; pilihan: %(c)s") % {
+            "code": code[:40], "c": codes})
+    if not data:
+        raise _invalid("file", _("Berkas kosong."), "empty")
+    limit = settings.JARING_CLAIM_SCAN_MAX_BYTES
+    if len(data) > limit:
+        raise _invalid("file", _("Berkas terlalu besar: paling besar %(mb)s MB.") % {
+            "mb": f"{limit / 1024 / 1024:.0f}"}, "too_large")
+    kind = scan_type(data)
+    if kind is None:
+        raise _invalid("file", _("Hanya foto JPEG atau PNG, atau PDF."), "wrong_type")
+    digest = hashlib.sha256(data).hexdigest()
+    same = document.scans.filter(sha256=digest).first()
+    if same is not None:
+        return same
+    if document.scans.count() >= settings.JARING_CLAIM_SCANS_PER_DOCUMENT:
+        raise _invalid("file", _("Dokumen ini sudah punya %(n)s pindaian; hapus satu dahulu.") % {
+            "n": settings.JARING_CLAIM_SCANS_PER_DOCUMENT}, "too_many")
+    name = "".join(ch for ch in (filename or "").split("/")[-1].split("\\")[-1] if ch.isprintable()).strip()
+    name = name[:200] or f"{code}.{kind[1]}"
+    scan = ClaimScan.objects.create(document=document, filename=name, content_type=kind[0], size=len(data),
+                                    sha256=digest, data_encrypted=cipher().encrypt_bytes(data, kind=SCAN_KIND),
+                                    uploaded_by=actor)
+    _log(actor, "claim.scan_add", claim, None, {"code": code, "scan": scan.pk, "size": scan.size,
+                                                "content_type": scan.content_type, "sha256": digest})
+    return scan
+
+
+def _scan_locked(actor: User, scan_id: int, capability: str) -> ClaimScan:
+    require(actor, capability)
+    scan = ClaimScan.objects.select_related("document__claim__person__kelurahan").filter(pk=scan_id).first()
+    if scan is None or not scope_for(actor).contains_code(scan.document.claim.person.kelurahan.code):
+        raise NotFound(_("Pindaian tidak ditemukan."))
+    return scan
+
+
+@transaction.atomic
+def claim_scan_open(*, actor: User, scan_id: int) -> tuple[ClaimScan, bytes]:
+    """The clear bytes of a scan, for a user who may read the claim (``claims.read``, the person's
+    area; else not found). Every opening is an audited event: a scan is personal data."""
+    scan = _scan_locked(actor, scan_id, "claims.read")
+    data = cipher().decrypt_bytes(scan.data_encrypted, kind=SCAN_KIND)
+    _log(actor, "claim.scan_view", scan.document.claim, None, {"scan": scan.pk, "code": scan.document.code})
+    return scan, data
+
+
+@transaction.atomic
+def claim_scan_delete(*, actor: User, scan_id: int) -> None:
+    """Remove a scan uploaded by mistake (the wrong page, another person's card)."""
+    scan = _scan_locked(actor, scan_id, "claims.write")
+    claim = scan.document.claim
+    _log(actor, "claim.scan_delete", claim, {"scan": scan.pk, "code": scan.document.code, "sha256": scan.sha256},
+         {"scan": None})
+    scan.delete()
 
 
 @transaction.atomic

@@ -34,16 +34,23 @@ class IdentifierCipher:
         self._index_key = _derive(master, b"jaring:identifier:index:v1")
 
     def encrypt(self, value: str, *, kind: str) -> bytes:
-        nonce = os.urandom(_NONCE_BYTES)
         # The kind is authenticated data: a NIK ciphertext cannot be passed off as a KK.
-        return _VERSION + nonce + self._aead.encrypt(nonce, value.encode(), kind.encode())
+        return self.encrypt_bytes(value.encode(), kind=kind)
 
     def decrypt(self, blob: bytes | memoryview, *, kind: str) -> str:
+        return self.decrypt_bytes(blob, kind=kind).decode()
+
+    def encrypt_bytes(self, value: bytes, *, kind: str) -> bytes:
+        """A file's bytes (a claim document's scan), under the same key and format as identifiers."""
+        nonce = os.urandom(_NONCE_BYTES)
+        return _VERSION + nonce + self._aead.encrypt(nonce, value, kind.encode())
+
+    def decrypt_bytes(self, blob: bytes | memoryview, *, kind: str) -> bytes:
         blob = bytes(blob)  # PostgreSQL hands a BinaryField back as a memoryview
         if blob[:1] != _VERSION:
             raise ValueError("unknown identifier ciphertext version")
         nonce, body = blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :]
-        return self._aead.decrypt(nonce, body, kind.encode()).decode()
+        return self._aead.decrypt(nonce, body, kind.encode())
 
     def blind_index(self, value: str, *, kind: str) -> str:
         message = kind.encode() + b":" + value.encode()
