@@ -177,6 +177,7 @@ FAMILIES: Mapping[str, Mapping[str, Spec]] = {
     "scholarship": {
         "max_children": _S(Kind.COUNT, 1),
         "end_age": _S(Kind.COUNT, 1),
+        "max_per_child_idr": _S(Kind.IDR),
         "levels": _S(Kind.LEVELS),
         "pre_school_names": _S(Kind.NAMES),
     },
