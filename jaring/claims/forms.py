@@ -1,11 +1,15 @@
-"""The claims screens' forms: the field report and the office's steps on a claim."""
+"""The claims screens' forms: the field report, the steps on a claim (outcome, reports made, heirs,
+scans, documents) and the office's (submit, settle, reject)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from jaring.claims.models import Claim
+from jaring.claims.models import Claim, ClaimHeir
 from jaring.core.forms import IsoDateField
 
 # The web report is for the events a facilitator meets in the field; a scholarship follow-up comes
@@ -41,3 +45,50 @@ class SettleForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(label=_("Alasan penolakan"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Akibat kecelakaan"), choices=[("", "—"), *Claim.Outcome.choices])
+    outcome_date = IsoDateField(label=_("Tanggal akibat"),
+                                help_text=_("Hari sembuh, ditetapkan cacat, atau meninggal; laporan tahap II "
+                                            "dihitung dari tanggal ini."))
+
+
+STAGES = {1: _("Tahap I (kejadian)"), 2: _("Tahap II (sembuh, cacat, atau meninggal)")}
+
+
+class ReportMadeForm(forms.Form):
+    stage = forms.TypedChoiceField(label=_("Laporan ke BPJSTK"), coerce=int, widget=forms.RadioSelect)
+    reported_on = IsoDateField(label=_("Dilaporkan pada"))
+
+    def __init__(self, *args: Any, stages: tuple[int, ...] = (1, 2), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stage = self.fields["stage"]
+        assert isinstance(stage, forms.TypedChoiceField)
+        stage.choices = [(n, STAGES[n]) for n in stages]
+
+
+class HeirForm(forms.Form):
+    name = forms.CharField(label=_("Nama ahli waris"), max_length=150)
+    relationship = forms.ChoiceField(label=_("Hubungan dengan almarhum"),
+                                     choices=[("", "—"), *ClaimHeir.Relationship.choices],
+                                     help_text=_("Urutan pilihan ini adalah urutan ahli waris menurut peraturan."))
+    nik = forms.CharField(label=_("NIK ahli waris"), max_length=40, required=False,
+                          help_text=_("Bila ada; disimpan terenkripsi."),
+                          widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off",
+                                                        "placeholder": "16 digit"}))
+    phone = forms.CharField(label=_("Nomor HP"), max_length=30, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
+
+
+class ScanUploadForm(forms.Form):
+    """A photo or PDF of one checklist item. On a phone ``capture`` opens the camera (the rear one)."""
+
+    file = forms.FileField(label=_("Foto atau PDF"),
+                           widget=forms.FileInput(attrs={"accept": "image/*,application/pdf",
+                                                         "capture": "environment"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("JPEG, PNG, atau PDF; paling besar %(mb)s MB.") % {
+            "mb": f"{settings.JARING_CLAIM_SCAN_MAX_BYTES / 1024 / 1024:.0f}"}

@@ -4,24 +4,37 @@ steps. Every write is a ``claims.services`` call; its refusals show on the form 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from jaring.accounts.capabilities import can, capability_required
 from jaring.accounts.home import HomeCard
 from jaring.accounts.reads import personal_data
 from jaring.accounts.types import AuthenticatedHttpRequest
-from jaring.claims.forms import ClaimReportForm, DocumentReceivedForm, RejectForm, SettleForm, SubmitForm
-from jaring.claims.models import Claim, ClaimDocument
+from jaring.claims.forms import (
+    ClaimReportForm,
+    DocumentReceivedForm,
+    HeirForm,
+    OutcomeForm,
+    RejectForm,
+    ReportMadeForm,
+    ScanUploadForm,
+    SettleForm,
+    SubmitForm,
+)
+from jaring.claims.models import Claim, ClaimDocument, ClaimHeir, ClaimScan
 from jaring.claims.packet import claim_packet_pdf
+from jaring.claims.scan_http import bound_upload, scan_response, scans_of, upload_bytes
 from jaring.claims.selectors import (
     DEADLINE_LABELS,
     ClaimDeadline,
@@ -35,15 +48,23 @@ from jaring.claims.selectors import (
 from jaring.claims.services import (
     REPORTER_OF_ROLE,
     claim_document_received,
+    claim_heir_add,
     claim_open,
+    claim_outcome,
     claim_reject,
+    claim_report_made,
+    claim_scan_add,
+    claim_scan_delete,
+    claim_scan_open,
     claim_settle,
     claim_submit,
 )
 from jaring.core.context import rules_lang
+from jaring.core.crypto import cipher
 from jaring.core.errors import Conflict, NotFound, ValidationFailed
 from jaring.core.forms import show_refusal
 from jaring.core.params import choice_param
+from jaring.registry.identity import mask_identifier
 from jaring.registry.panels import Panel
 from jaring.registry.views import person_or_404
 
@@ -154,11 +175,38 @@ class DocumentRow:
     document: ClaimDocument
     label: str
     form: DocumentReceivedForm | None
+    scans: list[ClaimScan] = field(default_factory=list)
+    upload: ScanUploadForm | None = None
+
+
+@dataclass(frozen=True)
+class HeirRow:
+    heir: ClaimHeir
+    nik_masked: str
 
 
 def _document_form(document: ClaimDocument, data: Any = None) -> DocumentReceivedForm:
     # One form per checklist item on the page: the prefix keeps their field ids apart.
     return DocumentReceivedForm(data, prefix=f"d{document.pk}", initial={"received_on": timezone.localdate()})
+
+
+def _scan_form(document: ClaimDocument, data: Any = None, files: Any = None) -> ScanUploadForm:
+    # The field keeps its name ("file", which the upload handler takes); only its id is per item.
+    return ScanUploadForm(data, files, auto_id=f"id_s{document.pk}_%s")
+
+
+def _report_stages(claim: Claim) -> tuple[int, ...]:
+    """Stage I always; stage II once the outcome's day is known (its deadline runs from there)."""
+    return (1, 2) if claim.outcome_date is not None else (1,)
+
+
+def _takes_heirs(claim: Claim) -> bool:
+    return claim.type == Claim.Type.JKM or claim.outcome == Claim.Outcome.DEATH
+
+
+def _heir_rows(claim: Claim) -> list[HeirRow]:
+    return [HeirRow(h, mask_identifier(cipher().decrypt(h.nik_encrypted, kind="nik")) if h.nik_encrypted else "")
+            for h in claim.heirs.all()]
 
 
 def _claim_page(request: AuthenticatedHttpRequest, claim: Claim, *, bound: dict[str, Any] | None = None,
@@ -170,8 +218,9 @@ def _claim_page(request: AuthenticatedHttpRequest, claim: Claim, *, bound: dict[
     office = _office(request)
     deadlines = deadlines_of(claim)
     following = next_deadline(claim, today)
+    made = {"stage1_report": claim.stage1_reported_on, "stage2_report": claim.stage2_reported_on}
     deadline_rows = [(DEADLINE_LABELS[kind], day, following is not None and following.overdue
-                      and following.kind == kind)
+                      and following.kind == kind, made.get(kind))
                      for kind, day in (("stage1_report", deadlines.stage1_report),
                                        ("stage2_report", deadlines.stage2_report),
                                        ("lapses_on", deadlines.lapses_on), ("payment_due", deadlines.payment_due),
@@ -179,21 +228,39 @@ def _claim_page(request: AuthenticatedHttpRequest, claim: Claim, *, bound: dict[
                      if day is not None]
     labels = checklist_labels(claim.type)
     documents_open = can_write and claim.status in Claim.NOT_SUBMITTED
+    scans: dict[int, list[ClaimScan]] = {}
+    for scan in scans_of(claim):
+        scans.setdefault(scan.document_id, []).append(scan)
     documents = [DocumentRow(d, labels.get(d.code, d.code),
                              bound.get(f"document{d.pk}") or (_document_form(d) if documents_open
-                                                              and d.received_on is None else None))
+                                                              and d.received_on is None else None),
+                             scans.get(d.pk, []), bound.get(f"scan{d.pk}") or (_scan_form(d) if can_write else None))
                  for d in claim.documents.all()]
-    forms_: dict[str, forms.Form | None] = {"submit_form": None, "settle_form": None, "reject_form": None}
+    is_open = claim.status in Claim.OPEN_STATUSES
+    forms_: dict[str, forms.Form | None] = {"submit_form": None, "settle_form": None, "reject_form": None,
+                                            "outcome_form": None, "report_form": None, "heir_form": None}
+    if can_write and is_open and claim.type == Claim.Type.JKK:
+        forms_["outcome_form"] = bound.get("outcome") or OutcomeForm(initial={
+            "outcome": claim.outcome, "outcome_date": claim.outcome_date or today})
+    if can_write and is_open:
+        stages = _report_stages(claim)
+        pending = [n for n in stages if made[f"stage{n}_report"] is None]
+        forms_["report_form"] = bound.get("report") or ReportMadeForm(stages=stages, initial={
+            "stage": pending[0] if pending else stages[-1], "reported_on": today})
+    if can_write and is_open and _takes_heirs(claim):
+        forms_["heir_form"] = bound.get("heir") or HeirForm(prefix="heir")
     if office and claim.status == Claim.Status.DOCUMENTS_COMPLETE:
         forms_["submit_form"] = bound.get("submit") or SubmitForm(initial={"submitted_on": today})
     if office and claim.status == Claim.Status.SUBMITTED:
         forms_["settle_form"] = bound.get("settle") or SettleForm(initial={"paid_on": today})
         forms_["reject_form"] = bound.get("reject") or RejectForm()
+    # A refused step shows again with its values and errors, even where the page would not offer it.
+    forms_.update({f"{key}_form": form for key, form in bound.items() if f"{key}_form" in forms_})
     return render(request, "claims/claim_detail.html", {
         "nav": "claims", "claim": claim, "person": claim.person, "deadline_rows": deadline_rows,
         "next_deadline": following, "next_label": DEADLINE_LABELS[following.kind] if following else "",
-        "documents": documents, "heirs": claim.heirs.all(), "payments": claim.payments.all(), "today": today,
-        **forms_}, status=status)
+        "documents": documents, "heirs": _heir_rows(claim), "payments": claim.payments.all(), "today": today,
+        "can_write": can_write, **forms_}, status=status)
 
 
 @capability_required("claims.read")
@@ -214,7 +281,7 @@ def claim_packet(request: AuthenticatedHttpRequest, claim_id: int) -> HttpRespon
 
 
 def _step(request: AuthenticatedHttpRequest, claim: Claim, form: forms.Form, key: str, act: Any,
-          done: str, aliases: dict[str, str] | None = None) -> HttpResponse:
+          done: str | Callable[[dict[str, Any]], str], aliases: dict[str, str] | None = None) -> HttpResponse:
     """Run one step: the form's values to the service; success → the claim page (PRG), refusal → the
     page again with this form, its values and the refusal on its field."""
     if form.is_valid():
@@ -225,7 +292,7 @@ def _step(request: AuthenticatedHttpRequest, claim: Claim, form: forms.Form, key
         except (ValidationFailed, Conflict) as exc:
             show_refusal(form, exc, aliases)
         else:
-            messages.success(request, done)
+            messages.success(request, done(form.cleaned_data) if callable(done) else done)
             return redirect("claims:claim_detail", claim_id=claim.pk)
     return _claim_page(request, claim, bound={key: form})
 
@@ -294,3 +361,118 @@ def claim_reject_view(request: AuthenticatedHttpRequest, claim_id: int) -> HttpR
     return _step(request, claim, RejectForm(request.POST), "reject",
                  lambda d: claim_reject(actor=request.user, claim=claim, reason=d["reason"]),
                  _("Penolakan klaim dicatat."))
+
+
+# --- The field's steps: outcome, reports made, heirs ------------------------------------------------
+
+def _writer_step(request: AuthenticatedHttpRequest, claim_id: int) -> Claim | HttpResponse:
+    claim = _claim_or_404(request, claim_id)
+    if request.method != "POST":
+        return redirect("claims:claim_detail", claim_id=claim.pk)
+    return claim
+
+
+@capability_required("claims.write")
+@personal_data("claim.view", object_type="claims.claim", id_kwarg="claim_id")
+def claim_outcome_view(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponse:
+    """A work accident's outcome (recovery, disability, death) and its day; the estimate follows."""
+    claim = _writer_step(request, claim_id)
+    if isinstance(claim, HttpResponse):
+        return claim
+    return _step(request, claim, OutcomeForm(request.POST), "outcome",
+                 lambda d: claim_outcome(actor=request.user, claim=claim, outcome=d["outcome"],
+                                         outcome_date=d["outcome_date"]),
+                 _("Akibat kecelakaan dicatat; perkiraan manfaat dihitung ulang."))
+
+
+@capability_required("claims.write")
+@personal_data("claim.view", object_type="claims.claim", id_kwarg="claim_id")
+def claim_reported_view(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponse:
+    """The stage-I or stage-II report was made to BPJSTK on a day: that deadline is no longer due."""
+    claim = _writer_step(request, claim_id)
+    if isinstance(claim, HttpResponse):
+        return claim
+    return _step(request, claim, ReportMadeForm(request.POST, stages=_report_stages(claim)), "report",
+                 lambda d: claim_report_made(actor=request.user, claim=claim, stage=d["stage"],
+                                             reported_on=d["reported_on"]),
+                 lambda d: _("Laporan tahap %(stage)s ke BPJSTK dicatat.") % {"stage": "I" if d["stage"] == 1
+                                                                             else "II"})
+
+
+@capability_required("claims.write")
+@personal_data("claim.view", object_type="claims.claim", id_kwarg="claim_id")
+def claim_heir_view(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponse:
+    """An heir of a death, ranked by the regulation's order; the NIK, when given, stored encrypted."""
+    claim = _writer_step(request, claim_id)
+    if isinstance(claim, HttpResponse):
+        return claim
+    return _step(request, claim, HeirForm(request.POST, prefix="heir"), "heir",
+                 lambda d: claim_heir_add(actor=request.user, claim=claim, name=d["name"],
+                                          relationship=d["relationship"], nik=d["nik"], phone=d["phone"]),
+                 lambda d: _("Ahli waris %(name)s ditambahkan.") % {"name": " ".join(d["name"].split())})
+
+
+# --- Scans ------------------------------------------------------------------------------------------
+
+def _posted_document(request: AuthenticatedHttpRequest, claim: Claim) -> ClaimDocument | None:
+    raw = str(request.POST.get("document", ""))
+    return claim.documents.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 12 else None
+
+
+def _scan_of_claim(claim: Claim, scan_id: int) -> None:
+    """404 unless the scan is one of this claim's (already read in the user's area)."""
+    if not ClaimScan.objects.filter(pk=scan_id, document__claim=claim).exists():
+        raise Http404
+
+
+@csrf_exempt
+@capability_required("claims.write")
+def claim_scan_upload(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponse:
+    """A photo or PDF of a checklist item. Its upload handler is set before anything reads the body
+    (the scan stays in memory, bounded, never in a temporary file); the CSRF check, which reads the
+    body, follows in ``_scan_upload``."""
+    if request.method == "POST":
+        bound_upload(request)
+    return _scan_upload(request, claim_id)
+
+
+@csrf_protect
+@personal_data("claim.view", object_type="claims.claim", id_kwarg="claim_id")
+def _scan_upload(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponse:
+    claim = _writer_step(request, claim_id)
+    if isinstance(claim, HttpResponse):
+        return claim
+    document = _posted_document(request, claim)
+    if document is None:
+        messages.error(request, _("Dokumen tidak ada dalam daftar klaim ini."))
+        return redirect("claims:claim_detail", claim_id=claim.pk)
+    code = document.code
+    return _step(request, claim, _scan_form(document, request.POST, request.FILES), f"scan{document.pk}",
+                 lambda d: claim_scan_add(actor=request.user, claim=claim, code=code, filename=d["file"].name,
+                                          data=upload_bytes(d["file"])),
+                 _("Pindaian disimpan."))
+
+
+@capability_required("claims.read")
+def claim_scan_view(request: AuthenticatedHttpRequest, claim_id: int, scan_id: int) -> HttpResponse:
+    """The scan itself, inline (``scan_http.scan_response``); each opening is audited by the service,
+    whoever opens it."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    claim = _claim_or_404(request, claim_id)
+    _scan_of_claim(claim, scan_id)
+    scan, data = claim_scan_open(actor=request.user, scan_id=scan_id)
+    return scan_response(scan, data)
+
+
+@capability_required("claims.write")
+@personal_data("claim.view", object_type="claims.claim", id_kwarg="claim_id")
+def claim_scan_delete_view(request: AuthenticatedHttpRequest, claim_id: int, scan_id: int) -> HttpResponse:
+    """Remove a scan uploaded by mistake (audited)."""
+    claim = _writer_step(request, claim_id)
+    if isinstance(claim, HttpResponse):
+        return claim
+    _scan_of_claim(claim, scan_id)
+    claim_scan_delete(actor=request.user, scan_id=scan_id)
+    messages.success(request, _("Pindaian dihapus."))
+    return redirect("claims:claim_detail", claim_id=claim.pk)
