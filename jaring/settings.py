@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "jaring.contributions",
     "jaring.targeting",
     "jaring.claims",
+    "jaring.reminders",
     "jaring.reports",
     "jaring.outreach",
     "jaring.api",

@@ -109,6 +109,12 @@ class Person(models.Model):
         LEGAL_OBLIGATION = "legal_obligation", _("Kewajiban hukum")
         PUBLIC_TASK = "public_task", _("Tugas pelayanan publik")
 
+    class ReminderChannel(models.TextChoices):
+        # How payment reminders reach the person (jaring.reminders, decision 0038).
+        SMS = "sms", _("SMS")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        NONE = "none", _("Tidak dikirimi pengingat")
+
     nik_encrypted = models.BinaryField()
     nik_index = models.CharField(max_length=64, unique=True)
     full_name = models.CharField(_("nama lengkap"), max_length=150)
@@ -140,6 +146,14 @@ class Person(models.Model):
                                             on_delete=models.SET_NULL, related_name="+")
     data_source = models.CharField(_("sumber data"), max_length=20, choices=DataSource.choices)
     death_date = models.DateField(_("tanggal meninggal"), null=True, blank=True)
+    # Payment reminders (decision 0038), written only by registry.services.person_set_reminders.
+    # SMS by default; WhatsApp only after the person agreed to it (``reminder_consent_at``); an
+    # opted-out person (``reminder_opt_out_at``) never receives one. db_default: bulk loaders need not
+    # name the column.
+    reminder_channel = models.CharField(_("saluran pengingat"), max_length=10, choices=ReminderChannel.choices,
+                                        default=ReminderChannel.SMS, db_default=ReminderChannel.SMS)
+    reminder_consent_at = models.DateTimeField(_("setuju menerima pengingat pada"), null=True, blank=True)
+    reminder_opt_out_at = models.DateTimeField(_("menolak pengingat pada"), null=True, blank=True)
     # The BPJSTK membership number (11 digits, registry.identity.KPJ_RULES): the person's for life,
     # across all their membership periods and payers (DOMAIN §2.1); one person per KPJ. Written
     # only by registry.services.person_assign_kpj (and kept by person_merge). 20 characters: a KPJ

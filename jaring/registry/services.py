@@ -724,7 +724,10 @@ def duplicate_dismiss(*, actor: User, candidate: Any) -> Any:
 
 
 MERGE_FILL = ("birth_place", "phone", "occupation_id", "household_id", "relationship", "declared_income_idr",
-              "consent_basis", "consent_date")
+              "consent_basis", "consent_date",
+              # An opt-out recorded on either record is kept (decision 0038: an opted-out person never
+              # receives a reminder, and the reminder selection checks the opt-out first).
+              "reminder_opt_out_at", "reminder_consent_at")
 
 
 @transaction.atomic
@@ -782,3 +785,56 @@ def person_merge(*, actor: User, candidate: Any, keep: Person) -> Person:
                                     "candidate": candidate.pk, "score": candidate.score,
                                     **({"kpj": moved_kpj} if moved_kpj else {})})
     return kept
+
+
+# --- Payment reminders: channel, consent and opt-out (jaring.reminders, decision 0038) -------------
+
+
+def _reminder_state(person: Person) -> dict[str, Any]:
+    return {"channel": person.reminder_channel,
+            "consent_at": person.reminder_consent_at.isoformat() if person.reminder_consent_at else None,
+            "opt_out_at": person.reminder_opt_out_at.isoformat() if person.reminder_opt_out_at else None}
+
+
+@transaction.atomic
+def person_set_reminders(*, actor: User, person: Person, opt_out: bool, channel: str | None = None) -> Person:
+    """Record what the person said about payment reminders (decision 0038), audited.
+
+    - ``opt_out=True``: never send one again (``reminder_opt_out_at`` is the moment, the channel
+      becomes ``none``); nothing else is needed.
+    - ``opt_out=False`` with ``channel`` ``sms`` or ``whatsapp``: the person agreed to reminders on
+      that channel (``reminder_consent_at``; WhatsApp is used only after such an agreement), and any
+      earlier opt-out is lifted.
+
+    Saying the same again changes nothing and writes no event."""
+    _require_writer(actor)
+    channels = (Person.ReminderChannel.SMS, Person.ReminderChannel.WHATSAPP)
+    if not opt_out and channel not in channels:
+        message = _("Pilih saluran pengingat: SMS atau WhatsApp.")
+        raise ValidationFailed(message, fields={"channel": [message]})
+    if opt_out and channel not in (None, "", Person.ReminderChannel.NONE):
+        message = _("Orang yang menolak pengingat tidak punya saluran pengingat.")
+        raise ValidationFailed(message, fields={"channel": [message]})
+    person = Person.objects.select_for_update(of=("self",)).select_related("kelurahan").get(pk=person.pk)
+    if not scope_for(actor).contains_code(person.kelurahan.code):
+        raise NotFound(_("Orang tidak ditemukan."))
+    if person.merged_into_id:
+        raise Conflict(_("Data orang ini sudah digabung dengan data lain; catat pada data yang dipakai."),
+                       code="merged")
+    before = _reminder_state(person)
+    if opt_out:
+        if person.reminder_opt_out_at is not None and person.reminder_channel == Person.ReminderChannel.NONE:
+            return person
+        person.reminder_opt_out_at = person.reminder_opt_out_at or timezone.now()
+        person.reminder_channel = Person.ReminderChannel.NONE
+    else:
+        if (person.reminder_opt_out_at is None and person.reminder_consent_at is not None
+                and person.reminder_channel == channel):
+            return person
+        person.reminder_opt_out_at = None
+        person.reminder_consent_at = timezone.now()
+        person.reminder_channel = str(channel)
+    person.save(update_fields=["reminder_channel", "reminder_consent_at", "reminder_opt_out_at", "updated_at"])
+    audit_log(actor=actor, action="person.set_reminders", obj=person, region_code=person.kelurahan.code,
+              before=before, after=_reminder_state(person))
+    return person

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class RemindersConfig(AppConfig):
+    name = "jaring.reminders"
+    label = "reminders"
+    verbose_name = "Pengingat iuran"
+
+    def ready(self) -> None:
+        from jaring.registry.services import register_merge_hook
+        from jaring.reminders.services import move_reminders
+
+        register_merge_hook(move_reminders)
