@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "jaring.reminders",
     "jaring.reports",
     "jaring.outreach",
+    "jaring.fieldwork",
     "jaring.api",
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("jaring.simulator.urls")),
     path("", include("jaring.membership.urls")),
     path("", include("jaring.claims.urls")),
+    path("", include("jaring.fieldwork.urls")),
     path("", include("jaring.targeting.urls")),
     path("", include("jaring.reports.urls")),
     path("", include("jaring.accounts.urls")),

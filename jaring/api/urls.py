@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from jaring.api import bpjstk, claims, money, views
+from jaring.api import bpjstk, claims, fieldwork, money, views
 from jaring.api.docs import DocsView, SchemaView
 from jaring.reports.api import DashboardFigures
 
@@ -36,6 +36,9 @@ urlpatterns = [
     path("claims/<int:claim_id>/settle/", claims.ClaimSettle.as_view(), name="api-claim-settle"),
     path("claims/<int:claim_id>/reject/", claims.ClaimReject.as_view(), name="api-claim-reject"),
     path("dashboard/", DashboardFigures.as_view(), name="api-dashboard"),
+    path("visits/", fieldwork.VisitCreate.as_view(), name="api-visits"),
+    path("worklist/", fieldwork.Worklist.as_view(), name="api-worklist"),
+    path("outreach-events/", fieldwork.OutreachEvents.as_view(), name="api-outreach-events"),
     path("targeting/", include("jaring.targeting.api")),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
