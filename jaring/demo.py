@@ -129,8 +129,10 @@ def seed_demo(*, persons: int = 25_000, seed: int = 2026, today: dt.date | None 
     Person.objects.bulk_create(people, batch_size=BATCH)
     money = seed_money(seed=seed, today=today) if with_money else {}
     if with_money:
+        from jaring.claims.demo import seed_demo_claims
         from jaring.reports.services import snapshot_refresh
 
+        money |= seed_demo_claims(seed=seed, today=today)
         snapshot_refresh(actor=actor, months=24, today=today, trigger="demo")
     from jaring.targeting.demo import seed_demo_targeting
 
