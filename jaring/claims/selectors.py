@@ -13,11 +13,24 @@ from django.utils.translation import gettext_lazy
 
 from jaring.accounts.capabilities import require
 from jaring.accounts.models import User
-from jaring.claims.models import Claim
+from jaring.claims.models import Claim, ClaimChild
+from jaring.contributions.models import Due
 from jaring.core.errors import NotFound
+from jaring.core.money import month_start
 from jaring.core.parameters import current_parameters
+from jaring.registry.models import Person
 from jaring.registry.selectors import person_queryset
-from jaring.rules.claims import ClaimDeadlines, claim_deadlines, document_checklist
+from jaring.rules import RulesInputError
+from jaring.rules.claims import (
+    ClaimDeadlines,
+    ScholarshipChildren,
+    claim_deadlines,
+    document_checklist,
+    scholarship_children,
+    scholarship_level_code,
+    scholarship_level_paid,
+)
+from jaring.rules.text import Message
 
 # What each deadline is called on the claim page, the list and the claim packet.
 DEADLINE_LABELS = {
@@ -56,8 +69,72 @@ def checklist_labels(claim_type: str, lang: str = "id") -> dict[str, str]:
     return {item.code: item.label_en if lang == "en" else item.label for item in items}
 
 
+def paid_months(person: Person, day: dt.date) -> int:
+    """The person's paid contribution months up to the month of ``day`` (the benefit estimate's and
+    the JKM scholarship's count)."""
+    return Due.objects.filter(person=person, status=Due.Status.PAID, period__lte=month_start(day)).count()
+
+
+def scholarship_order(claim: Claim) -> tuple[list[ClaimChild], list[ClaimChild]]:
+    """A death or total-disability claim's children as the scholarship ranks them, and the others.
+
+    The first list goes to ``rules.claims.scholarship_children``: the children who already have a
+    follow-up (they keep their place: their scholarship started), then those not ended, each group
+    in the order recorded. The second: children ended before any follow-up (they take no place)."""
+    children = list(claim.children.prefetch_related("follow_ups").order_by("id"))
+    started = [c for c in children if c.follow_ups.all()]
+    waiting = [c for c in children if not c.follow_ups.all() and c.ended_on is None]
+    return started + waiting, [c for c in children if not c.follow_ups.all() and c.ended_on is not None]
+
+
+def scholarship_of(claim: Claim, ranked: list[ClaimChild]) -> ScholarshipChildren | Message:
+    """Which of ``ranked`` (``scholarship_order``) get the claim's scholarship and why the others do
+    not (``rules.benefits``' rule: the children who started keep their place, counted as chosen);
+    a ``Message`` when the rules refuse the data (e.g. a level name no longer in force)."""
+    try:
+        return scholarship_children(
+            claim_type=claim.type, outcome=claim.outcome, event_date=claim.event_date,
+            contribution_months=paid_months(claim.person, claim.event_date),
+            children=[{"birth_date": c.birth_date, "level": c.level, "chosen": c.chosen or bool(c.follow_ups.all())}
+                      for c in ranked], params=current_parameters())
+    except RulesInputError as exc:
+        return Message("scholarship_rules_refused", exc.message, exc.message_en)
+
+
+def child_history(child: ClaimChild, level: str) -> tuple[int, int]:
+    """(years paid at the level named ``level``, rupiah paid in all) for a child's scholarship: the
+    paid follow-ups, each counted at the level of its estimate (``rules.claims.scholarship_level_paid``:
+    the estimate is set from the level and follows a level change until the follow-up is submitted)."""
+    paid = list(child.follow_ups.filter(status=Claim.Status.PAID))
+    params = current_parameters()
+    years = 0
+    for follow_up in paid:
+        code = scholarship_level_code(level, follow_up.event_date, params) if level else ""
+        if code and scholarship_level_paid(follow_up.estimate_idr, follow_up.event_date, params) == code:
+            years += 1
+    return years, sum(f.paid_idr or 0 for f in paid)
+
+
+def _children_as_dicts(claim: Claim, lang: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A JKK or JKM claim's children in ``scholarship_order`` (the numbers in the scholarship's notes
+    count them in this order), and the scholarship's decision."""
+    ranked, others = scholarship_order(claim)
+    decision = scholarship_of(claim, ranked)
+    taken = set(decision.taken) if isinstance(decision, ScholarshipChildren) else set()
+    rows = [{"id": c.pk, "name": c.name, "birth_date": c.birth_date.isoformat(), "level": c.level or None,
+             "chosen": c.chosen, "taken": index in taken,
+             "ended_on": c.ended_on.isoformat() if c.ended_on else None, "end_reason": c.end_reason or None,
+             "follow_ups": sorted(f.pk for f in c.follow_ups.all())}
+            for index, c in enumerate([*ranked, *others])]
+    if isinstance(decision, Message):
+        return rows, {"triggered": None, "taken": [], "reasons": [decision.to_dict(lang)], "notes": []}
+    return rows, decision.to_dict(lang)
+
+
 def claim_as_dict(claim: Claim, *, lang: str = "id", full: bool = False) -> dict[str, Any]:
-    """A claim as the API and the CLI give it (``full``: heirs and payments too)."""
+    """A claim as the API and the CLI give it (``full``: heirs, payments, the children named for the
+    scholarship with their follow-ups, and whether and to whom the scholarship is paid). A
+    scholarship follow-up names its ``origin`` claim, its ``child`` and its ``school_year``."""
     labels = checklist_labels(claim.type, lang)
     data: dict[str, Any] = {
         "id": claim.pk, "person": claim.person_id, "person_name": claim.person.full_name,
@@ -79,8 +156,13 @@ def claim_as_dict(claim: Claim, *, lang: str = "id", full: bool = False) -> dict
         "submitted_on": claim.submitted_on.isoformat() if claim.submitted_on else None,
         "settled_on": claim.settled_on.isoformat() if claim.settled_on else None,
         "paid_idr": claim.paid_idr, "rejection_reason": claim.rejection_reason or None,
+        "origin": claim.origin_id, "child": claim.child_id, "school_year": claim.school_year,
     }
     if full:
+        if claim.child_id is not None:
+            data["child_name"] = claim.child.name if claim.child else None
+        elif claim.type != Claim.Type.SCHOLARSHIP:
+            data["children"], data["scholarship"] = _children_as_dicts(claim, lang)
         data["heirs"] = [{"name": h.name, "relationship": h.relationship, "priority": h.priority,
                           "nik_recorded": bool(h.nik_index)} for h in claim.heirs.all()]
         data["payments"] = [{"item_code": p.item_code, "amount_idr": p.amount_idr, "paid_on": p.paid_on.isoformat()}
@@ -111,6 +193,11 @@ def next_deadline(claim: Claim, today: dt.date) -> ClaimDeadline | None:
     late until it is recorded as made (``claim_report_made``) or the claim goes to BPJSTK; otherwise
     the earliest of the reports and the lapse of the right still ahead. Submitted: BPJSTK's payment
     promise (overdue once past: chase the branch).
+
+    A scholarship claim (a yearly follow-up) has no reports to make: its deadline is
+    ``scholarship_reapply``, the day the next year's application is due — this year's must be
+    with BPJSTK by then (overdue after; it comes long before the right lapses). A follow-up whose
+    school year has not begun yet is listed with it too, far down the list.
     """
     deadlines = deadlines_of(claim)
     if claim.status == Claim.Status.SUBMITTED:
@@ -119,6 +206,9 @@ def next_deadline(claim: Claim, today: dt.date) -> ClaimDeadline | None:
         return ClaimDeadline(claim, "payment_due", deadlines.payment_due, deadlines.payment_due < today)
     if claim.status not in Claim.NOT_SUBMITTED:
         return None
+    if claim.type == Claim.Type.SCHOLARSHIP and deadlines.scholarship_reapply is not None:
+        reapply = deadlines.scholarship_reapply
+        return ClaimDeadline(claim, "scholarship_reapply", reapply, reapply < today)
     reports = [(kind, day) for kind, day, made in (("stage1_report", deadlines.stage1_report, claim.stage1_reported_on),
                                                    ("stage2_report", deadlines.stage2_report, claim.stage2_reported_on))
                if day is not None and made is None]

@@ -1,5 +1,6 @@
-"""All writes to claims: open, outcome, heirs, documents, submit, settle, reject, lapse. Each one is
-audited, needs ``claims.write`` and acts only on persons of the actor's area (outside it: not found)."""
+"""All writes to claims: open, outcome, heirs, the children of the scholarship and its yearly
+follow-ups, documents, submit, settle, reject, lapse. Each one is audited, needs ``claims.write``
+and acts only on persons of the actor's area (outside it: not found)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,25 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jaring.accounts.capabilities import require
 from jaring.accounts.models import Role, User
 from jaring.accounts.selectors import scope_for
-from jaring.claims.models import Claim, ClaimDocument, ClaimHeir, ClaimPayment, ClaimScan
-from jaring.claims.selectors import deadlines_of
-from jaring.contributions.models import Due
+from jaring.claims.models import Claim, ClaimChild, ClaimDocument, ClaimHeir, ClaimPayment, ClaimScan
+from jaring.claims.selectors import (
+    child_history,
+    deadlines_of,
+    paid_months,
+    scholarship_of,
+    scholarship_order,
+)
 from jaring.contributions.selectors import protection
 from jaring.core.audit import audit_log
 from jaring.core.crypto import cipher
 from jaring.core.errors import Conflict, NotFound, ValidationFailed
-from jaring.core.money import month_start
 from jaring.core.parameters import current_parameters
 from jaring.core.params import has_control_chars
 from jaring.membership.models import Membership
@@ -32,7 +37,16 @@ from jaring.registry.identity import clean_digits, nik_findings
 from jaring.registry.models import Person
 from jaring.registry.services import PersonInput, person_update
 from jaring.rules import RulesInputError, calculate_benefits
-from jaring.rules.claims import claim_deadlines, document_checklist
+from jaring.rules.claims import (
+    ScholarshipChildren,
+    ScholarshipNext,
+    claim_deadlines,
+    document_checklist,
+    scholarship_children,
+    scholarship_level_names,
+    scholarship_next,
+    scholarship_year,
+)
 
 # Who reported a claim, when not said: the opener's own role (an office user reports as the operator).
 REPORTER_OF_ROLE: dict[str, str] = {Role.FACILITATOR: Claim.ReportedBy.FACILITATOR,
@@ -94,8 +108,7 @@ def claim_estimate(*, person: Person, membership: Membership | None, claim_type:
     income = membership.declared_income_idr if membership is not None else person.declared_income_idr
     if not income:
         return None
-    months = (Due.objects.filter(person=person, status=Due.Status.PAID, period__lte=month_start(event_date))
-              .count())
+    months = paid_months(person, event_date)
     case: dict[str, Any] = {"event": "death" if claim_type == Claim.Type.JKM else "work_accident",
                             "event_date": event_date.isoformat(), "declared_income_idr": int(income),
                             "contribution_months": months}
@@ -252,6 +265,260 @@ def claim_heir_add(*, actor: User, claim: Claim, name: str, relationship: str, n
     _log(actor, "claim.heir_add", claim, None, {"heir": heir.pk, "relationship": relationship,
                                                 "priority": heir.priority, "nik": bool(nik)})
     return heir
+
+
+# --- The scholarship: the children and their yearly follow-ups (DOMAIN §2.2) ---------------------------
+#
+# A death or total-disability claim (the origin) names the children; ``rules.benefits`` says whether
+# the case pays the scholarship and to which children (at most ``scholarship.max_children``: the ones
+# the family chose, else the first recorded — never a refusal; a child whose scholarship started keeps
+# its place). Each year of each taken child is a follow-up claim (type scholarship, ``origin``,
+# ``child``, ``school_year``), one per child and year (the unique constraint). When the origin is
+# paid, year 1 opens, dated the day it was paid; when a follow-up is paid, the next year opens on its
+# ``scholarship_reapply`` day (``rules.claims.scholarship_next``), or the child's scholarship ends
+# (the end age, the per-child ceiling, the last level's years: ``ended_on``/``end_reason``) or waits
+# for the office to record a school level (not in school yet, a level's years used). After such a
+# wait — a child recorded after the origin was paid, school started, a new level — the year opens on
+# the later of its chain day and the day the office records it: Jaring claims no back years.
+
+MAX_CHILDREN_RECORDED = 20  # far above any family; a guard against a runaway client
+SCHOLARSHIP_END_REASON = {"scholarship_age_limit": ClaimChild.EndReason.AGE}  # else LIMIT (ceiling, last level)
+
+
+def _origin_problem(claim: Claim) -> str | None:
+    """Why children cannot be named on ``claim`` (None: they can): a JKM claim, or a JKK claim whose
+    outcome pays the scholarship (``rules.benefits``: a death or a total disability)."""
+    if claim.type == Claim.Type.JKM:
+        return None
+    if claim.type == Claim.Type.JKK:
+        decision = scholarship_children(claim_type=claim.type, outcome=claim.outcome, event_date=claim.event_date,
+                                        contribution_months=0, children=[], params=current_parameters())
+        if decision.triggered:
+            return None
+    return _("Anak penerima beasiswa dicatat pada klaim JKM, atau klaim JKK dengan akibat meninggal dunia "
+             "atau cacat total tetap.")
+
+
+def _child_level(level: Any, on: dt.date) -> str:
+    """A level name as the rules spell it (``sd`` → ``SD``); ``""``: not given."""
+    if not isinstance(level, str) or len(level) > 20:
+        raise _invalid("level", _("Jenjang sekolah harus berupa teks."))
+    names = scholarship_level_names(on, current_parameters())
+    text = level.strip()
+    if not text:
+        return ""
+    found = next((name for name in names if name.casefold() == text.casefold()), None)
+    if found is None:
+        raise _invalid("level", _("Jenjang sekolah tidak dikenal; pilihan: %(c)s") % {"c": ", ".join(names)})
+    return found
+
+
+def _follow_up_open(actor: User, origin: Claim, child: ClaimChild, school_year: int, step: ScholarshipNext,
+                    today: dt.date) -> Claim:
+    """The follow-up of ``child`` for ``school_year``; an existing one is returned as it is."""
+    existing = Claim.objects.filter(child=child, school_year=school_year).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            follow_up = Claim.objects.create(
+                person=origin.person, membership=origin.membership, origin=origin, child=child,
+                school_year=school_year, type=Claim.Type.SCHOLARSHIP, event_date=step.date,
+                reported_by=REPORTER_OF_ROLE.get(str(actor.role), Claim.ReportedBy.OPERATOR),
+                protected_on_event_date=origin.protected_on_event_date, coverage_reason=origin.coverage_reason,
+                coverage_text=origin.coverage_text, estimate_idr=step.amount_idr, created_by=actor)
+    except IntegrityError:  # the same child and year opened at the same moment: that one stands
+        return Claim.objects.get(child=child, school_year=school_year)
+    checklist = document_checklist(Claim.Type.SCHOLARSHIP, on=today, params=current_parameters())
+    ClaimDocument.objects.bulk_create([ClaimDocument(claim=follow_up, code=item.code, required=item.required)
+                                       for item in checklist])
+    _log(actor, "claim.follow_up", follow_up, None, {
+        "origin": origin.pk, "child": child.pk, "school_year": school_year, "event_date": step.date.isoformat(),
+        "level": step.level, "estimate_idr": step.amount_idr, "capped": step.capped})
+    return follow_up
+
+
+def _child_step(actor: User, origin: Claim, child: ClaimChild, *, today: dt.date, after_wait: bool) -> dict[str, Any]:
+    """Bring one taken child's follow-ups up to date: open the next year, end the scholarship, or
+    say what it waits for. A year still open (not paid, rejected or lapsed) is the current one: nothing
+    to do. After a rejected or lapsed year the next opens only on the office's word (``after_wait``)."""
+    if child.ended_on is not None:
+        return {"child": child.pk, "ended": child.end_reason}
+    assert origin.settled_on is not None
+    last = child.follow_ups.order_by("-school_year").first()
+    params = current_parameters()
+    try:
+        if last is None:
+            school_year, day = 1, max(origin.settled_on, today) if after_wait else origin.settled_on
+            step = scholarship_year(birth_date=child.birth_date, level=child.level, on=day, params=params)
+        else:
+            if last.status in Claim.OPEN_STATUSES or (last.status != Claim.Status.PAID and not after_wait):
+                return {"child": child.pk, "open": last.pk} if last.status in Claim.OPEN_STATUSES else {}
+            years, paid = child_history(child, child.level)
+            school_year = (last.school_year or 0) + 1
+            step = scholarship_next(birth_date=child.birth_date, level=child.level, years_at_level=years,
+                                    paid_total_idr=paid, last_date=last.event_date, params=params)
+            if after_wait and step.date < today:
+                step = scholarship_year(birth_date=child.birth_date, level=child.level, years_at_level=years,
+                                        paid_total_idr=paid, on=today, params=params)
+    except RulesInputError as exc:  # e.g. a level name the rules in force no longer know
+        return {"child": child.pk, "waiting": "rules_refused", "text": exc.message}
+    if step.amount_idr is not None:
+        follow_up = _follow_up_open(actor, origin, child, school_year, step, today)
+        return {"child": child.pk, "follow_up": follow_up.pk, "school_year": follow_up.school_year}
+    assert step.reason is not None
+    if not step.ends:
+        return {"child": child.pk, "waiting": step.reason.code, "text": step.reason.text_id}
+    ended_on = step.ends_on or (last.settled_on if last is not None and last.settled_on else step.date)
+    child.ended_on = ended_on
+    child.end_reason = SCHOLARSHIP_END_REASON.get(step.reason.code, ClaimChild.EndReason.LIMIT)
+    child.save(update_fields=["ended_on", "end_reason"])
+    _log(actor, "claim.child_end", origin, {"child": child.pk, "ended_on": None, "end_reason": ""},
+         {"child": child.pk, "ended_on": ended_on.isoformat(), "end_reason": child.end_reason,
+          "reason": step.reason.code, "text": step.reason.text_id})
+    return {"child": child.pk, "ended": child.end_reason, "reason": step.reason.code}
+
+
+def _scholarship_sync(actor: User, origin: Claim, *, today: dt.date, after_wait: bool) -> dict[str, Any]:
+    """A paid origin's children brought up to date: the follow-ups of the taken children opened, or
+    ended, or waiting; when the case pays no scholarship (e.g. a JKM death with fewer paid months than
+    ``jkm_benefits.scholarship_min_contribution_months``), none, and why. What was done is returned for
+    the calling service's audit event."""
+    if origin.type not in (Claim.Type.JKK, Claim.Type.JKM) or origin.status != Claim.Status.PAID:
+        return {}
+    list(ClaimChild.objects.select_for_update().filter(claim=origin).values_list("pk", flat=True))
+    ranked, _ended = scholarship_order(origin)
+    if not ranked:
+        return {}
+    decision = scholarship_of(origin, ranked)
+    if not isinstance(decision, ScholarshipChildren):
+        return {"none": decision.code, "text": decision.text_id}
+    if not decision.triggered:
+        reason = decision.reasons[0]
+        return {"none": reason.code, "text": reason.text_id}
+    steps = [_child_step(actor, origin, ranked[index], today=today, after_wait=after_wait)
+             for index in decision.taken]
+    return {"taken": [ranked[index].pk for index in decision.taken], "steps": steps}
+
+
+@transaction.atomic
+def claim_child_add(*, actor: User, claim: Claim, name: str, birth_date: dt.date, level: str = "",
+                    chosen: bool = False) -> ClaimChild:
+    """Name a child for the scholarship on a JKM claim, or a JKK claim whose outcome is death or total
+    disability. More children than ``scholarship.max_children`` are recorded all the same (the family
+    is never refused): the ones marked ``chosen`` are taken first, else the first recorded, and the
+    claim says so (``claim_as_dict``). ``level`` is the school level as the rules name it (TK, SD, SMP,
+    SMA, PT; empty, ``belum_sekolah`` or ``PAUD``: not in school yet, the follow-up comes when school
+    starts). The same name and birth date again return the child already recorded. When the claim
+    is already paid, the child's first follow-up opens now (dated today)."""
+    claim = _lock(actor, claim)
+    today = timezone.localdate()
+    problem = _origin_problem(claim)
+    if problem is not None:
+        raise _invalid("claim", problem, "not_an_origin")
+    if claim.status in (Claim.Status.REJECTED, Claim.Status.LAPSED):
+        raise _wrong_status(claim, _("terbuka atau dibayar"))
+    name = " ".join(name.split()) if isinstance(name, str) else ""
+    if not name or len(name) > 150 or has_control_chars(name):
+        raise _invalid("name", _("Nama anak wajib diisi (paling banyak 150 karakter)."))
+    if not isinstance(birth_date, dt.date) or isinstance(birth_date, dt.datetime):
+        raise _invalid("birth_date", _("Tanggal lahir wajib diisi (YYYY-MM-DD)."))
+    _not_future(birth_date, "birth_date", today)
+    if birth_date > claim.event_date:
+        raise _invalid("birth_date", _("Tanggal lahir anak tidak boleh setelah tanggal kejadian."))
+    level = _child_level("" if level is None else level, today)
+    if not isinstance(chosen, bool):
+        raise _invalid("chosen", _("Pilihan keluarga harus ya atau tidak."))
+    same = claim.children.filter(name__iexact=name, birth_date=birth_date).first()
+    if same is not None:
+        return same
+    if claim.children.count() >= MAX_CHILDREN_RECORDED:
+        raise _invalid("name", _("Paling banyak %(n)s anak per klaim.") % {"n": MAX_CHILDREN_RECORDED}, "too_many")
+    child = ClaimChild.objects.create(claim=claim, name=name, birth_date=birth_date, level=level, chosen=chosen)
+    effects = _scholarship_sync(actor, claim, today=today, after_wait=True)
+    _log(actor, "claim.child_add", claim, None, {"child": child.pk, "level": level, "chosen": chosen,
+                                                 **({"scholarship": effects} if effects else {})})
+    return child
+
+
+def _recompute_open_year(child: ClaimChild) -> dict[str, Any]:
+    """A level changed: the open, not yet submitted follow-up of the child pays the new level's amount."""
+    follow_up = (child.follow_ups.select_for_update(of=("self",)).filter(status__in=Claim.NOT_SUBMITTED)
+                 .order_by("-school_year").first())
+    if follow_up is None:
+        return {}
+    years, paid = child_history(child, child.level)
+    try:
+        step = scholarship_year(birth_date=child.birth_date, level=child.level, years_at_level=years,
+                                paid_total_idr=paid, on=follow_up.event_date, params=current_parameters())
+    except RulesInputError:
+        return {}
+    if step.amount_idr == follow_up.estimate_idr:
+        return {}
+    before = follow_up.estimate_idr
+    follow_up.estimate_idr = step.amount_idr
+    follow_up.save(update_fields=["estimate_idr", "updated_at"])
+    return {"follow_up": follow_up.pk, "estimate_idr": [before, step.amount_idr],
+            **({"reason": step.reason.code} if step.reason else {})}
+
+
+@transaction.atomic
+def claim_child_update(*, actor: User, child: ClaimChild, level: str | None = None, chosen: bool | None = None,
+                       ended_on: dt.date | None = None, end_reason: str = "") -> ClaimChild:
+    """Change a scholarship child: the school ``level`` (it moves up each year: the open follow-up,
+    not yet submitted, then pays the new level; a child who waited — not in school yet, a level's
+    years used — gets the year's follow-up), the family's ``chosen`` flag (a child whose scholarship
+    started keeps its place), or the end of the scholarship (``end_reason`` married, working,
+    left_school, died…, with ``ended_on``): no further follow-up then (an open one stays: that year
+    may still be due). An ended child is not changed again. Asking twice changes nothing."""
+    require(actor, "claims.write")
+    found = ClaimChild.objects.select_related("claim").filter(pk=child.pk).first() if child.pk else None
+    if found is None:
+        raise NotFound(_("Anak tidak ditemukan."))
+    try:
+        claim = _lock(actor, found.claim)
+    except NotFound:
+        raise NotFound(_("Anak tidak ditemukan.")) from None
+    child = ClaimChild.objects.select_for_update(of=("self",)).get(pk=found.pk)
+    today = timezone.localdate()
+    changes: dict[str, Any] = {}
+    if level is not None:
+        changes["level"] = _child_level(level, today)
+    if chosen is not None:
+        if not isinstance(chosen, bool):
+            raise _invalid("chosen", _("Pilihan keluarga harus ya atau tidak."))
+        changes["chosen"] = chosen
+    end_reason = end_reason or ""
+    if end_reason or ended_on is not None:
+        if end_reason not in ClaimChild.EndReason.values:
+            raise _invalid("end_reason", _("Alasan berhenti tidak dikenal; pilihan: %(c)s") % {
+                "c": ", ".join(ClaimChild.EndReason.values)})
+        if not isinstance(ended_on, dt.date) or isinstance(ended_on, dt.datetime):
+            raise _invalid("ended_on", _("Tanggal berhenti wajib diisi bersama alasannya."))
+        _not_future(ended_on, "ended_on", today)
+        if ended_on < child.birth_date:
+            raise _invalid("ended_on", _("Tanggal berhenti tidak boleh sebelum tanggal lahir."))
+        changes["ended_on"], changes["end_reason"] = ended_on, end_reason
+    changed = {key: value for key, value in changes.items() if getattr(child, key) != value}
+    if not changed:
+        return child
+    if child.ended_on is not None:
+        raise Conflict(_("Beasiswa anak ini sudah berhenti pada %(d)s (%(r)s).") % {
+            "d": child.ended_on.strftime("%d-%m-%Y"), "r": child.get_end_reason_display()}, code="child_ended")
+    before = {key: (str(getattr(child, key)) if key == "ended_on" else getattr(child, key)) for key in changed}
+    for key, value in changed.items():
+        setattr(child, key, value)
+    child.save(update_fields=list(changed))
+    effects: dict[str, Any] = {}
+    if "level" in changed:
+        effects.update(_recompute_open_year(child))
+    # Also after an end: a child who ended before any follow-up frees its place for the next child.
+    synced = _scholarship_sync(actor, claim, today=today, after_wait=True)
+    if synced:
+        effects["scholarship"] = synced
+    after = {key: (value.isoformat() if isinstance(value, dt.date) else value) for key, value in changed.items()}
+    _log(actor, "claim.child_update", claim, {"child": child.pk, **before}, {"child": child.pk, **after, **effects})
+    return child
 
 
 def _complete_if_ready(actor: User, claim: Claim) -> None:
@@ -421,6 +688,18 @@ def _end_reason(claim: Claim) -> str | None:
     return None
 
 
+def _settled_scholarship(actor: User, claim: Claim) -> dict[str, Any]:
+    """A paid origin opens its children's first year; a paid follow-up, its child's next year."""
+    today = timezone.localdate()
+    if claim.type == Claim.Type.SCHOLARSHIP:
+        if claim.child_id is None or claim.origin_id is None:
+            return {}
+        origin = Claim.objects.select_related("person__kelurahan").get(pk=claim.origin_id)
+        child = ClaimChild.objects.select_for_update(of=("self",)).get(pk=claim.child_id)
+        return _child_step(actor, origin, child, today=today, after_wait=False)
+    return _scholarship_sync(actor, claim, today=today, after_wait=False)
+
+
 @transaction.atomic
 def claim_settle(*, actor: User, claim: Claim, paid_idr: int, paid_on: dt.date,
                  items: Iterable[Mapping[str, Any]] | None = None) -> Claim:
@@ -428,7 +707,11 @@ def claim_settle(*, actor: User, claim: Claim, paid_idr: int, paid_on: dt.date,
     ``paid_idr``). A death (JKM, or a work accident that killed) or a total disability ends the
     person's open membership with that reason on the day of the death or disability
     (``membership.services.membership_end``, which voids and refunds the months paid after its
-    month), and a death is written in the registry (``registry.services.person_update``)."""
+    month), and a death is written in the registry (``registry.services.person_update``).
+
+    The scholarship: a paid death or total disability opens the first-year follow-up of each child
+    it takes (dated ``paid_on``); a paid follow-up opens its child's next year or ends its
+    scholarship (see ``_child_step``); a case that pays no scholarship says why in the audit event."""
     claim = _lock(actor, claim, "claims.office")
     if isinstance(paid_idr, bool) or not isinstance(paid_idr, int) or paid_idr < 0:
         raise _invalid("paid_idr", _("Jumlah dibayar harus bilangan bulat rupiah, tidak negatif."))
@@ -455,6 +738,9 @@ def claim_settle(*, actor: User, claim: Claim, paid_idr: int, paid_on: dt.date,
         if reason == Membership.EndReason.DEATH and claim.person.death_date is None:
             person_update(actor=actor, person=claim.person, data=PersonInput.of(death_date=day))
             effects["death_date"] = day.isoformat()
+    scholarship = _settled_scholarship(actor, claim)
+    if scholarship:
+        effects["scholarship"] = scholarship
     _log(actor, "claim.settle", claim, {"status": Claim.Status.SUBMITTED},
          {"status": claim.status, "paid_idr": paid_idr, "paid_on": paid_on.isoformat(),
           "items": [[c, a] for c, a in rows], **effects})

@@ -318,3 +318,29 @@ def scholarship_children(*, claim_type: str, outcome: str, event_date: dt.date, 
                                    ())
     notes = tuple(m for m in result.notes if m.code.startswith("scholarship") and m.code != "scholarship_yearly")
     return ScholarshipChildren(taken, triggered, reasons, notes)
+
+
+def scholarship_level_code(name: str, on: dt.date, params: Parameters | None = None) -> str:
+    """The code of the level a level name belongs to on ``on`` (``SD`` → ``TK_SD``); ``""`` for a
+    child not in school yet. An unknown name is refused (``RulesInputError``, field ``level``)."""
+    params = params or default_parameters()
+    level = _school_level(name, params.on(date_value(on, "on"), field="on"))
+    return level.code if level else ""
+
+
+def scholarship_level_names(on: dt.date, params: Parameters | None = None) -> tuple[str, ...]:
+    """Every level name a child may be recorded with on ``on``: the school levels' names, then
+    the names of not being in school yet."""
+    snapshot = (params or default_parameters()).on(date_value(on, "on"), field="on")
+    levels: tuple[Level, ...] = snapshot.value("scholarship", "levels")
+    return (*(name for level in levels for name in level.accepts), *snapshot.value("scholarship", "pre_school_names"))
+
+
+def scholarship_level_paid(amount_idr: int | None, on: dt.date, params: Parameters | None = None) -> str:
+    """The code of the level whose yearly amount on ``on`` is ``amount_idr`` (a follow-up's
+    estimate, set from its level), ``""`` when none or more than one level has it (a year cut by
+    the per-child ceiling: the last one)."""
+    snapshot = (params or default_parameters()).on(date_value(on, "on"), field="on")
+    levels: tuple[Level, ...] = snapshot.value("scholarship", "levels")
+    codes = [level.code for level in levels if amount_idr is not None and level.amount_idr == amount_idr]
+    return codes[0] if len(codes) == 1 else ""
