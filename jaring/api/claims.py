@@ -1,12 +1,17 @@
-"""API v1 for claims: open (idempotent), read, documents, submit, settle, reject, deadlines."""
+"""API v1 for claims: open (idempotent), read, documents and their scans, outcome, heirs
+(idempotent), reports made, submit, settle, reject, deadlines."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,12 +20,18 @@ from jaring.accounts.types import AuthenticatedRequest
 from jaring.api.idempotency import idempotent
 from jaring.api.pagination import PAGE_PARAMETERS, paged, paginate
 from jaring.api.people import person_from
-from jaring.claims.models import Claim
+from jaring.claims.models import Claim, ClaimHeir
+from jaring.claims.scan_http import FIELD, bound_upload, scan_as_dict, scan_response, scans_of, upload_bytes
 from jaring.claims.selectors import claim_as_dict, claim_deadlines_list, claim_get, claim_queryset
 from jaring.claims.services import (
     claim_document_received,
+    claim_heir_add,
     claim_open,
+    claim_outcome,
     claim_reject,
+    claim_report_made,
+    claim_scan_add,
+    claim_scan_open,
     claim_settle,
     claim_submit,
 )
@@ -88,7 +99,8 @@ class ClaimDetail(PersonalDataMixin, APIView):
     audit_id_kwarg = "claim_id"
 
     def get(self, request: AuthenticatedRequest, claim_id: int) -> Response:
-        return Response(_claim(claim_get(actor=request.user, claim_id=claim_id), full=True))
+        claim = claim_get(actor=request.user, claim_id=claim_id)
+        return Response({**_claim(claim, full=True), "scans": [scan_as_dict(s) for s in scans_of(claim)]})
 
 
 class DocumentSerializer(serializers.Serializer):
@@ -179,3 +191,123 @@ class ClaimDeadlines(PersonalDataMixin, APIView):
     def get(self, request: AuthenticatedRequest) -> Response:
         today = p.date_param(request, "today") or timezone.localdate()
         return Response([row.as_dict(today) for row in claim_deadlines_list(actor=request.user, today=today)])
+
+
+class OutcomeSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Claim.Outcome.choices)
+    outcome_date = serializers.DateField(required=False, allow_null=True)
+
+
+class ClaimOutcome(APIView):
+    """A work accident's outcome (JKK only) and its day: the stage-II deadline and the estimate follow."""
+
+    capability = "claims.write"
+
+    @extend_schema(request=OutcomeSerializer)
+    def post(self, request: AuthenticatedRequest, claim_id: int) -> Response:
+        data = OutcomeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        claim = claim_outcome(actor=request.user, claim=claim_get(actor=request.user, claim_id=claim_id),
+                              outcome=v["outcome"], outcome_date=v.get("outcome_date"))
+        return Response(_claim(claim))
+
+
+class HeirSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    relationship = serializers.ChoiceField(choices=ClaimHeir.Relationship.choices)
+    nik = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=30)
+
+
+class ClaimHeirs(APIView):
+    """Add an heir, ranked by the regulation's order; idempotent with ``Idempotency-Key``."""
+
+    capability = "claims.write"
+
+    @extend_schema(request=HeirSerializer, responses={201: OpenApiTypes.OBJECT})
+    @idempotent
+    def post(self, request: AuthenticatedRequest, claim_id: int) -> Response:
+        data = HeirSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        heir = claim_heir_add(actor=request.user, claim=claim_get(actor=request.user, claim_id=claim_id),
+                              name=v["name"], relationship=v["relationship"], nik=v["nik"], phone=v["phone"])
+        return Response({"id": heir.pk, "claim": heir.claim_id, "name": heir.name, "relationship": heir.relationship,
+                         "priority": heir.priority, "nik_recorded": bool(heir.nik_index), "phone": heir.phone},
+                        status=status.HTTP_201_CREATED)
+
+
+class ReportSerializer(serializers.Serializer):
+    stage = serializers.IntegerField(min_value=1, max_value=2)
+    reported_on = serializers.DateField()
+
+
+class ClaimReports(APIView):
+    """The stage-I or stage-II report was made to BPJSTK on ``reported_on``: no longer due."""
+
+    capability = "claims.write"
+
+    @extend_schema(request=ReportSerializer)
+    def post(self, request: AuthenticatedRequest, claim_id: int) -> Response:
+        data = ReportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        claim = claim_report_made(actor=request.user, claim=claim_get(actor=request.user, claim_id=claim_id),
+                                  stage=v["stage"], reported_on=v["reported_on"])
+        return Response(_claim(claim))
+
+
+class ScanUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="JPEG, PNG or PDF (by content), at most JARING_CLAIM_SCAN_MAX_BYTES.")
+
+
+class ScanSerializer(serializers.Serializer):
+    """What the API says of a scan (never its bytes: ``url`` serves them)."""
+
+    id = serializers.IntegerField()
+    claim = serializers.IntegerField()
+    code = serializers.CharField()
+    filename = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    uploaded_by = serializers.CharField(allow_null=True)
+    uploaded_at = serializers.DateTimeField()
+    url = serializers.CharField()
+
+
+class ClaimDocumentScans(APIView):
+    """A scan or photo of the checklist item ``code`` (multipart, field ``file``). The same file twice
+    is one scan (the first is answered again). The file is held in memory, bounded, never on disk."""
+
+    capability = "claims.write"
+    parser_classes = [MultiPartParser]
+
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        if request.method == "POST":
+            bound_upload(request)  # before authentication, which may read the body for its CSRF check
+        return super().initialize_request(request, *args, **kwargs)
+
+    @extend_schema(request={"multipart/form-data": ScanUploadSerializer}, responses={201: ScanSerializer})
+    def post(self, request: AuthenticatedRequest, claim_id: int, code: str) -> Response:
+        claim = claim_get(actor=request.user, claim_id=claim_id)
+        data = ScanUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data[FIELD]
+        scan = claim_scan_add(actor=request.user, claim=claim, code=code[:40], filename=str(upload.name or ""),
+                              data=upload_bytes(upload))
+        return Response(scan_as_dict(scan), status=status.HTTP_201_CREATED)
+
+
+class ClaimScanFile(APIView):
+    """A scan's bytes (JPEG, PNG or PDF, inline); every opening is an audited event."""
+
+    capability = "claims.read"
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY, (200, "image/png"): OpenApiTypes.BINARY,
+                              (200, "application/pdf"): OpenApiTypes.BINARY,
+                              404: OpenApiResponse(description="Not found, or outside the user's area")})
+    def get(self, request: AuthenticatedRequest, scan_id: int) -> HttpResponse:
+        scan, data = claim_scan_open(actor=request.user, scan_id=scan_id)
+        return scan_response(scan, data)
