@@ -46,6 +46,8 @@ class Claim(models.Model):
     child = models.ForeignKey("ClaimChild", null=True, blank=True, on_delete=models.PROTECT,
                               related_name="follow_ups")
     school_year = models.PositiveSmallIntegerField(_("tahun beasiswa ke"), null=True, blank=True)
+    # The level code the follow-up pays (``scholarship.levels``, e.g. ``TK_SD``): a level's years count these.
+    school_level = models.CharField(_("jenjang beasiswa"), max_length=20, blank=True, default="")
     # The membership that covered the event date (the latest started by then), if any.
     membership = models.ForeignKey("membership.Membership", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="claims")

@@ -28,7 +28,6 @@ from jaring.rules.claims import (
     document_checklist,
     scholarship_children,
     scholarship_level_code,
-    scholarship_level_paid,
 )
 from jaring.rules.text import Message
 
@@ -103,15 +102,10 @@ def scholarship_of(claim: Claim, ranked: list[ClaimChild]) -> ScholarshipChildre
 
 def child_history(child: ClaimChild, level: str) -> tuple[int, int]:
     """(years paid at the level named ``level``, rupiah paid in all) for a child's scholarship: the
-    paid follow-ups, each counted at the level of its estimate (``rules.claims.scholarship_level_paid``:
-    the estimate is set from the level and follows a level change until the follow-up is submitted)."""
+    paid follow-ups, each counted at the level it paid (``Claim.school_level``)."""
     paid = list(child.follow_ups.filter(status=Claim.Status.PAID))
-    params = current_parameters()
-    years = 0
-    for follow_up in paid:
-        code = scholarship_level_code(level, follow_up.event_date, params) if level else ""
-        if code and scholarship_level_paid(follow_up.estimate_idr, follow_up.event_date, params) == code:
-            years += 1
+    code = scholarship_level_code(level, timezone.localdate(), current_parameters()) if level else ""
+    years = sum(1 for follow_up in paid if code and follow_up.school_level == code)
     return years, sum(f.paid_idr or 0 for f in paid)
 
 

@@ -323,7 +323,8 @@ def _follow_up_open(actor: User, origin: Claim, child: ClaimChild, school_year: 
         with transaction.atomic():
             follow_up = Claim.objects.create(
                 person=origin.person, membership=origin.membership, origin=origin, child=child,
-                school_year=school_year, type=Claim.Type.SCHOLARSHIP, event_date=step.date,
+                school_year=school_year, school_level=step.level, type=Claim.Type.SCHOLARSHIP,
+                event_date=step.date,
                 reported_by=REPORTER_OF_ROLE.get(str(actor.role), Claim.ReportedBy.OPERATOR),
                 protected_on_event_date=origin.protected_on_event_date, coverage_reason=origin.coverage_reason,
                 coverage_text=origin.coverage_text, estimate_idr=step.amount_idr, created_by=actor)
@@ -457,7 +458,8 @@ def _recompute_open_year(child: ClaimChild) -> dict[str, Any]:
         return {}
     before = follow_up.estimate_idr
     follow_up.estimate_idr = step.amount_idr
-    follow_up.save(update_fields=["estimate_idr", "updated_at"])
+    follow_up.school_level = step.level
+    follow_up.save(update_fields=["estimate_idr", "school_level", "updated_at"])
     return {"follow_up": follow_up.pk, "estimate_idr": [before, step.amount_idr],
             **({"reason": step.reason.code} if step.reason else {})}
 

@@ -334,13 +334,3 @@ def scholarship_level_names(on: dt.date, params: Parameters | None = None) -> tu
     snapshot = (params or default_parameters()).on(date_value(on, "on"), field="on")
     levels: tuple[Level, ...] = snapshot.value("scholarship", "levels")
     return (*(name for level in levels for name in level.accepts), *snapshot.value("scholarship", "pre_school_names"))
-
-
-def scholarship_level_paid(amount_idr: int | None, on: dt.date, params: Parameters | None = None) -> str:
-    """The code of the level whose yearly amount on ``on`` is ``amount_idr`` (a follow-up's
-    estimate, set from its level), ``""`` when none or more than one level has it (a year cut by
-    the per-child ceiling: the last one)."""
-    snapshot = (params or default_parameters()).on(date_value(on, "on"), field="on")
-    levels: tuple[Level, ...] = snapshot.value("scholarship", "levels")
-    codes = [level.code for level in levels if amount_idr is not None and level.amount_idr == amount_idr]
-    return codes[0] if len(codes) == 1 else ""
