@@ -1,7 +1,9 @@
-"""The coverage dashboard (``/dasbor/``), its XLSX export and the target form."""
+"""The coverage dashboard (``/dasbor/``), its XLSX export and the target form; the claims report
+(``/laporan/klaim/``) and its XLSX export."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -16,10 +18,13 @@ from django.views.decorators.http import require_POST
 from jaring.accounts.capabilities import can, capability_required
 from jaring.accounts.services import auditor_read_log
 from jaring.accounts.types import AuthenticatedHttpRequest
+from jaring.claims import figures as claim_figures
+from jaring.claims.models import Claim
 from jaring.core import params as qp
 from jaring.core.errors import ValidationFailed
 from jaring.core.money import format_month, month_start
 from jaring.reports import charts
+from jaring.reports.exports import claims_export
 from jaring.reports.selectors import Dashboard, dashboard
 from jaring.reports.services import coverage_target_set, dashboard_export, snapshot_refresh_if_stale
 
@@ -96,3 +101,93 @@ def target_set(request: AuthenticatedHttpRequest) -> HttpResponse:
     else:
         messages.error(request, _("Target tidak dapat disimpan: periksa isian."))
     return redirect("reports:dashboard")
+
+
+# --- The claims report (issue 11, point 8) ---------------------------------------------------------
+
+CLAIM_CHART_ROWS = 24  # a longer month table has no chart: the table alone reads better on a phone
+
+
+class ClaimsFilterForm(forms.Form):
+    """The report's filters, rendered unbound with the checked values (``claims.figures`` checks them)."""
+
+    dari = forms.CharField(label=gettext_lazy("Dari bulan"), required=False,
+                           widget=forms.TextInput(attrs={"type": "month", "placeholder": "TTTT-BB"}))
+    sampai = forms.CharField(label=gettext_lazy("Sampai bulan"), required=False,
+                             widget=forms.TextInput(attrs={"type": "month", "placeholder": "TTTT-BB"}))
+    distrik = forms.ChoiceField(label=gettext_lazy("Distrik"), required=False)
+    jenis = forms.ChoiceField(label=gettext_lazy("Jenis klaim"), required=False)
+    pembayar = forms.ChoiceField(label=gettext_lazy("Pembayar"), required=False)
+
+    def __init__(self, *args: Any, distriks: list[tuple[str, str]], payers: list[tuple[str, str]],
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        everything = ("", _("Semua"))
+        for name, choices in (("distrik", distriks), ("jenis", Claim.Type.choices), ("pembayar", payers)):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [everything, *choices]
+
+
+def claims_params(request: HttpRequest) -> dict[str, Any]:
+    """The page's and the export's query (``dari``, ``sampai`` as YYYY-MM, or ``tahun``; ``distrik``,
+    ``jenis``, ``pembayar``) as ``claims_report`` arguments. Default: January of this year to this month."""
+    this_month = month_start(timezone.localdate())
+    year = qp.int_param(request, "tahun", low=qp.YEAR_MIN, high=qp.YEAR_MAX)
+    first = this_month.replace(month=1) if year is None else dt.date(year, 1, 1)
+    last = this_month if year is None else dt.date(year, 12, 1)
+    return {"date_from": qp.month_param(request, "dari", default=first),
+            "date_to": qp.month_param(request, "sampai", default=last),
+            "distrik": qp.code_param(request, "distrik"), "type": qp.code_param(request, "jenis"),
+            "payer": qp.code_param(request, "pembayar")}
+
+
+def _claim_charts(report: claim_figures.ClaimsReport) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, summary in report.groups.items():
+        if len(summary.rows) > CLAIM_CHART_ROWS:
+            continue
+        out[name] = charts.bar_chart(title=str(claim_figures.GROUP_LABELS[name]), chart_id=f"chart-claims-{name}",
+                                     rows=[(str(r.label), r.paid, r.reported) for r in summary.rows])
+    return out
+
+
+@capability_required("claims.read")
+def claims_view(request: AuthenticatedHttpRequest) -> HttpResponse:
+    distriks = claim_figures.distrik_choices(actor=request.user)
+    payers = claim_figures.payer_choices()
+    context: dict[str, Any] = {"nav": "claims_report", "report": None, "error": None,
+                               "query": request.GET.urlencode()}
+    status = 200
+    params: dict[str, Any] = {}
+    try:
+        params = claims_params(request)
+        report = claim_figures.claims_report(actor=request.user, **params)
+    except ValidationFailed as exc:
+        context["error"] = exc.message
+        status = 400
+    else:
+        context.update(report=report, charts=_claim_charts(report),
+                       legend=charts.legend([(_("Dibayar"), charts.GREEN), (_("Dilaporkan"), charts.PALE)]))
+        auditor_read_log(actor=request.user, action="claims_report.view", object_type="reports.claims",
+                         object_id=f"{format_month(report.filters.date_from)}..{format_month(report.filters.date_to)}",
+                         after=report.filters.as_dict())
+    initial = {"dari": format_month(params["date_from"]) if params else request.GET.get("dari", "")[:7],
+               "sampai": format_month(params["date_to"]) if params else request.GET.get("sampai", "")[:7],
+               "distrik": params.get("distrik", ""), "jenis": params.get("type", ""),
+               "pembayar": params.get("payer", "")}
+    context["form"] = ClaimsFilterForm(initial=initial, distriks=distriks, payers=payers)
+    return render(request, "reports/claims.html", context, status=status)
+
+
+@capability_required("claims.read")
+def claims_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
+    try:
+        export = claims_export(actor=request.user, **claims_params(request))
+    except ValidationFailed as exc:
+        messages.error(request, str(exc.message))
+        return redirect("reports:claims")
+    response = HttpResponse(export.content,
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
