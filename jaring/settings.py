@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "jaring.reports",
     "jaring.outreach",
     "jaring.fieldwork",
+    "jaring.offline",
     "jaring.api",
 ]
 

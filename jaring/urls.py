@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("jaring.membership.urls")),
     path("", include("jaring.claims.urls")),
     path("", include("jaring.fieldwork.urls")),
+    path("", include("jaring.offline.urls")),
     path("", include("jaring.targeting.urls")),
     path("", include("jaring.reports.urls")),
     path("", include("jaring.accounts.urls")),

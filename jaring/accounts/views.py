@@ -45,7 +45,18 @@ class LoginView(auth_views.LoginView):
 
 
 login_view = LoginView.as_view()
-logout_view = auth_views.LogoutView.as_view()
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        # What the field app keeps in this browser (IndexedDB, its service worker and cache) leaves
+        # with the user (decision 0039).
+        response["Clear-Site-Data"] = '"storage"'
+        return response
+
+
+logout_view = LogoutView.as_view()
 
 
 def _next_url(request: HttpRequest) -> str:

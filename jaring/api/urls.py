@@ -46,6 +46,7 @@ urlpatterns = [
     path("worklist/", fieldwork.Worklist.as_view(), name="api-worklist"),
     path("outreach-events/", fieldwork.OutreachEvents.as_view(), name="api-outreach-events"),
     path("reports/", include("jaring.reports.api")),
+    path("field/", include("jaring.offline.api_urls")),
     path("targeting/", include("jaring.targeting.api")),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
