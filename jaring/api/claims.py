@@ -1,5 +1,5 @@
-"""API v1 for claims: open (idempotent), read, documents and their scans, outcome, heirs
-(idempotent), reports made, submit, settle, reject, deadlines."""
+"""API v1 for claims: open (idempotent), read, documents and their scans, outcome, heirs and
+scholarship children (idempotent), reports made, submit, settle, reject, deadlines."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -20,10 +21,12 @@ from jaring.accounts.types import AuthenticatedRequest
 from jaring.api.idempotency import idempotent
 from jaring.api.pagination import PAGE_PARAMETERS, paged, paginate
 from jaring.api.people import person_from
-from jaring.claims.models import Claim, ClaimHeir
+from jaring.claims.models import Claim, ClaimChild, ClaimHeir
 from jaring.claims.scan_http import FIELD, bound_upload, scan_as_dict, scan_response, scans_of, upload_bytes
 from jaring.claims.selectors import claim_as_dict, claim_deadlines_list, claim_get, claim_queryset
 from jaring.claims.services import (
+    claim_child_add,
+    claim_child_update,
     claim_document_received,
     claim_heir_add,
     claim_open,
@@ -37,6 +40,7 @@ from jaring.claims.services import (
 )
 from jaring.core import params as p
 from jaring.core.context import rules_lang
+from jaring.core.errors import NotFound
 
 MAX_IDR = 10**13  # far above any benefit: a larger figure is a typing error, not a claim
 
@@ -311,3 +315,64 @@ class ClaimScanFile(APIView):
     def get(self, request: AuthenticatedRequest, scan_id: int) -> HttpResponse:
         scan, data = claim_scan_open(actor=request.user, scan_id=scan_id)
         return scan_response(scan, data)
+
+
+class ChildSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    birth_date = serializers.DateField()
+    level = serializers.CharField(required=False, allow_blank=True, default="", max_length=20,
+                                  help_text="TK, SD, SMP, SMA, PT; empty, belum_sekolah or PAUD: not in school yet")
+    chosen = serializers.BooleanField(required=False, default=False)
+
+
+class ChildUpdateSerializer(serializers.Serializer):
+    level = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    chosen = serializers.BooleanField(required=False)
+    ended_on = serializers.DateField(required=False)
+    end_reason = serializers.ChoiceField(choices=ClaimChild.EndReason.choices, required=False)
+
+
+def _child(claim: Claim, child_id: int) -> dict[str, Any]:
+    """The child as the claim's detail gives it (in the scholarship's order, with ``taken``), and the
+    scholarship's decision."""
+    data = _claim(claim, full=True)
+    row = next((c for c in data.get("children", []) if c["id"] == child_id), {"id": child_id})
+    return {**row, "claim": claim.pk, "scholarship": data.get("scholarship")}
+
+
+class ClaimChildren(APIView):
+    """Name a child for the scholarship of a JKM death or a JKK death or total disability;
+    idempotent with ``Idempotency-Key`` (and the same name and birth date again is the same child)."""
+
+    capability = "claims.write"
+
+    @extend_schema(request=ChildSerializer, responses={201: OpenApiTypes.OBJECT})
+    @idempotent
+    def post(self, request: AuthenticatedRequest, claim_id: int) -> Response:
+        data = ChildSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        claim = claim_get(actor=request.user, claim_id=claim_id)
+        child = claim_child_add(actor=request.user, claim=claim, name=v["name"], birth_date=v["birth_date"],
+                                level=v["level"], chosen=v["chosen"])
+        return Response(_child(claim, child.pk), status=status.HTTP_201_CREATED)
+
+
+class ClaimChildDetail(APIView):
+    """Change a scholarship child: its school level, the family's choice, or the end of its
+    scholarship (``end_reason`` with ``ended_on``)."""
+
+    capability = "claims.write"
+
+    @extend_schema(request=ChildUpdateSerializer, responses={200: OpenApiTypes.OBJECT})
+    def patch(self, request: AuthenticatedRequest, claim_id: int, child_id: int) -> Response:
+        data = ChildUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        claim = claim_get(actor=request.user, claim_id=claim_id)
+        child = claim.children.filter(pk=child_id).first()
+        if child is None:
+            raise NotFound(_("Anak tidak ditemukan."))
+        claim_child_update(actor=request.user, child=child, level=v.get("level"), chosen=v.get("chosen"),
+                           ended_on=v.get("ended_on"), end_reason=v.get("end_reason") or "")
+        return Response(_child(claim, child.pk))

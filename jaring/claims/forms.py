@@ -7,10 +7,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jaring.claims.models import Claim, ClaimHeir
 from jaring.core.forms import IsoDateField
+from jaring.core.parameters import current_parameters
+from jaring.rules.claims import scholarship_level_names
 
 # The web report is for the events a facilitator meets in the field; a scholarship follow-up comes
 # from a settled claim, not from a report.
@@ -92,3 +95,24 @@ class ScanUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _("JPEG, PNG, atau PDF; paling besar %(mb)s MB.") % {
             "mb": f"{settings.JARING_CLAIM_SCAN_MAX_BYTES / 1024 / 1024:.0f}"}
+
+
+NOT_IN_SCHOOL = "belum_sekolah"  # the rules' name of "not in school yet" (the level left empty)
+
+
+class ChildForm(forms.Form):
+    """A child named for the scholarship (the school level as the rules name it)."""
+
+    name = forms.CharField(label=_("Nama anak"), max_length=150)
+    birth_date = IsoDateField(label=_("Tanggal lahir"))
+    level = forms.ChoiceField(label=_("Jenjang sekolah sekarang"), required=False)
+    chosen = forms.BooleanField(label=_("Dipilih keluarga untuk beasiswa"), required=False,
+                                help_text=_("Bila anak lebih banyak dari yang dapat dibayar, yang dipilih "
+                                            "didahulukan."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        level = self.fields["level"]
+        assert isinstance(level, forms.ChoiceField)
+        names = scholarship_level_names(timezone.localdate(), current_parameters())
+        level.choices = [("", _("Belum sekolah")), *[(n, n) for n in names if n != NOT_IN_SCHOOL]]

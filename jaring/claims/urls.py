@@ -14,6 +14,7 @@ urlpatterns = [
     path("klaim/<int:claim_id>/akibat/", views.claim_outcome_view, name="claim_outcome"),
     path("klaim/<int:claim_id>/laporan/", views.claim_reported_view, name="claim_reported"),
     path("klaim/<int:claim_id>/ahli-waris/", views.claim_heir_view, name="claim_heir"),
+    path("klaim/<int:claim_id>/anak/", views.claim_child_view, name="claim_child"),
     path("klaim/<int:claim_id>/pindaian/", views.claim_scan_upload, name="claim_scan_upload"),
     path("klaim/<int:claim_id>/pindaian/<int:scan_id>/", views.claim_scan_view, name="claim_scan"),
     path("klaim/<int:claim_id>/pindaian/<int:scan_id>/hapus/", views.claim_scan_delete_view,

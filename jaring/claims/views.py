@@ -22,6 +22,7 @@ from jaring.accounts.home import HomeCard
 from jaring.accounts.reads import personal_data
 from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.claims.forms import (
+    ChildForm,
     ClaimReportForm,
     DocumentReceivedForm,
     HeirForm,
@@ -32,13 +33,14 @@ from jaring.claims.forms import (
     SettleForm,
     SubmitForm,
 )
-from jaring.claims.models import Claim, ClaimDocument, ClaimHeir, ClaimScan
+from jaring.claims.models import Claim, ClaimChild, ClaimDocument, ClaimHeir, ClaimScan
 from jaring.claims.packet import claim_packet_pdf
 from jaring.claims.scan_http import bound_upload, scan_response, scans_of, upload_bytes
 from jaring.claims.selectors import (
     DEADLINE_LABELS,
     ClaimDeadline,
     checklist_labels,
+    claim_as_dict,
     claim_deadlines_list,
     claim_get,
     claim_queryset,
@@ -47,6 +49,7 @@ from jaring.claims.selectors import (
 )
 from jaring.claims.services import (
     REPORTER_OF_ROLE,
+    claim_child_add,
     claim_document_received,
     claim_heir_add,
     claim_open,
@@ -204,6 +207,29 @@ def _takes_heirs(claim: Claim) -> bool:
     return claim.type == Claim.Type.JKM or claim.outcome == Claim.Outcome.DEATH
 
 
+@dataclass(frozen=True)
+class ChildRow:
+    child: ClaimChild
+    taken: bool
+
+
+def _takes_children(claim: Claim) -> bool:
+    """A JKM death, or a work accident that killed or totally disabled: the scholarship's cases
+    (``claims.services.claim_child_add`` has the last word)."""
+    return claim.type == Claim.Type.JKM or claim.outcome in (Claim.Outcome.DEATH, Claim.Outcome.TOTAL_DISABILITY)
+
+
+def _scholarship(claim: Claim) -> tuple[list[ChildRow], dict[str, Any]]:
+    """The children named for the scholarship, in the scholarship's order, each with whether it is
+    paid, and the decision's reasons and notes (``claim_as_dict``)."""
+    if claim.type == Claim.Type.SCHOLARSHIP:
+        return [], {}
+    data = claim_as_dict(claim, lang=rules_lang(), full=True)
+    children = {c.pk: c for c in claim.children.all()}
+    rows = [ChildRow(children[row["id"]], row["taken"]) for row in data.get("children", []) if row["id"] in children]
+    return rows, data.get("scholarship") or {}
+
+
 def _heir_rows(claim: Claim) -> list[HeirRow]:
     return [HeirRow(h, mask_identifier(cipher().decrypt(h.nik_encrypted, kind="nik")) if h.nik_encrypted else "")
             for h in claim.heirs.all()]
@@ -238,7 +264,8 @@ def _claim_page(request: AuthenticatedHttpRequest, claim: Claim, *, bound: dict[
                  for d in claim.documents.all()]
     is_open = claim.status in Claim.OPEN_STATUSES
     forms_: dict[str, forms.Form | None] = {"submit_form": None, "settle_form": None, "reject_form": None,
-                                            "outcome_form": None, "report_form": None, "heir_form": None}
+                                            "outcome_form": None, "report_form": None, "heir_form": None,
+                                            "child_form": None}
     if can_write and is_open and claim.type == Claim.Type.JKK:
         forms_["outcome_form"] = bound.get("outcome") or OutcomeForm(initial={
             "outcome": claim.outcome, "outcome_date": claim.outcome_date or today})
@@ -249,6 +276,10 @@ def _claim_page(request: AuthenticatedHttpRequest, claim: Claim, *, bound: dict[
             "stage": pending[0] if pending else stages[-1], "reported_on": today})
     if can_write and is_open and _takes_heirs(claim):
         forms_["heir_form"] = bound.get("heir") or HeirForm(prefix="heir")
+    takes_children = _takes_children(claim)
+    if can_write and takes_children and claim.status not in (Claim.Status.REJECTED, Claim.Status.LAPSED):
+        forms_["child_form"] = bound.get("child") or ChildForm(prefix="child")
+    children, scholarship = _scholarship(claim) if takes_children else ([], {})
     if office and claim.status == Claim.Status.DOCUMENTS_COMPLETE:
         forms_["submit_form"] = bound.get("submit") or SubmitForm(initial={"submitted_on": today})
     if office and claim.status == Claim.Status.SUBMITTED:
@@ -260,7 +291,7 @@ def _claim_page(request: AuthenticatedHttpRequest, claim: Claim, *, bound: dict[
         "nav": "claims", "claim": claim, "person": claim.person, "deadline_rows": deadline_rows,
         "next_deadline": following, "next_label": DEADLINE_LABELS[following.kind] if following else "",
         "documents": documents, "heirs": _heir_rows(claim), "payments": claim.payments.all(), "today": today,
-        "can_write": can_write, **forms_}, status=status)
+        "can_write": can_write, "children": children, "scholarship": scholarship, **forms_}, status=status)
 
 
 @capability_required("claims.read")
@@ -410,6 +441,19 @@ def claim_heir_view(request: AuthenticatedHttpRequest, claim_id: int) -> HttpRes
                  lambda d: claim_heir_add(actor=request.user, claim=claim, name=d["name"],
                                           relationship=d["relationship"], nik=d["nik"], phone=d["phone"]),
                  lambda d: _("Ahli waris %(name)s ditambahkan.") % {"name": " ".join(d["name"].split())})
+
+
+@capability_required("claims.write")
+@personal_data("claim.view", object_type="claims.claim", id_kwarg="claim_id")
+def claim_child_view(request: AuthenticatedHttpRequest, claim_id: int) -> HttpResponse:
+    """A child named for the scholarship of a death or a total disability."""
+    claim = _writer_step(request, claim_id)
+    if isinstance(claim, HttpResponse):
+        return claim
+    return _step(request, claim, ChildForm(request.POST, prefix="child"), "child",
+                 lambda d: claim_child_add(actor=request.user, claim=claim, name=d["name"],
+                                           birth_date=d["birth_date"], level=d["level"], chosen=d["chosen"]),
+                 lambda d: _("Anak %(name)s dicatat untuk beasiswa.") % {"name": " ".join(d["name"].split())})
 
 
 # --- Scans ------------------------------------------------------------------------------------------

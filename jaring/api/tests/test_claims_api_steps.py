@@ -13,7 +13,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from conftest import KLAWASI
-from jaring.claims.models import Claim, ClaimHeir, ClaimScan
+from jaring.claims.models import Claim, ClaimChild, ClaimHeir, ClaimScan
 from jaring.claims.services import claim_open, claim_scan_add
 from jaring.core.models import AuditEvent
 from jaring.registry.testing import make_nik
@@ -219,6 +219,69 @@ def test_the_schema_documents_the_new_operations(api_for):
     text = schema.content.decode()
     for path in ("/api/v1/claims/{claim_id}/outcome/", "/api/v1/claims/{claim_id}/heirs/",
                  "/api/v1/claims/{claim_id}/reports/", "/api/v1/claims/{claim_id}/documents/{code}/scans/",
-                 "/api/v1/claims/scans/{scan_id}/"):
+                 "/api/v1/claims/scans/{scan_id}/", "/api/v1/claims/{claim_id}/children/",
+                 "/api/v1/claims/{claim_id}/children/{child_id}/"):
         assert path in text, path
     assert "multipart/form-data" in text
+
+
+# --- Scholarship children ----------------------------------------------------------------------------
+
+def test_children_are_named_idempotently_and_changed(api_for, claim_of):
+    claim = claim_of("jkm")
+    api = api_for("facilitator_remu")
+    url = f"/api/v1/claims/{claim.pk}/children/"
+    body = {"name": "Naomi Kambu", "birth_date": "2016-04-05", "level": "sd", "chosen": True}
+    first = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="child-1")
+    assert first.status_code == 201, first.json()
+    child = ClaimChild.objects.get()
+    data = first.json()
+    assert (data["id"], data["claim"], data["name"], data["level"], data["chosen"]) == (
+        child.pk, claim.pk, "Naomi Kambu", "SD", True)
+    assert "taken" in data and set(data["scholarship"]) >= {"triggered", "taken", "reasons", "notes"}
+    again = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="child-1")
+    assert again["Idempotent-Replayed"] == "true" and again.json()["id"] == child.pk
+    assert api.post(url, body, format="json").json()["id"] == child.pk  # the same child, without a key
+    assert ClaimChild.objects.count() == 1
+    detail_url = f"{url}{child.pk}/"
+    moved_up = api.patch(detail_url, {"level": "SMP"}, format="json")
+    assert moved_up.status_code == 200 and moved_up.json()["level"] == "SMP"
+    ended = api.patch(detail_url, {"end_reason": "married", "ended_on": ago(1)}, format="json")
+    assert ended.status_code == 200 and ended.json()["end_reason"] == "married"
+    again_changed = api.patch(detail_url, {"level": "SMA"}, format="json")
+    assert again_changed.status_code == 409 and error_of(again_changed)["code"] == "child_ended"
+    assert api.get(f"/api/v1/claims/{claim.pk}/").json()["children"][0]["ended_on"] == ago(1)
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"name": "Naomi", "birth_date": "2099-01-01"}, "birth_date"),
+    ({"name": "Naomi", "birth_date": "2016-04-05", "level": "S3"}, "level"),
+    ({"name": "", "birth_date": "2016-04-05"}, "name"),
+    ({"name": "N" * 151, "birth_date": "2016-04-05"}, "name"),
+    ({"name": "Naomi", "birth_date": "05-04-2016"}, "birth_date"),
+    ({"name": "Naomi", "birth_date": "2016-04-05", "chosen": "mungkin"}, "chosen"),
+])
+def test_a_refused_child_names_its_field(api_for, claim_of, body, field):
+    claim = claim_of("jkm")
+    response = api_for("facilitator_remu").post(f"/api/v1/claims/{claim.pk}/children/", body, format="json")
+    assert response.status_code == 400 and field in error_of(response)["fields"], response.json()
+    assert not ClaimChild.objects.exists()
+
+
+def test_children_need_a_death_or_disability_and_the_area(api_for, claim_of):
+    jkk = claim_of()
+    api = api_for("facilitator_remu")
+    body = {"name": "Naomi", "birth_date": "2016-04-05"}
+    refused = api.post(f"/api/v1/claims/{jkk.pk}/children/", body, format="json")
+    assert refused.status_code == 400 and error_of(refused)["code"] == "not_an_origin"
+    other = claim_of("jkm", kelurahan=KLAWASI)
+    assert api.post(f"/api/v1/claims/{other.pk}/children/", body, format="json").status_code == 404
+    klawasi = api_for("facilitator_klawasi")
+    child_id = klawasi.post(f"/api/v1/claims/{other.pk}/children/", body, format="json").json()["id"]
+    assert api.patch(f"/api/v1/claims/{other.pk}/children/{child_id}/", {"level": "SD"},
+                     format="json").status_code == 404
+    mine = claim_of("jkm")
+    assert api.patch(f"/api/v1/claims/{mine.pk}/children/{child_id}/", {"level": "SD"},
+                     format="json").status_code == 404  # another claim's child
+    assert api_for("liaison").post(f"/api/v1/claims/{other.pk}/children/", body, format="json").status_code == 403
+    assert ClaimChild.objects.get().level == ""

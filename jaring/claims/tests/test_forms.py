@@ -14,7 +14,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from conftest import KLAWASI
-from jaring.claims.models import Claim, ClaimHeir, ClaimScan
+from jaring.claims.models import Claim, ClaimChild, ClaimHeir, ClaimScan
 from jaring.claims.services import claim_open, claim_scan_add
 from jaring.core.models import AuditEvent
 from jaring.registry.testing import make_nik
@@ -352,3 +352,55 @@ def test_the_upload_handler_keeps_one_file_bounded_in_memory(settings):
     scan = files["file"]
     assert isinstance(scan, InMemoryUploadedFile) and scan.size == len(big)
     assert scan.read() == big[:1001]
+
+
+# --- Scholarship children ---------------------------------------------------------------------------
+
+def test_a_child_is_named_for_the_scholarship_of_a_death(client, personas, jkm):
+    as_facilitator(client, personas)
+    page = client.get(f"/klaim/{jkm.pk}/")
+    assert f"/klaim/{jkm.pk}/anak/" in page.content.decode()
+    assert ("SD", "SD") in page.context["child_form"].fields["level"].choices
+    response = client.post(f"/klaim/{jkm.pk}/anak/", {
+        "child-name": " Naomi  Sagrim ", "child-birth_date": "2016-04-05", "child-level": "SD", "child-chosen": "on"})
+    assert response.status_code == 302 and response["Location"] == f"/klaim/{jkm.pk}/"
+    child = ClaimChild.objects.get(claim=jkm)
+    assert (child.name, child.birth_date, child.level, child.chosen) == ("Naomi Sagrim", dt.date(2016, 4, 5), "SD",
+                                                                          True)
+    page = client.get(f"/klaim/{jkm.pk}/")
+    body = page.content.decode()
+    assert "Anak Naomi Sagrim dicatat untuk beasiswa." in body and "dipilih keluarga" in body
+    # Never a member: no paid months, so the scholarship's rule says why it pays no one.
+    assert [row.child.pk for row in page.context["children"]] == [child.pk]
+    assert page.context["scholarship"]["reasons"] and not page.context["children"][0].taken
+    assert AuditEvent.objects.filter(action="claim.child_add", object_id=str(jkm.pk)).count() == 1
+
+
+def test_a_refused_child_names_its_field_and_keeps_the_values(client, personas, jkm):
+    as_facilitator(client, personas)
+    after_event = ago(1)
+    response = client.post(f"/klaim/{jkm.pk}/anak/", {
+        "child-name": "Naomi Sagrim", "child-birth_date": after_event, "child-level": "SMP"})
+    assert response.status_code == 200
+    form = response.context["child_form"]
+    assert set(form.errors) == {"birth_date"} and "setelah tanggal kejadian" in form.errors["birth_date"][0]
+    body = response.content.decode()
+    assert 'value="Naomi Sagrim"' in body and after_event in body and '<option value="SMP" selected>' in body
+    bad = client.post(f"/klaim/{jkm.pk}/anak/", {"child-name": "", "child-birth_date": "05/04/2016",
+                                                  "child-level": "S3"})
+    assert set(bad.context["child_form"].errors) == {"name", "level"}
+    assert not ClaimChild.objects.exists()
+
+
+def test_an_accident_takes_children_only_once_it_killed_or_disabled(client, personas, jkk, register_person):
+    as_facilitator(client, personas)
+    assert f"/klaim/{jkk.pk}/anak/" not in client.get(f"/klaim/{jkk.pk}/").content.decode()
+    refused = client.post(f"/klaim/{jkk.pk}/anak/", {"child-name": "Naomi", "child-birth_date": "2016-04-05"})
+    assert refused.status_code == 200 and refused.context["child_form"].non_field_errors()
+    client.post(f"/klaim/{jkk.pk}/akibat/", {"outcome": "total_disability", "outcome_date": ago(1)})
+    assert f"/klaim/{jkk.pk}/anak/" in client.get(f"/klaim/{jkk.pk}/").content.decode()
+    other = claim_open(actor=personas["operator_sorong"], person=register_person(kelurahan=KLAWASI), type="jkm",
+                       event_date=today() - dt.timedelta(days=2))
+    assert client.post(f"/klaim/{other.pk}/anak/", {"child-name": "Naomi",
+                                                    "child-birth_date": "2016-04-05"}).status_code == 404
+    assert not ClaimChild.objects.exists()
