@@ -233,3 +233,85 @@ def test_a_conflict_stays_visible_until_it_is_fixed_or_discarded(phone, live_ser
     assert Membership.objects.filter(person__nik_index=nik_index_of(taken)).count() == 0
     assert Household.objects.filter(address="Jl. Baru").count() == 0
     assert phone.locator("#conflict-badge").is_hidden()
+
+
+def test_a_session_that_ends_offline_keeps_the_work_and_logout_wipes_the_phone(phone, live_server, personas,
+                                                                             register_person):
+    """Visit notes and claim reports made offline; the session ends meanwhile (the 30-minute idle
+    timeout): the area data is wiped, the unsent work waits for the same user's next login and goes
+    once. Logging out leaves nothing of the field app in the browser."""
+    from jaring.claims.models import Claim
+    from jaring.fieldwork.models import Visit
+
+    person = register_person(full_name="Paulus Kambuaya")
+    base = live_server.url
+    log_in(phone, base, "facilitator_remu")
+    open_field_app(phone, base)
+
+    phone.context.set_offline(True)
+    phone.fill("#person-q", "kambuaya")
+    phone.click("#person-list button:has-text('Paulus Kambuaya')")
+    phone.click("#pd-visit")
+    phone.select_option("#f-visit [name=outcome]", "promised")
+    phone.fill("#f-visit [name=promised_on]", phone.input_value("#f-visit [name=visited_on]"))
+    phone.fill("#f-visit [name=note]", "Janji bayar hari ini di agen.")
+    phone.click("#f-visit button[type=submit]")
+    wait_badge(phone, "1 menunggu dikirim")
+    phone.fill("#person-q", "kambuaya")
+    phone.click("#person-list button:has-text('Paulus Kambuaya')")
+    phone.click("#pd-claim")
+    phone.select_option("#f-claim [name=type]", "jkk")
+    phone.fill("#f-claim [name=event_place]", "Pasar Remu")
+    phone.fill("#f-claim [name=chronology]", "Terjatuh dari tangga lapak.")
+    phone.click("#f-claim button[type=submit]")
+    wait_badge(phone, "2 menunggu dikirim")
+
+    phone.context.clear_cookies()  # the server's session is gone
+    phone.context.set_offline(False)
+    phone.wait_for_selector("#login-again:not([hidden])")
+    wait_idle(phone)
+    assert "Sesi Anda berakhir" in phone.locator("#notice").inner_text()
+    assert badge(phone) == "2 menunggu dikirim"
+    assert phone.evaluate("async () => (await idb.openDB('jaring-lapangan')).count('snapshot')") == 0
+    assert phone.locator("#person-list button").count() == 0  # the area's data went with the session
+    assert Visit.objects.count() == Claim.objects.count() == 0
+
+    log_in(phone, base, "facilitator_remu")
+    open_field_app(phone, base)  # a new session, a new key: the outbox is encrypted again and sent
+    phone.wait_for_function("() => document.querySelector('#pending-badge').hidden")
+    wait_idle(phone)
+    visit = Visit.objects.get()
+    assert (visit.person_id, visit.outcome, visit.note) == (person.pk, "promised", "Janji bayar hari ini di agen.")
+    claim = Claim.objects.get()
+    assert (claim.person_id, claim.type, claim.event_place) == (person.pk, "jkk", "Pasar Remu")
+    phone.click("#sync-now")
+    wait_idle(phone)
+    assert Visit.objects.count() == Claim.objects.count() == 1
+
+    # A phone left without a sync for longer than JARING_OFFLINE_MAX_DAYS forgets everything.
+    phone.context.set_offline(True)
+    phone.click("[data-tab=person]")
+    birth = dt.date(1992, 1, 2)
+    fill_person(phone, number=nik(birth, "F", 701), name="Sara Kambuaya", birth=birth, sex="F")
+    wait_badge(phone, "1 menunggu dikirim")
+    phone.evaluate("""async () => {
+        const db = await idb.openDB('jaring-lapangan');
+        const state = await db.get('meta', 'state');
+        state.synced_ms = Date.now() - (state.max_days + 1) * 86400000;
+        await db.put('meta', state, 'state');
+    }""")
+    phone.reload()
+    phone.evaluate("window.jaringField.ready")
+    assert "lebih dari 7 hari tanpa sinkron" in phone.locator("#notice").inner_text()
+    assert badge(phone) == ""
+    assert phone.evaluate("async () => (await idb.openDB('jaring-lapangan')).count('outbox')") == 0
+    phone.context.set_offline(False)
+
+    phone.click("#logout-form button[type=submit]")
+    phone.wait_for_url(f"{base}/masuk/")
+    left = phone.evaluate("""async () => ({
+        workers: (await navigator.serviceWorker.getRegistrations()).length,
+        databases: (await indexedDB.databases()).map(d => d.name),
+        caches: await caches.keys(),
+    })""")
+    assert left == {"workers": 0, "databases": [], "caches": []}, left

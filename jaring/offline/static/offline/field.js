@@ -298,6 +298,7 @@
       // The body is fixed before the first attempt, so every retry carries the same body as its key.
       var body = resolveRefs(item.body, depOf(item));
       if (rec.kind === "enrolment") body.start_date = today();
+      if (rec.kind === "visit") body.client_id = rec.id;  // the fieldwork API's own duplicate guard
       item.body = body;
       rec.sent = true;
       await saveItem(rec, body, item.label);
@@ -491,7 +492,7 @@
   function allPersons() {
     var out = [];
     items.forEach(function (i) {
-      if (i.rec.kind === "person" && i.rec.status !== "done" && i.body) {
+      if (!locked && i.rec.kind === "person" && i.rec.status !== "done" && i.body) {
         out.push({ref: "o:" + i.rec.id, name: i.body.full_name, nik: maskId(i.body.nik), birth: i.body.birth_date,
                   fresh: true, item: i});
       }
@@ -672,7 +673,10 @@
     renderForms();
     if (ref) setPerson(form, ref);
     if (kind === "claim") form.elements.event_date.value = today();
-    if (kind === "visit") form.elements.visited_on.value = today();
+    if (kind === "visit") {
+      form.elements.visited_on.value = today();
+      form.elements.channel.value = "visit";
+    }
     openTab(kind);
   }
 
