@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from jaring.core.secrets import load_or_create_secrets, restrict_umask, secure_home
 
@@ -88,7 +89,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # After WhiteNoise, so static files keep their long-lived caching; first of the rest, so every
+    # gzip for pages and JSON (not for XLSX/PDF, not for cross-site requests: BREACH, decision 0037);
+    # after WhiteNoise, whose static files are compressed ahead of time.
+    "jaring.core.compression.CompressionMiddleware",
+    # After WhiteNoise, so static files keep their long-lived caching; before the rest, so every
     # dynamic response (a 413 included) gets the CSP and no-store (decision 0021).
     "jaring.core.security.SecurityHeadersMiddleware",
     "jaring.core.middleware.RequestContextMiddleware",
@@ -230,9 +234,23 @@ USE_TZ = True
 # --- Static --------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = JARING_HOME / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from the finders; an empty root is fine
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "jaring" / "static"]
-WHITENOISE_USE_FINDERS = True
+# Decision 0037: hashed names (pico.min.3f2a….css) with .gz and .br beside them, built into STATIC_ROOT
+# by `jaring build-static`, which `jaring serve` runs when a static file changed (core.staticbuild);
+# WhiteNoise sends hashed files as "immutable" for ten years, in the .br/.gz the browser accepts.
+# Tests render with plain names from the source folders; jaring/core/tests/test_page_weight.py builds
+# the real thing and checks that every {% static %} in every template is in it. A service worker needs
+# a stable URL at the site root (/sw.js): a view or a WHITENOISE_ROOT folder, never a file from here.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if TESTING
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True  # half the files to compress; nothing links to a plain name
+# Source maps are for developer tools only: not worth compressing (they are most of the bytes).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # --- Requests ------------------------------------------------------------------------------------
