@@ -34,7 +34,7 @@ class ReminderMessage(models.Model):
     days_before = models.PositiveSmallIntegerField(_("hari sebelum jatuh tempo"), default=0)
     as_of = models.DateField(_("tanggal acuan"))
     channel = models.CharField(_("saluran"), max_length=10, choices=Channel.choices)
-    to = models.CharField(_("nomor tujuan"), max_length=20)
+    to = models.CharField(_("nomor tujuan"), max_length=20, db_column="to_number")  # "to" is an SQL keyword
     body = models.TextField(_("isi pesan"))
     # The values the text was made of (name, month, amount…): a WhatsApp template's parameters.
     params = models.JSONField(default=dict, blank=True)
@@ -42,7 +42,8 @@ class ReminderMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
     retryable = models.BooleanField(default=True)  # False after a refusal that trying again cannot fix (4xx)
     last_error = models.CharField(_("galat terakhir"), max_length=500, blank=True)
-    # Which delivery run holds the message while it is being sent (two runs never send one twice).
+    # Which delivery run holds the message while it is being sent (two runs never send one twice), and
+    # when a run last took it (a run tries a message once; a dead run's hold expires).
     claim = models.CharField(max_length=32, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("dikirim pada"), null=True, blank=True)

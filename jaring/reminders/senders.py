@@ -256,9 +256,12 @@ def make_sender(name: str) -> Sender:
             language=str(setting("JARING_REMINDER_WHATSAPP_LANGUAGE")), timeout=timeout)
     if "." in name:
         try:
-            return import_string(name)()  # type: ignore[no-any-return]
+            found = import_string(name)
         except ImportError:
-            pass
+            found = None
+        # A class of the deployment's own (from the settings, never from a request) with a send method.
+        if isinstance(found, type) and callable(getattr(found, "send", None)):
+            return found()  # type: ignore[no-any-return]
     raise ValidationFailed(_("Pengirim pengingat tidak dikenal: %(name)s.") % {"name": name},
                            fields={"JARING_REMINDER_SENDER": [name]}, code="bad_setting")
 

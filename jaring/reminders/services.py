@@ -12,12 +12,13 @@ through a sender, record each outcome; audited in bulk. Never a query per person
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from jaring.contributions.models import Due
 from jaring.contributions.selectors import max_arrears_months
 from jaring.contributions.services import standard_due_date
 from jaring.core.audit import audit_log, audit_log_many
+from jaring.core.bulk import bulk_insert
 from jaring.core.errors import Conflict, ValidationFailed
 from jaring.core.money import add_months
 from jaring.core.parameters import current_parameters
@@ -40,6 +42,7 @@ from jaring.reminders.senders import OutgoingMessage, Sender, SendResult, sender
 from jaring.reminders.texts import due_soon_params, due_soon_text, mobile_number, overdue_params, overdue_text
 from jaring.rules import Parameters
 
+CHUNK = 5000  # queued candidates read, written and audited at a time
 FAR_AHEAD = dt.timedelta(days=366)  # a dry run may look this far ahead, no further
 EARLIEST = dt.date(2000, 1, 1)
 BATCH = 100  # messages claimed and sent per round of delivery
@@ -88,47 +91,79 @@ def check_as_of(as_of: dt.date, *, dry_run: bool, on: dt.date | None = None) -> 
         raise ValidationFailed(message, fields={"as_of": [message]}, code="as_of_too_old")
 
 
-def _messages(actor: User, candidates: list[Candidate], as_of: dt.date, params: Parameters, limit: int,
-              pay_by: dict[dt.date, dt.date]) -> tuple[list[ReminderMessage], int]:
-    """The messages of a chunk of queued candidates, and how many had no usable mobile number."""
-    out, bad_phone = [], 0
-    for c in candidates:
-        to = mobile_number(c.phone)
-        if to is None:
-            bad_phone += 1
-            continue
-        if c.kind == ReminderMessage.Kind.DUE_SOON:
-            values = due_soon_params(full_name=c.full_name, period=c.period, amount_idr=c.amount_idr,
-                                     due_date=c.due_date, kpj=c.kpj)
-            body = due_soon_text(values)
-        else:
-            if c.oldest not in pay_by:
-                # The last day to pay before the month that would be one too many falls past due.
-                pay_by[c.oldest] = standard_due_date(params, add_months(c.oldest, limit))
-            values = overdue_params(full_name=c.full_name, months=c.months, oldest=c.oldest, owed_idr=c.owed_idr,
-                                    pay_by=pay_by[c.oldest], kpj=c.kpj)
-            body = overdue_text(values)
-        out.append(ReminderMessage(person_id=c.person_id, membership_id=c.membership_id, due_id=c.due_id,
-                                   kind=c.kind, days_before=c.days_before, as_of=as_of, channel=c.channel, to=to,
-                                   body=body, params=values, created_by=actor if actor.pk else None))
-    return out, bad_phone
+# The outbox's columns as ``core.bulk`` writes them (one COPY / executemany per chunk of messages).
+COLUMNS = ("person_id", "membership_id", "due_id", "kind", "days_before", "as_of", "channel", "to_number", "body",
+           "params", "status", "attempts", "retryable", "last_error", "claim", "provider_id", "created_at",
+           "created_by_id")
+
+
+@dataclass
+class _Batch:
+    """The run's fixed values and what it has worked out once (the pay-by day of each first month)."""
+
+    actor: User
+    as_of: dt.date
+    params: Parameters
+    limit: int
+    now: dt.datetime
+    pay_by: dict[dt.date, dt.date] = field(default_factory=dict)
+
+    def rows(self, candidates: list[Candidate]) -> tuple[list[tuple[Any, ...]], int]:
+        """The outbox rows of a chunk of queued candidates, and how many had no usable mobile number."""
+        # Values shared by every row, adapted for the database once (as the ORM would store them).
+        as_of = connection.ops.adapt_datefield_value(self.as_of)
+        now = connection.ops.adapt_datetimefield_value(self.now)
+        out, bad_phone = [], 0
+        for c in candidates:
+            to = mobile_number(c.phone)
+            if to is None:
+                bad_phone += 1
+                continue
+            if c.kind == ReminderMessage.Kind.DUE_SOON:
+                values = due_soon_params(full_name=c.full_name, period=c.period, amount_idr=c.amount_idr,
+                                         due_date=c.due_date, kpj=c.kpj)
+                body = due_soon_text(values)
+            else:
+                if c.oldest not in self.pay_by:
+                    # The last day to pay before the month that would be one too many falls past due.
+                    self.pay_by[c.oldest] = standard_due_date(self.params, add_months(c.oldest, self.limit))
+                values = overdue_params(full_name=c.full_name, months=c.months, oldest=c.oldest,
+                                        owed_idr=c.owed_idr, pay_by=self.pay_by[c.oldest], kpj=c.kpj)
+                body = overdue_text(values)
+            out.append((c.person_id, c.membership_id, c.due_id, c.kind, c.days_before, as_of, c.channel, to,
+                        body, json.dumps(values, ensure_ascii=False), ReminderMessage.Status.QUEUED.value, 0, True,
+                        "", "", "", now, self.actor.pk))
+        return out, bad_phone
+
+
+def _insert(batch: _Batch, rows: list[tuple[Any, ...]]) -> None:
+    """Write a chunk of messages and one ``reminder.queue`` audit event each (their ids read back:
+    this run's rows are those after the last id seen, made at this run's moment)."""
+    last = ReminderMessage.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    bulk_insert(ReminderMessage._meta.db_table, COLUMNS, rows)
+    created = (ReminderMessage.objects.filter(id__gt=last, created_at=batch.now, as_of=batch.as_of)
+               .order_by("id").values_list("id", "person_id", "due_id", "kind", "days_before", "channel"))
+    audit_log_many(actor=batch.actor, action="reminder.queue", object_type="reminders.remindermessage",
+                   events=[(str(pk), None, {"person": person, "due": due, "kind": kind, "days_before": stage,
+                                            "channel": channel, "as_of": batch.as_of.isoformat()})
+                           for pk, person, due, kind, stage, channel in created])
 
 
 def reminders_send(*, actor: User, as_of: dt.date, dry_run: bool = False,
                    on: dt.date | None = None) -> SendSummary:
     """Queue the reminders of ``as_of``: dues falling due within ``JARING_REMINDER_DAYS`` and the
     latest missed month of memberships in arrears, for self-payers in the actor's area (see
-    ``selectors``). Idempotent; a few statements per kind whatever the number of members (plus one
-    INSERT per ~thousand messages). ``dry_run`` counts the same and writes nothing."""
+    ``selectors``). Idempotent; two statements per kind whatever the number of members, plus a bulk
+    write and a read-back per 5,000 messages and the audit events. ``dry_run`` counts the same and
+    writes nothing."""
     require(actor, "money.write")
     check_as_of(as_of, dry_run=dry_run, on=on)
     days = reminder_days()
     limit = max_arrears_months(as_of)
-    params = current_parameters()
+    batch = _Batch(actor=actor, as_of=as_of, params=current_parameters(), limit=limit, now=timezone.now())
     summary = SendSummary(as_of=as_of, dry_run=dry_run)
     selections: list[Selection] = [due_soon_selection(actor=actor, as_of=as_of, days=days, max_arrears=limit),
                                    overdue_selection(actor=actor, as_of=as_of, max_arrears=limit)]
-    pay_by: dict[dt.date, dt.date] = {}
     try:
         with transaction.atomic():
             for selection in selections:
@@ -139,18 +174,12 @@ def reminders_send(*, actor: User, as_of: dt.date, dry_run: bool = False,
                         summary.skipped[reason] = summary.skipped.get(reason, 0) + n
                 if not counts.get(QUEUE):
                     continue
-                for chunk in selection.queued():
-                    messages, bad_phone = _messages(actor, chunk, as_of, params, limit, pay_by)
+                for chunk in selection.queued(CHUNK):
+                    rows, bad_phone = batch.rows(chunk)
                     summary.skipped["no_phone"] += bad_phone
-                    summary.queued += len(messages)
-                    if dry_run or not messages:
-                        continue
-                    created = ReminderMessage.objects.bulk_create(messages, batch_size=1000)
-                    audit_log_many(actor=actor, action="reminder.queue", object_type="reminders.remindermessage",
-                                   events=[(str(m.pk), None, {"person": m.person_id, "due": m.due_id, "kind": m.kind,
-                                                              "days_before": m.days_before, "channel": m.channel,
-                                                              "as_of": as_of.isoformat()})
-                                           for m in created])
+                    summary.queued += len(rows)
+                    if rows and not dry_run:
+                        _insert(batch, rows)
             if not dry_run:
                 audit_log(actor=actor, action="reminders.send", object_type="reminders.remindermessage",
                           object_id=as_of.isoformat(), after={"as_of": as_of.isoformat(), "days": list(days),
@@ -212,9 +241,12 @@ def reminders_deliver(*, actor: User, limit: int | None = None, on: dt.date | No
     if limit is not None:
         total = min(total, limit)
     done = 0
+    started = timezone.now()
     while limit is None or done < limit:
         now = timezone.now()
-        free = Q(claim="") | Q(claimed_at__lt=now - CLAIM_EXPIRES)
+        # Not held by another run (or held by one that died), and not tried yet by this one.
+        free = ((Q(claim="") | Q(claimed_at__lt=now - CLAIM_EXPIRES))
+                & (Q(claimed_at__isnull=True) | Q(claimed_at__lt=started)))
         size = BATCH if limit is None else min(BATCH, limit - done)
         ids = list(ReminderMessage.objects.filter(_deliverable(max_attempts)).filter(free)
                    .order_by("id").values_list("id", flat=True)[:size])
@@ -250,7 +282,7 @@ def _record(actor: User, results: list[tuple[ReminderMessage, SendResult]]) -> N
     for message, result in results:
         before = {"status": message.status, "attempts": message.attempts}
         message.attempts += 1
-        message.claim, message.claimed_at = "", None
+        message.claim = ""  # claimed_at stays: when it was last tried
         if result.ok:
             message.status, message.sent_at = ReminderMessage.Status.SENT, now
             message.provider_id, message.last_error = result.provider_id, ""

@@ -10,7 +10,8 @@ from jaring.contributions.models import Due
 from jaring.core.errors import NotFound, PermissionDenied, ValidationFailed
 from jaring.core.models import AuditEvent
 from jaring.membership.services import membership_end
-from jaring.registry.services import PersonInput, person_set_reminders, person_update
+from jaring.registry.models import DuplicateCandidate
+from jaring.registry.services import PersonInput, dedup_scan, person_merge, person_set_reminders, person_update
 from jaring.reminders.models import ReminderMessage
 from jaring.reminders.services import reminders_send
 from jaring.reminders.tests.conftest import pay
@@ -204,3 +205,22 @@ def test_hostile_days_are_refused(personas, as_of, dry_run, code):
     with pytest.raises(ValidationFailed) as refused:
         reminders_send(actor=personas["operator_sorong"], as_of=as_of, dry_run=dry_run, on=dt.date(2026, 4, 10))
     assert refused.value.code == code
+
+
+def test_a_merge_keeps_the_opt_out_and_moves_the_messages(personas, self_payer, bill, register_person):
+    operator = personas["operator_sorong"]
+    born = dt.date(1979, 5, 4)
+    other, membership = self_payer("Ibu Sukarni Wanma", sex="F", birth_date=born, nik="9271014405790002")
+    kept = register_person(full_name="Soekarni Wanma", sex="F", birth_date=born, nik="9271014405790001",
+                           consent_basis="consent")  # a second record of the same woman, not enrolled
+    bill(JAN, dt.date(2026, 4, 1))
+    pay(operator, membership, 3, paid_on=dt.date(2026, 3, 10))
+    assert send(operator, dt.date(2026, 4, 10)).queued == 1
+    person_set_reminders(actor=operator, person=other, opt_out=True)
+    assert dedup_scan(actor=operator)["candidates"] == 1
+    person_merge(actor=operator, candidate=DuplicateCandidate.objects.get(), keep=kept)
+    kept.refresh_from_db()
+    assert kept.reminder_opt_out_at is not None  # the duplicate's opt-out holds for the person
+    assert ReminderMessage.objects.get().person_id == kept.pk
+    assert AuditEvent.objects.get(action="reminder.move").after == {"from_person": other.pk, "messages": 1}
+    assert send(operator, dt.date(2026, 4, 14), dry_run=True).skipped["opted_out"] == 1
