@@ -124,14 +124,22 @@ def manifest(request: HttpRequest) -> HttpResponse:
     return JsonResponse(data, content_type="application/manifest+json")
 
 
-@lru_cache(maxsize=8)
-def _content_digest(names: tuple[str, ...]) -> str:
-    """A digest of the shell's static files' contents: a changed file makes a new worker even
-    when the storage does not put hashes in the names."""
-    digest = hashlib.sha256()
-    for name in names:
+def _static_files() -> tuple[tuple[str, str, int], ...]:
+    """Each shell file's name, source path and modification time."""
+    out = []
+    for name in SHELL_STATIC:
         found = finders.find(name)
-        path = found[0] if isinstance(found, list) else found
+        path = str(found[0] if isinstance(found, list) else found or "")
+        out.append((name, path, Path(path).stat().st_mtime_ns if path else 0))
+    return tuple(out)
+
+
+@lru_cache(maxsize=16)
+def _content_digest(files: tuple[tuple[str, str, int], ...]) -> str:
+    """A digest of the shell's static files' contents: a changed file makes a new worker even
+    when the storage does not put hashes in the names (tests, development)."""
+    digest = hashlib.sha256()
+    for name, path, _mtime in files:
         digest.update(name.encode())
         if path:
             digest.update(Path(path).read_bytes())
@@ -149,7 +157,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     assets = _precache()
     shell = reverse("offline:app")
     template_source = render_to_string("offline/app.html", {"config": _config(), "strings": js_strings()})
-    version = hashlib.sha256(json.dumps([assets, shell, _content_digest(tuple(SHELL_STATIC)),
+    version = hashlib.sha256(json.dumps([assets, shell, _content_digest(_static_files()),
                                          hashlib.sha256(template_source.encode()).hexdigest()]).encode()
                              ).hexdigest()[:16]
     body = render_to_string("offline/sw.js", {

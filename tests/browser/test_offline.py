@@ -186,6 +186,8 @@ def test_a_conflict_stays_visible_until_it_is_fixed_or_discarded(phone, live_ser
     phone.fill("#f-household [name=address]", "Jl. Baru")
     phone.click("#f-household button[type=submit]")
     wait_badge(phone, "3 menunggu dikirim")
+    phone.click("#sync-now")  # without signal: nothing happens, and nothing is stuck afterwards
+    wait_idle(phone)
 
     # Meanwhile the office registers the same NIK and the same KK.
     register_person(nik=taken, full_name="Markus Rumbewas Tua", birth_date=birth, sex="M")

@@ -186,6 +186,8 @@ def test_the_manifest(personas):
 def test_the_service_worker(personas):
     from django.templatetags.static import static
 
+    from jaring.offline import views
+
     client = _logged_in(personas["facilitator_remu"])
     response = client.get("/sw.js")
     assert response.status_code == 200
@@ -195,7 +197,8 @@ def test_the_service_worker(personas):
     for name in ("offline/field.js", "vendor/idb.umd.js", "offline/field.css", "vendor/pico.min.css"):
         assert json.dumps(static(name)) in script or f'"{static(name)}"' in script, name
     assert '"/lapangan/"' in script and '"/manifest.webmanifest"' in script
-    assert "/api/" not in script.split("Everything else")[0].split("var CACHE")[1]  # the API is never cached
+    assets = json.loads(script.split("var ASSETS = ")[1].split(";\n")[0])
+    assert assets == [static(name) for name in views.SHELL_STATIC] + ["/manifest.webmanifest"]  # never the API
     assert client.get("/sw.js").content == response.content  # one version until something changes
 
 

@@ -33,7 +33,8 @@
   var items = [];      // the outbox, payloads decrypted: [{rec, body, label, error}]
   var csrf = "";
   var locked = false;  // the session ended: the outbox waits for the same user to sign in again
-  var syncing = null;
+  var busy = false;    // a sync is running
+  var again = false;   // asked for another while it ran
   var selected = null; // the person shown in the detail panel
   var seqCounter = 0;
 
@@ -94,7 +95,7 @@
           d.createObjectStore("snapshot");
           d.createObjectStore("outbox", {keyPath: "id"});
         },
-        blocking: function () { dbPromise = null; }
+        blocking: function (current, blocked, event) { event.target.close(); dbPromise = null; }
       });
     }
     return dbPromise;
@@ -341,41 +342,46 @@
     return "conflict";
   }
 
-  async function sync() {
-    if (syncing) return syncing;
-    syncing = (async function () {
-      $("#sync-now").setAttribute("aria-busy", "true");
-      try {
-        if (!navigator.onLine) return;
-        if (!(await refreshKey())) return;
-        await loadOutbox();
-        var progress = true;
-        while (progress) {
-          progress = false;
-          var waiting = items.filter(function (i) { return i.rec.status === "pending"; });
-          for (var n = 0; n < waiting.length; n++) {
-            var item = waiting[n];
-            var dep = depOf(item);
-            if (dep && dep.rec.status !== "done") continue;  // its household or person goes first
-            var outcome = await send(item);
-            if (outcome === "stop") return;
-            if (outcome === "wait") { show(t("server_error")); return; }
-            if (outcome === "done") {
-              progress = true;
-              var state = await getState();
-              if (state) { state.synced_ms = Date.now(); await putState(state); }
-            }
-          }
+  // One pass over the outbox, oldest first, each item after the one it depends on.
+  async function syncOnce() {
+    if (!navigator.onLine || !(await refreshKey())) return;
+    await loadOutbox();
+    var progress = true;
+    while (progress) {
+      progress = false;
+      var waiting = items.filter(function (i) { return i.rec.status === "pending"; });
+      for (var n = 0; n < waiting.length; n++) {
+        var item = waiting[n];
+        var dep = depOf(item);
+        if (dep && dep.rec.status !== "done") continue;  // its household or person goes first
+        var outcome = await send(item);
+        if (outcome === "stop") return;
+        if (outcome === "wait") { show(t("server_error")); return; }
+        if (outcome === "done") {
+          progress = true;
+          var state = await getState();
+          if (state) { state.synced_ms = Date.now(); await putState(state); }
         }
-        await purgeDone();
-        await refreshSnapshot();
-      } finally {
-        $("#sync-now").removeAttribute("aria-busy");
-        syncing = null;
-        await render();
       }
-    })();
-    return syncing;
+    }
+    await purgeDone();
+    await refreshSnapshot();
+  }
+
+  async function sync() {
+    if (busy) { again = true; return; }
+    busy = true;
+    $("#sync-now").setAttribute("aria-busy", "true");
+    try {
+      do {
+        again = false;
+        await syncOnce();
+      } while (again && navigator.onLine);
+    } finally {
+      busy = false;
+      await render();
+      $("#sync-now").removeAttribute("aria-busy");
+    }
   }
 
   // A sent item is forgotten once nothing waiting needs its server id.
@@ -620,7 +626,7 @@
     cb.textContent = t("conflicts", {n: conflicts.length});
     var net = $("#net");
     net.setAttribute("data-state", navigator.onLine ? "online" : "offline");
-    net.textContent = syncing ? t("syncing") : navigator.onLine ? t("online") : t("offline");
+    net.textContent = busy ? t("syncing") : navigator.onLine ? t("online") : t("offline");
     var state = await getState();
     var info = $("#sync-info");
     if (state && state.synced_ms) {
