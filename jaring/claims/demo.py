@@ -24,6 +24,7 @@ from jaring.accounts.models import AreaAssignment, Role, User
 from jaring.accounts.services import system_user
 from jaring.claims.models import Claim, ClaimHeir
 from jaring.claims.services import (
+    claim_child_add,
     claim_document_received,
     claim_heir_add,
     claim_open,
@@ -36,8 +37,11 @@ from jaring.claims.services import (
 )
 from jaring.contributions.selectors import protection
 from jaring.core.money import age_on
+from jaring.core.parameters import current_parameters
 from jaring.membership.models import Membership
 from jaring.registry.models import Person
+from jaring.rules import RulesInputError
+from jaring.rules.claims import claim_deadlines
 
 SEED_OFFSET = 311
 FIVE_YEARS = 5 * 365 + 2  # days: an event this long ago has lapsed (two leap days at most)
@@ -75,10 +79,16 @@ class Case:
     items: tuple[tuple[str, int], ...] = ()
     reason: str = ""
     opened: int | None = None  # the day the case was opened, when not today (an old case)
+    school_children: bool = False  # given to a parent of children at school (the scholarship's follow-ups)
 
     @property
     def needs_heirs(self) -> bool:
         return self.type == Claim.Type.JKM or self.outcome == Claim.Outcome.DEATH
+
+    @property
+    def names_children(self) -> bool:
+        """A death or a total disability: the family names its children for the scholarship."""
+        return self.needs_heirs or self.outcome == Claim.Outcome.TOTAL_DISABILITY
 
 
 J, M = Claim.Type.JKK, Claim.Type.JKM
@@ -245,7 +255,7 @@ CASES: tuple[Case, ...] = (
     Case("fall_death_paid", J, S.PAID, BUILDERS, "city", True, 90, "Proyek gedung, Jl. Ahmad Yani",
          "Korban jatuh dari lantai tiga bangunan yang sedang dicor saat memasang bekisting, tanpa tali pengaman. "
          f"Korban dibawa ke {RSUD} dengan cedera kepala berat dan meninggal dunia keesokan harinya.", stage1=90,
-         outcome=Out.DEATH, outcome_at=89, stage2=88, documents_at=60, submitted=55, paid=47,
+         outcome=Out.DEATH, outcome_at=89, stage2=88, documents_at=60, submitted=55, paid=47, school_children=True,
          items=(("jkk_death", 48_000_000), ("jkk_funeral", 10_000_000), ("jkk_periodic", 12_000_000),
                 ("jkk_medical", 6_300_000))),
     # --- Rejected by BPJSTK, with its reason.
@@ -308,6 +318,7 @@ class _Seeder:
         self.operator = (User.objects.filter(role=Role.OPERATOR, is_active=True).order_by("username").first()
                          or self.system)
         self.family: dict[int, int] = {}  # household id → persons in it
+        self.schooling: set[int | None] = set()  # households with a child aged 7 to 17
         self.pools = self._pools()
         self.used_persons: set[int] = set()
         self.used_households: set[int] = set()
@@ -347,6 +358,9 @@ class _Seeder:
         for pool in pools.values():
             self.rng.shuffle(pool)
         self.family = family
+        self.schooling = set(Person.objects.filter(
+            relationship=Person.Relationship.CHILD, birth_date__gt=_years_before(self.today, 18),
+            birth_date__lte=_years_before(self.today, 7)).values_list("household_id", flat=True))
         return pools
 
     def pick(self, case: Case) -> Person | None:
@@ -360,7 +374,8 @@ class _Seeder:
         candidates = sorted((c for c in self.pools[case.payer]
                              if c.person_id not in self.used_persons and c.household_id not in self.used_households
                              and c.kelurahan_id not in self.reserved
-                             and (not case.needs_heirs or self.has_family(c))), key=rank)
+                             and (not case.needs_heirs or self.has_family(c))
+                             and (not case.school_children or c.household_id in self.schooling)), key=rank)
         for candidate in candidates[:MAX_TRIES]:
             person = Person.objects.select_related("kelurahan").get(pk=candidate.person_id)
             if protection(person=person, day=event).protected != case.protected:
@@ -392,6 +407,10 @@ class _Seeder:
     # --- What ---------------------------------------------------------------------------------------
 
     def seed(self, case: Case) -> Claim | None:
+        try:
+            claim_deadlines(case.type, self.day(case.event), params=current_parameters())
+        except RulesInputError:
+            return None  # an event before the benefit rules Jaring knows (a demo seeded for an early day)
         person = self.pick(case)
         if person is None:
             return None
@@ -414,6 +433,8 @@ class _Seeder:
             claim = claim_report_made(actor=actor, claim=claim, stage=2, reported_on=self.day(case.stage2), today=today)
         if case.needs_heirs:
             self.heirs(actor, claim, person)
+        if case.names_children:
+            self.children(actor, claim, person)
         self.documents(actor, claim, case)
         claim.refresh_from_db()
         if case.submitted is not None and claim.status == Claim.Status.DOCUMENTS_COMPLETE:
@@ -449,8 +470,8 @@ class _Seeder:
             return
         relation_of = HEIRS_OF.get(str(person.relationship), HEIRS_OF["other"])
         rows: list[tuple[Person, str]] = []
-        for member in Person.objects.filter(household_id=person.household_id).exclude(pk=person.pk).order_by(
-                "birth_date", "id"):
+        for member in (Person.objects.filter(household_id=person.household_id).exclude(pk=person.pk)
+                       .exclude(full_name=person.full_name).order_by("birth_date", "id")):
             relation = relation_of.get(str(member.relationship))
             if relation is not None:
                 rows.append((member, relation))
@@ -461,6 +482,35 @@ class _Seeder:
                            nik=member.nik if adult and relation == ClaimHeir.Relationship.SPOUSE else "",
                            phone=member.phone if adult else "")
 
+    def children(self, actor: User, claim: Claim, person: Person) -> None:
+        """The deceased's (or disabled's) children under 23 from the registry, for the scholarship: a
+        grown child is named only when still studying; with more than two at school the family
+        chooses the two youngest (DOMAIN §2.2)."""
+        if person.household_id is None or person.relationship not in (Person.Relationship.HEAD,
+                                                                       Person.Relationship.SPOUSE):
+            return
+        named: list[tuple[Person, str]] = []
+        for child in (Person.objects.filter(household_id=person.household_id, relationship=Person.Relationship.CHILD,
+                                            birth_date__lte=claim.event_date).exclude(full_name=person.full_name)
+                      .order_by("-birth_date", "id")):
+            age = age_on(child.birth_date, self.today)
+            if age >= 23 or (age >= 19 and self.rng.random() < 0.6):
+                continue  # grown up, or working rather than studying
+            named.append((child, _school_level(age)))
+        at_school = [child.pk for child, level in named if level not in ("", "belum_sekolah")]
+        chosen = set(at_school[:2]) if len(named) > 2 else set()
+        for child, level in named:
+            claim_child_add(actor=actor, claim=claim, name=child.full_name, birth_date=child.birth_date,
+                            level=level, chosen=child.pk in chosen)
+
+
+def _school_level(age: int) -> str:
+    """The level a child of ``age`` is at, as the scholarship rules name it ("": not at school)."""
+    for low, level in ((19, "PT"), (16, "SMA"), (13, "SMP"), (7, "SD"), (5, "TK"), (0, "belum_sekolah")):
+        if age >= low:
+            return level
+    return ""
+
 
 def _years_before(day: dt.date, years: int) -> dt.date:
     return day.replace(year=day.year - years, day=28 if (day.month, day.day) == (2, 29) else day.day)
@@ -468,13 +518,16 @@ def _years_before(day: dt.date, years: int) -> dt.date:
 
 def seed_demo_claims(*, seed: int, today: dt.date) -> dict[str, int]:
     """The demo's claims, after the money loop (``jaring.demo.seed_money``); returns counts for the
-    ``demo.seed`` audit event. The lapsed case is opened with the services' ``today`` set to a day
-    shortly after its event and lapsed by the nightly run (``claims_lapse``) for the real ``today``."""
+    ``demo.seed`` audit event (the cases and the scholarship follow-ups their settlement opened). The
+    lapsed case is opened with the services' ``today`` set to a day shortly after its event, and
+    lapsed by the nightly run (``claims_lapse``) for the demo's ``today``."""
     seeder = _Seeder(seed, today)
     claims = [claim for claim in (seeder.seed(case) for case in CASES) if claim is not None]
     claims_lapse(actor=seeder.system, today=today)
-    statuses = Counter(Claim.objects.filter(pk__in=[c.pk for c in claims]).values_list("status", flat=True))
-    counts = {"claims": len(claims),
-              "claims_unprotected": sum(not c.protected_on_event_date for c in claims)}
+    ids = [c.pk for c in claims]
+    seeded = Claim.objects.filter(pk__in=ids) | Claim.objects.filter(origin__in=ids)
+    statuses = Counter(seeded.values_list("status", flat=True))
+    counts = {"claims": seeded.count(), "claims_follow_ups": seeded.exclude(origin=None).count(),
+              "claims_unprotected": seeded.filter(protected_on_event_date=False).count()}
     counts.update({f"claims_{status}": statuses.get(status, 0) for status in Claim.Status.values})
     return counts

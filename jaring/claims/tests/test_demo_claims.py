@@ -42,7 +42,7 @@ def demo() -> dict[str, Any]:
 
 
 def test_demo_claims_cover_every_state(demo):
-    assert 30 <= demo["claims"] <= 40 and Claim.objects.count() == demo["claims"]
+    assert 30 <= demo["claims"] - demo["claims_follow_ups"] <= 40 and Claim.objects.count() == demo["claims"]
     for status in Claim.Status.values:
         assert demo[f"claims_{status}"] >= 1, status
         assert Claim.objects.filter(status=status).count() == demo[f"claims_{status}"]
@@ -59,7 +59,7 @@ def test_demo_claims_cover_every_state(demo):
         outcome_date=None).exists()
     # Every protected case has its membership; every chronology is written out.
     assert not Claim.objects.filter(protected_on_event_date=True, membership=None).exists()
-    assert not Claim.objects.filter(chronology="").exists()
+    assert not Claim.objects.filter(chronology="", origin=None).exists()
 
 
 def test_demo_has_unprotected_cases(demo):
@@ -101,9 +101,15 @@ def test_a_paid_death_ended_its_membership_and_refunded_the_later_months(demo):
         assert claim.person.death_date == claim.event_date
     assert CreditEntry.objects.filter(reason=CreditEntry.Reason.REFUND,
                                       membership__in=deaths.values("membership")).exists()
-    # The work-accident death too, on the day it killed.
+    # The work-accident death too, on the day it killed; its children at school get their first
+    # scholarship year as follow-ups (a JKM death under 36 paid months opens none).
     fatal = Claim.objects.get(status=Claim.Status.PAID, outcome=Claim.Outcome.DEATH)
     assert Membership.objects.get(pk=fatal.membership_id).ended_on == fatal.outcome_date
+    follow_ups = Claim.objects.filter(type=Claim.Type.SCHOLARSHIP, origin=fatal)
+    assert fatal.children.exists() and follow_ups.exists()
+    assert follow_ups.count() == demo["claims_follow_ups"] <= 2
+    assert all(f.child is not None and f.child.claim == fatal and f.school_year == 1 for f in follow_ups)
+    assert not Claim.objects.filter(type=Claim.Type.SCHOLARSHIP, origin__in=deaths).exists()
     recovered = Claim.objects.filter(status=Claim.Status.PAID, outcome=Claim.Outcome.RECOVERED).first()
     assert recovered is not None and recovered.payments.count() >= 2
 
