@@ -67,8 +67,8 @@ _DUE_SOON = """SELECT d.id AS due_id, d.membership_id, d.person_id, d.period, d.
            {stage} AS stage, 0 AS months, d.amount_idr AS owed, d.period AS oldest,
            CASE WHEN d.status = 'paid' AND d.paid_on <= %(as_of)s THEN 1 ELSE 0 END AS paid
     FROM contributions_due d
-    WHERE d.membership_id IN ({scope}) AND d.status <> 'void'
-      AND d.due_date >= %(as_of)s AND d.due_date <= %(last_day)s"""
+    WHERE d.status IN ('open', 'paid') AND d.due_date >= %(as_of)s AND d.due_date <= %(last_day)s
+      AND d.membership_id IN ({scope})"""
 
 _OVERDUE = """SELECT d.id AS due_id, d.membership_id, d.person_id, d.period, d.amount_idr, d.due_date,
            0 AS stage, s.months, s.owed, s.oldest, 0 AS paid

@@ -98,3 +98,14 @@ def test_a_misconfigured_gateway_queues_nothing(capsys, april, settings):
     code, _out, err = run_jaring(capsys, "reminders", "send", "--as-of", "2026-04-10")
     assert code == 2 and "JARING_REMINDER_SMS_URL" in err
     assert not ReminderMessage.objects.exists()
+
+
+def test_the_job_queues_and_delivers(personas, april, django_capture_on_commit_callbacks):
+    from jaring.core.models import Job
+    from jaring.reminders.services import reminders_send_queue
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = reminders_send_queue(actor=personas["operator_sorong"], as_of=APRIL_10)
+    job = Job.objects.get(pk=job.pk)
+    assert job.status == Job.Status.SUCCEEDED and job.kind == "reminders.send"
+    assert job.result["queued"] == 3 and job.result["delivery"] == {"sent": 3, "failed": 0, "stale": 0}
