@@ -137,6 +137,9 @@ def seed_demo(*, persons: int = 25_000, seed: int = 2026, today: dt.date | None 
     from jaring.targeting.demo import seed_demo_targeting
 
     seed_demo_targeting(actor=actor)
+    from jaring.fieldwork.demo import seed_demo_fieldwork
+
+    money |= seed_demo_fieldwork(seed=seed, today=today)
     audit_log(actor=actor, action="demo.seed", object_type="registry.person",
               after={"persons": len(people), "households": len(rows), "seed": seed, **money})
     return SeedResult(created=True, persons=len(people), households=len(rows), users=logins)
