@@ -404,3 +404,40 @@ def test_an_accident_takes_children_only_once_it_killed_or_disabled(client, pers
     assert client.post(f"/klaim/{other.pk}/anak/", {"child-name": "Naomi",
                                                     "child-birth_date": "2016-04-05"}).status_code == 404
     assert not ClaimChild.objects.exists()
+
+
+def inline_code(html: str) -> list[str]:
+    """What a CSP without 'unsafe-inline' refuses (the check of tests/security/test_web_hardening.py)."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Finder(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            values = dict(attrs)
+            if (tag == "script" and not values.get("src")) or tag == "style":
+                found.append(tag)
+            found.extend(f"{tag} {name}" for name, _value in attrs if name.startswith("on") or name == "style")
+
+    Finder().feed(html)
+    return found
+
+
+def test_the_page_with_every_step_has_the_sites_csp_and_no_inline_code(client, personas, jkk):
+    """The walk in tests/security/test_web_hardening.py meets no claim of its own: this page, with its
+    forms, scans, heirs and children, is checked here."""
+    from jaring.core.security import CONTENT_SECURITY_POLICY
+
+    assert inline_code('<p onclick="x()" style="a"></p><script>1</script>') == ["p onclick", "p style", "script"]
+    as_facilitator(client, personas)
+    client.post(f"/klaim/{jkk.pk}/akibat/", {"outcome": "death", "outcome_date": ago(1)})
+    client.post(f"/klaim/{jkk.pk}/ahli-waris/", {"heir-name": "Ester Malak", "heir-relationship": "spouse"})
+    client.post(f"/klaim/{jkk.pk}/anak/", {"child-name": "Naomi Malak", "child-birth_date": "2016-04-05"})
+    upload(client, jkk, "ktp", PNG)
+    page = client.get(f"/klaim/{jkk.pk}/")
+    body = page.content.decode()
+    assert "Ester Malak" in body and "Naomi Malak" in body and "/pindaian/" in body
+    assert page["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert inline_code(body) == []
+    refused = upload(client, jkk, "ktp", SVG)
+    assert refused["Content-Security-Policy"] == CONTENT_SECURITY_POLICY and inline_code(refused.content.decode()) == []
