@@ -204,6 +204,9 @@ def next_action(risk: AtRisk, last: VisitInfo | None, today: dt.date) -> tuple[s
         if last.outcome == Visit.Outcome.PROMISED:
             if last.promised_on is not None and last.promised_on >= today:
                 return "promise", _("Pastikan pembayaran yang dijanjikan %(date)s") % {"date": _day(last.promised_on)}
+            # A promise without a day holds until the next due date after the visit.
+            if last.promised_on is None and visited_until(last.visited_on) > today:
+                return "promise", _("Pastikan pembayaran yang dijanjikan")
             return "broken_promise", _("Janji bayar belum ditepati: hubungi lagi")
         if last.outcome == Visit.Outcome.PAID:
             return "check_paid", _("Mengaku sudah bayar: minta bukti bayar untuk kantor")
