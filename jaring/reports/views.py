@@ -147,8 +147,9 @@ def _claim_charts(report: claim_figures.ClaimsReport) -> dict[str, Any]:
     for name, summary in report.groups.items():
         if len(summary.rows) > CLAIM_CHART_ROWS:
             continue
+        # Claims reported per row (the tables beside say what became of them).
         out[name] = charts.bar_chart(title=str(claim_figures.GROUP_LABELS[name]), chart_id=f"chart-claims-{name}",
-                                     rows=[(str(r.label), r.paid, r.reported) for r in summary.rows])
+                                     rows=[(str(r.label), r.reported, r.reported) for r in summary.rows])
     return out
 
 
@@ -157,7 +158,8 @@ def claims_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     distriks = claim_figures.distrik_choices(actor=request.user)
     payers = claim_figures.payer_choices()
     context: dict[str, Any] = {"nav": "claims_report", "report": None, "error": None,
-                               "query": request.GET.urlencode()}
+                               "query": request.GET.urlencode(),
+                               "filtered": any(request.GET.get(k) for k in ("distrik", "jenis", "pembayar"))}
     status = 200
     params: dict[str, Any] = {}
     try:
@@ -168,7 +170,7 @@ def claims_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         status = 400
     else:
         context.update(report=report, charts=_claim_charts(report),
-                       legend=charts.legend([(_("Dibayar"), charts.GREEN), (_("Dilaporkan"), charts.PALE)]))
+                       legend=charts.legend([(_("Klaim dilaporkan"), charts.GREEN)]))
         auditor_read_log(actor=request.user, action="claims_report.view", object_type="reports.claims",
                          object_id=f"{format_month(report.filters.date_from)}..{format_month(report.filters.date_to)}",
                          after=report.filters.as_dict())

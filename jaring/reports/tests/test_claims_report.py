@@ -418,3 +418,13 @@ def test_a_year_picks_its_twelve_months(client, personas, city):
     assert '<tr data-key="2026-12">' in html and '<tr data-key="2027-01">' not in html
     with pytest.raises(ValidationFailed):
         claims_summary(actor=personas["admin_sorong"], group_by="month", date_from=DEC, date_to=JAN)
+
+
+def test_the_page_has_no_inline_code_for_the_csp(client, personas, city):
+    from tests.security.test_web_hardening import inline_code
+
+    for username in ("admin_sorong", "facilitator_remu"):
+        login(client, personas, username)
+        for params in (YEAR, {"dari": "2026-13"}):
+            response = client.get(reverse("reports:claims"), params)
+            assert "Content-Security-Policy" in response and inline_code(response.content.decode()) == []
