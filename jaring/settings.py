@@ -279,7 +279,8 @@ JARING_JOBS_INLINE = envbool("JARING_JOBS_INLINE", "true" if TESTING else "false
 DATA_UPLOAD_MAX_MEMORY_SIZE = JARING_MAX_BODY_BYTES
 # The views that take files: only a multipart POST to one of these may be up to
 # JARING_MAX_UPLOAD_BYTES (core.middleware.body_refusal); `jaring serve` tells waitress the same.
-JARING_UPLOAD_URL_NAMES = ["registry:import_start", "membership:bpjstk_exchange", "claims:claim_scan_upload"]
+JARING_UPLOAD_URL_NAMES = ["registry:import_start", "membership:bpjstk_exchange", "claims:claim_scan_upload",
+                           "api-claim-scans"]
 # A claim document's scan or photo (JPEG, PNG or PDF), stored encrypted in the database.
 JARING_CLAIM_SCAN_MAX_BYTES = envint("JARING_CLAIM_SCAN_MAX_BYTES", 5 * 1024 * 1024)
 JARING_CLAIM_SCANS_PER_DOCUMENT = envint("JARING_CLAIM_SCANS_PER_DOCUMENT", 10)

@@ -171,6 +171,9 @@ ACTIONS = {
     "dashboard", "login_otp", "otp_enrol", "membership:invoice_issue", "membership:invoice_pay",
     "membership:bpjstk_exchange", "membership:bpjstk_review", "membership:payer_reactivate",
     "claims:claim_document", "claims:claim_submit", "claims:claim_settle", "claims:claim_reject",
+    "claims:claim_outcome", "claims:claim_reported", "claims:claim_heir", "claims:claim_child",
+    "claims:claim_scan_upload", "reports:claims", "fieldwork:event_attendee", "fieldwork:event_create",
+    "fieldwork:visit_record",
 }
 
 
