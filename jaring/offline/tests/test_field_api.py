@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from conftest import KLAWASI, REMU
 from jaring.accounts.testing import OtpClient
+from jaring.core.tests.test_page_weight import served, static_root  # noqa: F401 - fixtures: a server's static files
 
 pytestmark = pytest.mark.django_db
 
@@ -267,3 +268,22 @@ def test_every_field_route_has_the_csp_no_store_and_no_inline_code(personas, rem
             assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY, url
             if response["Content-Type"].startswith("text/html"):
                 assert inline_code(response.content.decode()) == [], (user.username, url)
+
+
+@pytest.mark.usefixtures("served")
+def test_with_hashed_static_names_the_worker_precaches_what_the_shell_loads(personas):
+    """Under a server's storage (decision 0037) the precache list holds the hashed names the shell
+    links, and each is served."""
+    from jaring.core.tests.test_page_weight import HASHED
+
+    client = _logged_in(personas["facilitator_remu"])
+    script = client.get("/sw.js").content.decode()
+    assets = json.loads(script.split("var ASSETS = ")[1].split(";\n")[0])
+    files = [a for a in assets if a.startswith("/static/")]
+    assert len(files) == 8 and all(HASHED.search(a) for a in files), files
+    shell = client.get("/lapangan/").content.decode()
+    assert all(a in shell for a in files if "icon-512" not in a)
+    for url in assets:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b"".join(response.streaming_content) if response.streaming else response.content
