@@ -296,7 +296,7 @@ def conversions(*, events: QuerySet[OutreachEvent] | Iterable[int], days: int | 
     days = attribution_days() if days is None else days
     event_ids: Any = events.values("id") if isinstance(events, QuerySet) else list(events)
     attending = OutreachAttendee.objects.filter(event_id__in=event_ids, person__isnull=False)
-    wanted = set(attending.values_list("event_id", flat=True).distinct())
+    wanted = set(attending.order_by().values_list("event_id", flat=True).distinct())
     if not wanted:
         return {}
     attendees = attending.values("person_id")

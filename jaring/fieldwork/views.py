@@ -40,6 +40,7 @@ from jaring.fieldwork.selectors import (
     facilitator_choices,
     field_summary,
     outreach_report,
+    own_person,
     person_visits,
     worklist,
 )
@@ -79,9 +80,13 @@ def visits_panel(request: AuthenticatedHttpRequest, person: Any) -> Panel | None
 
 
 def fieldwork_home_card(request: AuthenticatedHttpRequest) -> HomeCard | None:
-    """For those who work in the field (``registry.write``): their own coverage, the workers they
-    brought in and kept, and this week's to-do."""
+    """For those who work in the field: their own coverage, the workers they brought in and kept,
+    and this week's to-do. Field workers are the writers with an area smaller than the region, or
+    anyone linked to their own person record; the office (the whole city, thousands in arrears,
+    imports counted as "registered") has the worklist and the report instead."""
     if not can(request.user, WRITE):
+        return None
+    if scope_for(request.user).covers_every_kelurahan and own_person(user=request.user) is None:
         return None
     summary = field_summary(user=request.user)
     return HomeCard("fieldwork/_home_card.html", {"summary": summary})

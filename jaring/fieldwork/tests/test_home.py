@@ -88,7 +88,7 @@ def test_the_home_card(client, personas, week, today, django_assert_max_num_quer
     page = client.get("/").content.decode()
     assert "Kerja lapangan Anda" in page and "Perlindungan Anda sendiri" not in page  # not linked yet
     field_profile_link(actor=personas["admin_sorong"], user=facilitator, person=week["e"])
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(25):
         page = client.get("/").content.decode()
     assert "Perlindungan Anda sendiri" in page and "Terlindungi" in page
     assert protection(person=week["e"], day=today).message.text("id") in page
@@ -97,3 +97,7 @@ def test_the_home_card(client, personas, week, today, django_assert_max_num_quer
     assert "<b>1</b> <span>harus dikunjungi" in page
     client.force_login(personas["auditor"])
     assert "Kerja lapangan Anda" not in client.get("/").content.decode()  # reads only: no field card
+    client.force_login(personas["operator_sorong"])
+    assert "Kerja lapangan Anda" not in client.get("/").content.decode()  # the office: the whole city
+    field_profile_link(actor=personas["admin_sorong"], user=personas["operator_sorong"], person=week["a"])
+    assert "Kerja lapangan Anda" in client.get("/").content.decode()  # unless covered as a person too

@@ -177,10 +177,10 @@ def test_the_event_pages(client, personas, register_person, enrol, django_assert
     unknown = client.post(f"/sosialisasi/{event.pk}/peserta/", {"nik": "9271010101010099", "name": ""})
     assert unknown.status_code == 200 and "NIK" in unknown.content.decode()
     enrol(person)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(15):
         detail = client.get(f"/sosialisasi/{event.pk}/").content.decode()
     assert "Agustina Mayor" in detail and "Bapak Yunus" in detail and "jadi peserta: 1" in detail
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(15):
         listing = client.get("/sosialisasi/").content.decode()
     assert "Pasar Remu" in listing
     client.force_login(personas["facilitator_klawasi"])

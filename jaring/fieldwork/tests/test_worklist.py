@@ -82,7 +82,7 @@ def test_the_page_pages_filters_and_records_a_visit(client, personas, register_p
         enrol(register_person(full_name=f"Orang {i:02d}", kelurahan=REMU), months_back=2 - i % 2)
     bill(2)
     client.force_login(personas["facilitator_remu"])
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(15):
         first = client.get("/kerja/")
     assert first.status_code == 200
     page1 = first.content.decode()
@@ -126,10 +126,10 @@ def test_the_query_count_does_not_grow_with_visits(client, personas, register_pe
     for person in people[6:9]:
         visit_record(actor=facilitator, person=person, visited_on=today, outcome="not_found")
     client.force_login(facilitator)
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(15):
         page = client.get("/kerja/").content.decode()
     assert "Menolak" in page  # the old visit's outcome, fetched for the page in one query
-    with django_assert_max_num_queries(25):
+    with django_assert_max_num_queries(15):
         assert client.get("/kerja/", {"tab": "visited"}).status_code == 200
 
 
