@@ -3,7 +3,7 @@
 
 Every write is a service in ``fieldwork.services``. What an event brought in (registrations and
 enrolments of its attendees within the attribution window) is computed at read time by
-``fieldwork.selectors`` and never stored (decision 0038)."""
+``fieldwork.selectors`` and never stored (decision 0040)."""
 
 from __future__ import annotations
 

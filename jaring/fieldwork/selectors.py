@@ -2,7 +2,7 @@
 visits and next action), the visit log, outreach events with what they brought in, the report per
 facilitator and distrik, and the facilitator's own summary for the home page.
 
-Attribution (decision 0038): a registration or an enrolment of a person who attended an event, on
+Attribution (decision 0040): a registration or an enrolment of a person who attended an event, on
 the event's day or within the attribution window after it (``JARING_OUTREACH_ATTRIBUTION_DAYS``,
 90 days by default), belongs to that event; when the person attended several, to the latest one
 before it. Computed here at read time, never stored."""
