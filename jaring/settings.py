@@ -245,12 +245,14 @@ STATICFILES_DIRS = [BASE_DIR / "jaring" / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if TESTING
-                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+                    else "jaring.core.staticbuild.StaticStorage"},
 }
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True  # half the files to compress; nothing links to a plain name
 # Source maps are for developer tools only: not worth compressing (they are most of the bytes).
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
-WHITENOISE_USE_FINDERS = DEBUG or TESTING
+# The finders too: before the first build, pages name the plain files (StaticStorage) and WhiteNoise
+# finds them in the source folders, as before; hashed names are only ever in STATIC_ROOT.
+WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # --- Requests ------------------------------------------------------------------------------------
@@ -284,6 +286,10 @@ JARING_UPLOAD_URL_NAMES = ["registry:import_start", "membership:bpjstk_exchange"
 # A claim document's scan or photo (JPEG, PNG or PDF), stored encrypted in the database.
 JARING_CLAIM_SCAN_MAX_BYTES = envint("JARING_CLAIM_SCAN_MAX_BYTES", 5 * 1024 * 1024)
 JARING_CLAIM_SCANS_PER_DOCUMENT = envint("JARING_CLAIM_SCANS_PER_DOCUMENT", 10)
+# The offline field app (decision 0039): a phone's data is wiped after this many days without a
+# sync; one snapshot carries at most this many persons.
+JARING_OFFLINE_MAX_DAYS = envint("JARING_OFFLINE_MAX_DAYS", 7)
+JARING_OFFLINE_MAX_PERSONS = envint("JARING_OFFLINE_MAX_PERSONS", 5000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

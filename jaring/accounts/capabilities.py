@@ -50,6 +50,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "claims.read": FIELD | {Role.LIAISON, Role.AUDITOR},
     "claims.write": FIELD,  # report an event, record documents, heirs and the outcome
     "claims.office": OFFICE,  # submit to BPJSTK, record its payment (which ends a membership) or rejection
+    # The offline field app keeps the area's data on a phone: facilitators only (decision 0039).
+    "field.offline": frozenset({Role.FACILITATOR}),
     # Targeting.
     "targeting.read": OFFICE | {Role.AUDITOR},
     "targeting.prepare": OFFICE,
