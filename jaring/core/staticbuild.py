@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -20,9 +21,33 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.management import call_command
 from django.utils.module_loading import import_string
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 #: What ``collectstatic`` ignores by default; the fingerprint covers the same files.
 IGNORE_PATTERNS = ["CVS", ".*", "*~"]
+
+logger = logging.getLogger(__name__)
+
+
+class StaticStorage(CompressedManifestStaticFilesStorage):
+    """WhiteNoise's compressed manifest storage (``STORAGES["staticfiles"]`` on a server).
+
+    With a build, strict: a name missing from the manifest is an error (a test checks every
+    template against a build). Before the first build — a server started without ``jaring serve``
+    or ``jaring build-static`` — pages name the plain files, which WhiteNoise serves from the
+    source folders as before decision 0037 (uncompressed, ``max-age=60``): slower, never broken.
+    """
+
+    _warned = False
+
+    def stored_name(self, name: str) -> str:
+        if not self.hashed_files:  # no staticfiles.json in STATIC_ROOT, and no build in this process
+            if not StaticStorage._warned:
+                StaticStorage._warned = True
+                logger.warning("The static files were never built: serving them uncompressed under their "
+                               "plain names. Run `jaring build-static` (`jaring serve` does it itself).")
+            return name
+        return str(super().stored_name(name))
 
 
 def uses_manifest() -> bool:

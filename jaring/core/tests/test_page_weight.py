@@ -41,9 +41,8 @@ BROWSER = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br", "HTTP_SEC_FETCH_SITE": "
 def production_static(root: Path) -> dict[str, Any]:
     """The static settings of a server (``TESTING`` off), with ``STATIC_ROOT`` in a temporary folder."""
     return {
-        "STORAGES": {**settings.STORAGES,
-                     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}},
-        "STATIC_ROOT": str(root), "WHITENOISE_USE_FINDERS": False, "WHITENOISE_AUTOREFRESH": False,
+        "STORAGES": {**settings.STORAGES, "staticfiles": {"BACKEND": "jaring.core.staticbuild.StaticStorage"}},
+        "STATIC_ROOT": str(root), "WHITENOISE_USE_FINDERS": True, "WHITENOISE_AUTOREFRESH": False,
     }
 
 
@@ -104,7 +103,7 @@ def assets(html: str) -> list[str]:
 # --- The build ---------------------------------------------------------------------------------------
 
 def test_a_server_builds_hashed_compressed_static_files_and_gzips_pages(tmp_path):
-    """The settings a server runs with (not the tests'): manifest storage, no finders, gzip after WhiteNoise."""
+    """The settings a server runs with (not the tests'): manifest storage, gzip after WhiteNoise."""
     env = {k: v for k, v in os.environ.items() if k not in ("JARING_TESTING", "DJANGO_SETTINGS_MODULE", "DEBUG")}
     env.update(JARING_HOME=str(tmp_path), SECRET_KEY="x" * 50, JARING_DATA_KEY=settings.JARING_DATA_KEY)
     code = ("import json; from jaring import settings as s; print(json.dumps([s.STORAGES['staticfiles']['BACKEND'], "
@@ -112,8 +111,8 @@ def test_a_server_builds_hashed_compressed_static_files_and_gzips_pages(tmp_path
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
                          check=True, timeout=60)
     backend, finders, autorefresh, only_hashed, middleware = __import__("json").loads(out.stdout)
-    assert backend == "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    assert (finders, autorefresh, only_hashed) == (False, False, True)
+    assert backend == "jaring.core.staticbuild.StaticStorage"
+    assert (finders, autorefresh, only_hashed) == (True, False, True)
     whitenoise = middleware.index("whitenoise.middleware.WhiteNoiseMiddleware")
     assert middleware[whitenoise + 1] == "jaring.core.compression.CompressionMiddleware"
     assert "django.middleware.gzip.GZipMiddleware" not in middleware
@@ -217,8 +216,28 @@ def test_static_files_are_precompressed_and_cached_for_a_year(served, client):
             assert len(body(response)) < len(source) / 4, (encoding, len(body(response)))
     assert "no-store" not in response["Cache-Control"] and "Pragma" not in response
     assert response["X-Content-Type-Options"] == "nosniff"  # SecurityMiddleware is before WhiteNoise
-    # Only hashed names are kept: the plain name is gone from the build (nothing links to it).
-    assert client.get("/static/vendor/pico.min.css").status_code == 404
+    # Only hashed names are in the build; the plain name (which no page names once there is a build)
+    # comes from the source folder, as before: uncompressed, for a minute.
+    assert not (served / "vendor" / "pico.min.css").exists()
+    plain = client.get("/static/vendor/pico.min.css", HTTP_ACCEPT_ENCODING="gzip, br")
+    assert plain.status_code == 200 and "Content-Encoding" not in plain
+    assert plain["Cache-Control"] == "max-age=60, public"
+
+
+def test_before_the_first_build_pages_name_the_plain_files(tmp_path, client, personas, monkeypatch, caplog):
+    """A server started without `jaring serve` or `jaring build-static`: slower, never broken."""
+    from jaring.core.staticbuild import StaticStorage
+
+    monkeypatch.setattr(StaticStorage, "_warned", False)
+    with override_settings(**production_static(tmp_path)):
+        client.force_login(personas["facilitator_remu"])
+        page = client.get(reverse("home"), **BROWSER)
+        assert page.status_code == 200
+        links = assets(decoded(page).decode())
+        assert "/static/vendor/pico.min.css" in links and "/static/jaring.js" in links
+        assert all(client.get(link).status_code == 200 for link in links)
+        assert client.get("/tidak-ada/").status_code == 404  # the 404 page renders too
+    assert "never built" in caplog.text
 
 
 # --- Pages ------------------------------------------------------------------------------------------
