@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
@@ -14,7 +12,6 @@ from jaring.core.tables import safe_cell
 from jaring.reports.selectors import Dashboard, Row
 
 if TYPE_CHECKING:
-    from jaring.accounts.models import User
     from jaring.claims.figures import ClaimRow, ClaimsReport
 
 
@@ -145,32 +142,3 @@ def claims_workbook(report: ClaimsReport) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-@dataclass
-class ClaimsExport:
-    content: bytes
-    filename: str
-
-
-def claims_export(*, actor: User, date_from: dt.date, date_to: dt.date, distrik: str = "", type: str = "",
-                  payer: str = "") -> ClaimsExport:
-    """The claims report of the actor's area as one XLSX workbook, with its audit event
-    (``reports.export``, like the dashboard's)."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from jaring.claims.figures import claims_report
-    from jaring.core.audit import audit_log
-
-    with transaction.atomic():
-        report = claims_report(actor=actor, date_from=date_from, date_to=date_to, distrik=distrik, type=type,
-                               payer=payer)
-        content = claims_workbook(report)
-        span = f"{format_month(report.filters.date_from)}..{format_month(report.filters.date_to)}"
-        audit_log(actor=actor, action="reports.export", object_type="reports.claims", object_id=span,
-                  after={**report.filters.as_dict(), "format": "xlsx", "money": report.money,
-                         "areas": report.groups["type"].scope_codes})
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return ClaimsExport(content=content, filename=f"laporan-klaim-{format_month(report.filters.date_from)}-"
-                                                  f"{format_month(report.filters.date_to)}-{stamp}.xlsx")

@@ -298,3 +298,29 @@ def dashboard_export(*, actor: User, period: dt.date | None = None) -> Dashboard
                      "poverty": figures.decile is not None})
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return DashboardExport(content=content, filename=f"dasbor-cakupan-{format_month(figures.period)}-{stamp}.xlsx")
+
+
+@dataclass
+class ClaimsExport:
+    content: bytes
+    filename: str
+
+
+@transaction.atomic
+def claims_export(*, actor: User, date_from: dt.date, date_to: dt.date, distrik: str = "", type: str = "",
+                  payer: str = "") -> ClaimsExport:
+    """The claims report of the actor's area as one XLSX workbook, with its audit event
+    (``reports.export``, like the dashboard's)."""
+    from jaring.claims.figures import claims_report
+    from jaring.reports.exports import claims_workbook
+
+    report = claims_report(actor=actor, date_from=date_from, date_to=date_to, distrik=distrik, type=type,
+                           payer=payer)
+    content = claims_workbook(report)
+    span = f"{format_month(report.filters.date_from)}..{format_month(report.filters.date_to)}"
+    audit_log(actor=actor, action="reports.export", object_type="reports.claims", object_id=span,
+              after={**report.filters.as_dict(), "format": "xlsx", "money": report.money,
+                     "areas": report.groups["type"].scope_codes})
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return ClaimsExport(content=content, filename=f"laporan-klaim-{format_month(report.filters.date_from)}-"
+                                                  f"{format_month(report.filters.date_to)}-{stamp}.xlsx")

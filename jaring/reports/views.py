@@ -24,9 +24,8 @@ from jaring.core import params as qp
 from jaring.core.errors import ValidationFailed
 from jaring.core.money import format_month, month_start
 from jaring.reports import charts
-from jaring.reports.exports import claims_export
 from jaring.reports.selectors import Dashboard, dashboard
-from jaring.reports.services import coverage_target_set, dashboard_export, snapshot_refresh_if_stale
+from jaring.reports.services import claims_export, coverage_target_set, dashboard_export, snapshot_refresh_if_stale
 
 
 class TargetForm(forms.Form):
