@@ -290,6 +290,9 @@ JARING_CLAIM_SCANS_PER_DOCUMENT = envint("JARING_CLAIM_SCANS_PER_DOCUMENT", 10)
 # sync; one snapshot carries at most this many persons.
 JARING_OFFLINE_MAX_DAYS = envint("JARING_OFFLINE_MAX_DAYS", 7)
 JARING_OFFLINE_MAX_PERSONS = envint("JARING_OFFLINE_MAX_PERSONS", 5000)
+# Registrations and enrolments of an outreach event's attendees this many days after it count as its
+# results (decision 0040).
+JARING_OUTREACH_ATTRIBUTION_DAYS = envint("JARING_OUTREACH_ATTRIBUTION_DAYS", 90)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

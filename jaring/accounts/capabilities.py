@@ -50,6 +50,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "claims.read": FIELD | {Role.LIAISON, Role.AUDITOR},
     "claims.write": FIELD,  # report an event, record documents, heirs and the outcome
     "claims.office": OFFICE,  # submit to BPJSTK, record its payment (which ends a membership) or rejection
+    # Field work: visits and calls to members in arrears, outreach events (the office sees them).
+    "fieldwork.read": FIELD | {Role.AUDITOR},
+    "fieldwork.write": FIELD,
     # The offline field app keeps the area's data on a phone: facilitators only (decision 0039).
     "field.offline": frozenset({Role.FACILITATOR}),
     # Targeting.

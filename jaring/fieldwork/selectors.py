@@ -37,8 +37,8 @@ from jaring.registry.selectors import person_queryset
 from jaring.rules.protection import Protection
 
 # Who may read and write field work: named once here, asked through accounts.capabilities.
-READ = "coverage.read"
-WRITE = "registry.write"
+READ = "fieldwork.read"
+WRITE = "fieldwork.write"
 LINK = "users.manage"
 
 ATTRIBUTION_DAYS = 90  # the default window; a deployment sets JARING_OUTREACH_ATTRIBUTION_DAYS
