@@ -503,8 +503,12 @@ def payment_preview(*, actor: User, membership: Membership, amount_idr: int, pai
 
 
 def _earliest_payable(params: Parameters, paid_on: dt.date) -> dt.date:
-    """The oldest month a payment on ``paid_on`` may still pay: at most the allowed arrears back."""
-    limit: int = params.on(paid_on, field="paid_on").value("membership", "max_arrears_months")
+    """The oldest month a payment on ``paid_on`` may still pay: at most the allowed arrears back. A
+    day before the rules in force (e.g. 2000-01-01) is refused with the field named, never a crash."""
+    try:
+        limit: int = params.on(paid_on, field="paid_on").value("membership", "max_arrears_months")
+    except RulesInputError as exc:
+        raise ValidationFailed(exc.message, fields={"paid_on": [exc.message]}) from None
     return add_months(month_start(paid_on), -limit)
 
 

@@ -120,6 +120,17 @@ def test_bad_payments_are_refused(personas, payers, register_person, amount):
         payment_record(actor=operator, membership=membership, amount_idr=amount, paid_on=dt.date(2026, 1, 5))
 
 
+def test_payment_dated_before_the_rules_is_refused_not_a_crash(personas, payers, register_person):
+    """Found by the API fuzz: POST /api/v1/payments/ with paid_on 2000-01-01 was a server error."""
+    operator = personas["operator_sorong"]
+    membership = membership_enrol(actor=operator, person=register_person(), payer=payers["self"],
+                                  programs="JKK,JKM", declared_income_idr=1_000_000,
+                                  start_date=dt.date(2026, 1, 1), kpj="26010000006")
+    with pytest.raises(ValidationFailed) as refused:
+        payment_record(actor=operator, membership=membership, amount_idr=16_800, paid_on=dt.date(2000, 1, 1))
+    assert "paid_on" in refused.value.fields
+
+
 def test_payment_for_draft_or_government_member_is_refused(personas, payers, register_person):
     operator = personas["operator_sorong"]
     draft = membership_enrol(actor=operator, person=register_person(), payer=payers["self"], programs="JKK,JKM",
