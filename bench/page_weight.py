@@ -290,6 +290,8 @@ def facilitator_pages() -> tuple[dict[str, str], str]:
         "person": reverse("registry:person_detail", args=[person.pk]),
         "at_risk": reverse("membership:at_risk"),
         "claims": reverse("claims:claim_list"),
+        "worklist": reverse("fieldwork:worklist"),
+        "field_app": reverse("offline:app"),
     }, user.username
 
 
