@@ -166,6 +166,8 @@ def take(shots: Shots, who: dict[str, int]) -> None:
     shots.save(admin, "dashboard")
     admin.goto(f"{base}/impor/")
     shots.save(admin, "import", fit=True)
+    admin.goto(f"{base}/laporan/klaim/")
+    shots.save(admin, "claims-report")
     admin.context.close()
 
     # A facilitator's phone.
@@ -193,7 +195,31 @@ def take(shots: Shots, who: dict[str, int]) -> None:
     phone.locator("section.payment-preview").wait_for()
     shots.top_at(phone, "main h1")
     shots.save(phone, "phone-payment-check")
-    phone.context.close()
+    phone.goto(f"{base}/kerja/")
+    shots.top_at(phone, "main h1")
+    shots.save(phone, "phone-worklist")
+    claim_page(shots, phone)
+    # The offline field app once it holds the area, then a person saved without signal, waiting in the outbox.
+    phone.goto(f"{base}/lapangan/")
+    phone.evaluate("window.jaringField.ready")  # the first sync has fetched the area
+    phone.locator("#person-list li button").first.wait_for()
+    phone.context.set_offline(True)
+    phone.locator("#net[data-state=offline]").wait_for()
+    phone.click("[data-tab=person]")
+    form = "#f-person"
+    phone.fill(f"{form} [name=nik]", "9271015403920417")
+    phone.fill(f"{form} [name=full_name]", "Yohana Kambu")
+    phone.fill(f"{form} [name=birth_date]", "1992-03-14")
+    phone.select_option(f"{form} [name=sex]", "F")
+    phone.fill(f"{form} [name=phone]", "081344556677")
+    phone.select_option(f"{form} [name=kelurahan_code]", index=1)
+    phone.click(f"{form} button[type=submit]")
+    phone.wait_for_function("() => document.querySelector('#pending-badge').textContent === '1 menunggu dikirim'")
+    phone.evaluate("window.scrollTo(0, 0)")
+    phone.mouse.move(0, 0)  # no hovered tab, and the tabs' colour transitions over
+    phone.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
+    shots.save(phone, "phone-field-app")
+    phone.context.close()  # offline: the person never leaves the phone
 
     # The province's quarter: issued, then part of it paid by SP2D (1366 px, an office screen).
     office = shots.session("operator", OFFICE)
@@ -215,6 +241,23 @@ def take(shots: Shots, who: dict[str, int]) -> None:
     shots.top_at(office, "#issue-title")  # the issue form, then the invoice just paid in part
     shots.save(office, "payer-invoices")
     office.context.close()
+
+
+def claim_page(shots: Shots, phone: Any) -> None:
+    """The open claim with the nearest deadline in the facilitator's area (the office's, on the same
+    phone, if their area has none): its coverage, deadlines and first documents."""
+    row = "table.list tbody tr:has(td[data-label='Batas berikutnya'] span) td:first-child a"
+    page = phone
+    page.goto(f"{shots.base}/klaim/")
+    if not page.locator(row).count():
+        page = shots.session("operator", PHONE)
+        page.goto(f"{shots.base}/klaim/")
+    page.locator(row).first.click()
+    page.wait_for_url("**/klaim/*/")
+    shots.top_at(page, "#coverage-title")
+    shots.save(page, "phone-claim")
+    if page is not phone:
+        page.context.close()
 
 
 def main() -> int:
