@@ -34,7 +34,7 @@ STRINGS = {
     "kind_household": _("Keluarga"),
     "kind_person": _("Orang"),
     "kind_enrolment": _("Pendaftaran peserta"),
-    "kind_claim": _("Laporan klaim"),
+    "kind_claim": _("Laporan kejadian"),
     "kind_visit": _("Catatan kunjungan"),
     "status_pending": _("menunggu"),
     "status_conflict": _("perlu diperiksa"),

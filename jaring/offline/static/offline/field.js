@@ -630,7 +630,7 @@
     var state = await getState();
     var info = $("#sync-info");
     if (state && state.synced_ms) {
-      info.textContent = t("synced_at", {when: when(state.synced_ms)}) + " " +
+      info.textContent = t("synced_at", {when: when(state.synced_ms)}) + ". " +
         t("expires_on", {when: new Date(state.synced_ms + state.max_days * 86400000).toLocaleDateString()});
     } else {
       info.textContent = t("never_synced");
