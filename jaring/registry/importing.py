@@ -28,6 +28,7 @@ import polars as pl
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jaring.accounts.models import User
 from jaring.accounts.selectors import scope_for
@@ -37,8 +38,19 @@ from jaring.core.crypto import cipher
 from jaring.core.errors import JaringError, PermissionDenied, ValidationFailed
 from jaring.core.jobs import JobCancelled, Progress, job_begin, job_finish
 from jaring.core.models import Job
+from jaring.core.sandbox import run_isolated
 from jaring.core.services import job_create
-from jaring.core.tables import CONTROL, ROW, TableRead, header_key, quote_list, read_table, safe_cell, save_workbook
+from jaring.core.tables import (
+    CONTROL,
+    ROW,
+    XLSX_SUFFIXES,
+    TableRead,
+    header_key,
+    quote_list,
+    read_table,
+    safe_cell,
+    save_workbook,
+)
 from jaring.regions.models import Region
 from jaring.regions.selectors import region_lookup
 from jaring.registry.identity import (
@@ -108,6 +120,14 @@ ERRORS = {
     # The NIK and KK rules and their reasons are registry.identity's (one copy for every way in).
     **{rule.code: ("NIK", rule.message) for rule in NIK_RULES},
     **{rule.code: ("No KK", rule.message) for rule in KK_RULES},
+    # A NIK or KK cell Excel stored as a number (the cell's type, read from the XLSX): Excel keeps
+    # 15 significant digits, so the 16th is already lost; never "repaired" (DOMAIN §3).
+    "nik_numeric": ("NIK", gettext_noop("NIK tersimpan sebagai angka di Excel, yang hanya menyimpan 15 digit, "
+                                        "sehingga digit ke-16 hilang. Format kolom NIK sebagai Teks, lalu ketik "
+                                        "ulang NIK dari KTP/KK.")),
+    "kk_numeric": ("No KK", gettext_noop("Nomor KK tersimpan sebagai angka di Excel, yang hanya menyimpan 15 digit, "
+                                         "sehingga digit ke-16 hilang. Format kolom No KK sebagai Teks, lalu ketik "
+                                         "ulang nomornya dari kartu keluarga.")),
     "name_required": ("Nama", "Nama lengkap wajib diisi."),
     "name_too_long": ("Nama", "Nama terlalu panjang (maksimal 150 karakter)."),
     "birth_date_required": ("Tanggal lahir", "Tanggal lahir wajib diisi."),
@@ -153,6 +173,8 @@ class ImportResult:
     job_id: int | None = None
     columns: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # how the file was read (e.g. its encoding)
+    # Rows whose NIK or KK Excel damaged: a number cell, or scientific notation (3.27E+15).
+    excel_damaged: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"rows": self.rows, "imported": self.imported, "updated": self.updated,
@@ -160,6 +182,8 @@ class ImportResult:
                                 "report": self.report}
         if self.notes:
             data["notes"] = self.notes
+        if self.excel_damaged:
+            data["excel_damaged"] = self.excel_damaged
         return data
 
 
@@ -287,6 +311,30 @@ def validate(frame: pl.DataFrame, columns: dict[str, str], today: dt.date) -> pl
                             pl.concat_list(errors).list.drop_nulls().alias("_errors"), warn.alias("_warn"))
 
 
+EXCEL_DAMAGE = ("nik_numeric", "kk_numeric", "nik_float", "kk_float")
+
+
+def _reject_numeric_cells(frame: pl.DataFrame, path: Path, sheet: str | None, columns: dict[str, str],
+                          say: Progress) -> pl.DataFrame:
+    """Reject the rows whose NIK or KK cell the XLSX stores as a number (its type, read in a worker:
+    ``registry.excel_cells``); that reason comes first, before the NIK's own rules."""
+    fields: dict[str, str] = {f: columns[f] for f in ("nik", "kk_number") if f in columns}
+    if not fields:
+        return frame
+    found = run_isolated("jaring.registry.excel_cells:numeric_rows_here", str(path), sheet, list(fields.values()),
+                         preflight=(path, sheet), check=getattr(say, "check_cancel", None))
+    for name, code in (("nik", "nik_numeric"), ("kk_number", "kk_numeric")):
+        rows = found.get(fields.get(name, "")) or []
+        if not rows:
+            continue
+        hit = pl.col(ROW).is_in(rows)
+        frame = frame.with_columns(
+            pl.when(hit).then(pl.lit(code)).otherwise(pl.col("_error")).alias("_error"),
+            pl.when(hit).then(pl.concat_list(pl.lit(code), pl.col("_errors"))).otherwise(pl.col("_errors"))
+            .alias("_errors"))
+    return frame
+
+
 def _first_of(*rules: tuple[pl.Expr, str]) -> pl.Expr:
     """The code of the first rule that holds, or null."""
     (condition, code), *rest = rules
@@ -388,7 +436,7 @@ def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: 
         else:
             assert table is not None
             result = _run(actor=actor, path=path, table=table, profile=profile, dry_run=dry_run, report=report,
-                          source=source, say=say, job=job, overwrite=overwrite)
+                          source=source, say=say, job=job, overwrite=overwrite, sheet=sheet)
     except JobCancelled as exc:
         job_finish(job, status=Job.Status.CANCELLED, message=str(exc.message))
         audit_log(actor=actor, action="registry.import.cancel", object_type="core.job", object_id=str(job.pk),
@@ -404,7 +452,8 @@ def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: 
 
 
 def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bool, report: Path | None,
-         source: str, say: Callable[[str, int, int], None], job: Job, overwrite: bool = False) -> ImportResult:
+         source: str, say: Callable[[str, int, int], None], job: Job, overwrite: bool = False,
+         sheet: str | None = None) -> ImportResult:
     today = timezone.localdate()
     frame = table.frame
     assert frame is not None
@@ -419,6 +468,8 @@ def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bo
     if "_control" in frame.columns:  # never a silent change: the row says what was removed
         frame = frame.with_columns(pl.coalesce(pl.when(pl.col("_control")).then(pl.lit("control_chars")),
                                                pl.col("_warn")).alias("_warn")).drop("_control")
+    if path.suffix.lower() in XLSX_SUFFIXES:
+        frame = _reject_numeric_cells(frame, path, sheet, columns, say)
     scope = scope_for(actor)
     allowed = None if scope.covers_every_kelurahan else set(scope.region_ids)
     kel_values = frame.select(_text(frame, columns, "kelurahan").alias("k"))["k"].unique().to_list()
@@ -486,6 +537,8 @@ def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bo
     # The report shows duplicates with their original cells: join them back by row number.
     in_file_dups = frame.join(valid.filter(~pl.col("_first")).select(ROW, "_other_name"), on=ROW)
     result.rejected = rejected.height
+    result.excel_damaged = rejected.filter(
+        pl.col("_errors").list.eval(pl.element().is_in(list(EXCEL_DAMAGE))).list.any()).height
     result.warnings = frame.filter(pl.col("_error").is_null() & pl.col("_warn").is_not_null()).height
     updated_ids: list[str] = []
     with transaction.atomic():
@@ -727,7 +780,8 @@ def write_report(path: Path, *, frame: pl.DataFrame, original: list[str], in_fil
     summary = book.create_sheet("Ringkasan")
     for label, value in [("Baris", result.rows), ("Diimpor (baru)", result.imported),
                          ("Diperbarui (kolom kosong diisi)", result.updated), ("Duplikat", result.duplicates),
-                         ("Ditolak", result.rejected), ("Peringatan", result.warnings),
+                         ("Ditolak", result.rejected),
+                         ("Ditolak: NIK/No KK dirusak Excel", result.excel_damaged), ("Peringatan", result.warnings),
                          ("Uji coba (tidak disimpan)", "ya" if result.dry_run else "tidak")]:
         summary.append([label, value])
     for note in result.notes:
