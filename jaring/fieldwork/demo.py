@@ -57,7 +57,8 @@ def _visits(rng: random.Random, facilitators: list[User], today: dt.date) -> int
     recorded = 0
     for user in facilitators:
         rows = worklist(actor=user, where=WorkFilter(), today=today).rows
-        for row in rows[:max(1, int(len(rows) * VISITED_SHARE))] if rows else []:
+        # A sample, not the most urgent: the demo's "to do" tab keeps people about to lapse.
+        for row in rng.sample(rows, max(1, int(len(rows) * VISITED_SHARE))) if rows else []:
             outcome = rng.choices(outcomes, weights)[0]
             day = today - dt.timedelta(days=rng.randrange(0, 6))
             promise = day + dt.timedelta(days=rng.randrange(2, 10)) if outcome == Visit.Outcome.PROMISED else None
