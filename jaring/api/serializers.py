@@ -74,6 +74,8 @@ class PersonOutputSerializer(serializers.Serializer):
     data_source = serializers.CharField()
     death_date = serializers.DateField(allow_null=True)
     kpj = serializers.CharField(allow_null=True, help_text=_("Nomor KPJ BPJSTK (11 digit), milik orang ini."))
+    nik_verification = serializers.CharField(help_text=_(
+        "Jawaban Dukcapil atas NIK: unverified, verified, not_found atau mismatch."))
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

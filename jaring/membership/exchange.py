@@ -72,6 +72,8 @@ FIELDS: dict[str, Getter] = {
     "programs": lambda m: "+".join(p.upper() for p in m.programmes),
     "payer_code": lambda m: m.payer.code,
     "wadah_code": lambda m: m.payer.wadah_code,
+    # Whether Dukcapil confirmed the NIK (decision 0041): BPJSTK refuses a NIK Dukcapil does not know.
+    "nik_verified": lambda m: "YA" if m.person.nik_verification == "verified" else "TIDAK",
 }
 DEFAULT_PROFILE = [
     ("NIK", "nik"), ("KPJ", "kpj"), ("NAMA LENGKAP", "full_name"), ("TEMPAT LAHIR", "birth_place"),
@@ -80,6 +82,7 @@ DEFAULT_PROFILE = [
     ("PROVINSI", "province"), ("KODE POS", "postcode"), ("NO HP", "phone"), ("EMAIL", "email"),
     ("NAMA IBU KANDUNG", "mother_maiden_name"), ("TANGGAL MULAI", "start_date"),
     ("NOMINAL PENGHASILAN", "declared_income_idr"), ("PROGRAM", "programs"), ("KODE WADAH", "wadah_code"),
+    ("NIK TERVERIFIKASI", "nik_verified"),
 ]
 
 
@@ -107,6 +110,7 @@ class ExportResult:
     content: bytes
     rows: int
     filename: str
+    unverified: int = 0  # rows whose NIK Dukcapil has not confirmed (decision 0041)
 
 
 @transaction.atomic
@@ -119,7 +123,11 @@ def registration_export(*, actor: User, payer: Payer, fmt: str = "xlsx") -> Expo
     start has passed by the export is sent with **the export day** (the office's local date) as
     start, and the membership's start moves to it first (``memberships_move_start``, audited).
     The export day, not the next day: the file is handed to the branch that day, and BPJSTK's KPJ
-    file sets the real start anyway (``membership_activate`` applies it)."""
+    file sets the real start anyway (``membership_activate`` applies it).
+
+    The last column (``nik_verified``, "NIK TERVERIFIKASI": YA/TIDAK) says whether Dukcapil confirmed
+    the NIK (decision 0041): BPJSTK refuses a NIK Dukcapil does not know. ``unverified`` counts the
+    other rows (also in the audit event)."""
     if fmt not in ("xlsx", "csv"):
         raise ValidationFailed(_("Format harus xlsx atau csv."), fields={"format": [fmt]})
     members = list(Membership.objects.filter(payer=payer, status__in=[Membership.Status.DRAFT,
@@ -157,10 +165,13 @@ def registration_export(*, actor: User, payer: Payer, fmt: str = "xlsx") -> Expo
         content = out.getvalue()
     for membership in members:
         membership_submit(actor=actor, membership=membership)
+    unverified = sum(1 for m in members if m.person.nik_verification != "verified")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     audit_log(actor=actor, action="bpjstk.export", obj=payer,
-              after={"payer": payer.code, "rows": len(rows), "format": fmt, "profile": headers})
-    return ExportResult(content=content, rows=len(rows), filename=f"pendaftaran-{payer.code}-{stamp}.{fmt}")
+              after={"payer": payer.code, "rows": len(rows), "format": fmt, "profile": headers,
+                     "nik_unverified": unverified})
+    return ExportResult(content=content, rows=len(rows), filename=f"pendaftaran-{payer.code}-{stamp}.{fmt}",
+                        unverified=unverified)
 
 
 def read_table(path: Path) -> list[dict[str, str]]:

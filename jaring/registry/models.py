@@ -115,6 +115,13 @@ class Person(models.Model):
         WHATSAPP = "whatsapp", _("WhatsApp")
         NONE = "none", _("Tidak dikirimi pengingat")
 
+    class NikVerification(models.TextChoices):
+        # What Dukcapil said about the NIK (registry.verification, decision 0041).
+        UNVERIFIED = "unverified", _("Belum diverifikasi Dukcapil")
+        VERIFIED = "verified", _("Terverifikasi Dukcapil")
+        NOT_FOUND = "not_found", _("Tidak dikenal Dukcapil")
+        MISMATCH = "mismatch", _("Tidak sesuai data Dukcapil")
+
     nik_encrypted = models.BinaryField()
     nik_index = models.CharField(max_length=64, unique=True)
     full_name = models.CharField(_("nama lengkap"), max_length=150)
@@ -159,6 +166,12 @@ class Person(models.Model):
     # only by registry.services.person_assign_kpj (and kept by person_merge). 20 characters: a KPJ
     # recorded before the format rule (migration 0006) is kept as it was until the office fixes it.
     kpj = models.CharField(_("nomor KPJ"), max_length=20, null=True, blank=True, unique=True)
+    # Dukcapil's last answer about this NIK (decision 0041), written only by
+    # registry.services.person_verify_nik/persons_verify_nik; a changed NIK is unverified again.
+    # ``nik_verified_at``: when that answer came (None while unverified).
+    nik_verification = models.CharField(_("verifikasi NIK"), max_length=12, choices=NikVerification.choices,
+                                        default=NikVerification.UNVERIFIED, db_default=NikVerification.UNVERIFIED)
+    nik_verified_at = models.DateTimeField(_("diverifikasi pada"), null=True, blank=True)
     # Set when this record was found to be a duplicate and merged into another; hidden from lists.
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # Findings a person confirmed (e.g. birth date not matching the NIK), kept for review.

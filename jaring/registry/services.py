@@ -268,7 +268,7 @@ def person_update(*, actor: User, person: Person, data: PersonInput,
     findings = nik_findings(nik, birth_date=birth_date, sex=sex)
     confirmed = _raise_findings(findings, errors, confirm_warnings or
                                 {f.code for f in findings} <= set(person.confirmed_warnings))
-    before_nik = person.nik
+    before_nik, before_verification = person.nik, person.nik_verification
     if nik != before_nik:
         index = cipher().blind_index(nik, kind="nik")
         existing = Person.objects.select_related("kelurahan").filter(nik_index=index).first()
@@ -276,6 +276,8 @@ def person_update(*, actor: User, person: Person, data: PersonInput,
             raise _duplicate_nik(actor, existing)
         person.nik_encrypted = cipher().encrypt(nik, kind="nik")
         person.nik_index = index
+        # Dukcapil's answer was about the old NIK (decision 0041).
+        person.nik_verification, person.nik_verified_at = Person.NikVerification.UNVERIFIED, None
     if "full_name" in p:
         person.full_name = (data.full_name or "").strip()
         person.name_key = person_name_key(person.full_name)
@@ -307,6 +309,9 @@ def person_update(*, actor: User, person: Person, data: PersonInput,
     if nik != before_nik:
         # Two NIKs can share a mask; the event must still say the NIK changed.
         changed_before["nik"], changed_after["nik"] = before["nik"], person.nik_masked
+        if before_verification != Person.NikVerification.UNVERIFIED:
+            changed_before["nik_verification"] = before_verification
+            changed_after["nik_verification"] = Person.NikVerification.UNVERIFIED
     if not changed_after and not confirmed_changed:
         return person  # an unchanged form saves nothing (not even updated_at)
     person.save()
@@ -838,3 +843,124 @@ def person_set_reminders(*, actor: User, person: Person, opt_out: bool, channel:
     audit_log(actor=actor, action="person.set_reminders", obj=person, region_code=person.kelurahan.code,
               before=before, after=_reminder_state(person))
     return person
+
+
+# --- NIK verification with Dukcapil (registry.verification, decision 0041) ------------------------
+
+MAX_VERIFY_BATCH = 1000
+# A batch stops after this many errors in a row: the service is down, the rest would only wait for timeouts.
+MAX_VERIFY_ERRORS_IN_A_ROW = 5
+
+
+def _verifier() -> Any:
+    from jaring.registry.verification import make_verifier
+
+    verifier = make_verifier()
+    if verifier.name == "none":
+        raise ValidationFailed(_("Pemeriksaan NIK ke Dukcapil belum diatur (JARING_NIK_VERIFIER); "
+                                 "semua NIK tetap belum diverifikasi."),
+                               fields={"JARING_NIK_VERIFIER": ["none"]}, code="not_configured")
+    return verifier
+
+
+def _verification_event(person: Person, before: str, after: str, result: Any, verifier: Any) -> dict[str, Any]:
+    # Never the NIK: the state, Dukcapil's word and its (scrubbed) detail.
+    return {"nik_verification": after, "result": result.status, "verifier": verifier.name,
+            **({"detail": result.detail} if result.detail else {}),
+            **({"unchanged": True} if before == after else {})}
+
+
+def person_verify_nik(*, actor: User, person: Person) -> Any:
+    """Ask Dukcapil about one person's NIK (the configured ``JARING_NIK_VERIFIER``) and record the
+    answer: ``verified``, ``not_found`` or ``mismatch`` become the person's ``nik_verification``
+    with ``nik_verified_at``; an ``error`` changes nothing. Audited either way (the NIK went out).
+    Returns the ``VerificationResult``. The call is made outside any transaction; a NIK edited
+    meanwhile keeps its own (unverified) state and the answer counts as an error."""
+    _require_writer(actor)
+    verifier = _verifier()
+    person = Person.objects.select_related("kelurahan").get(pk=person.pk)
+    if not scope_for(actor).contains_code(person.kelurahan.code):
+        raise NotFound(_("Orang tidak ditemukan."))
+    if person.merged_into_id:
+        raise Conflict(_("Data orang ini sudah digabung dengan data lain; catat pada data yang dipakai."),
+                       code="merged")
+    from jaring.registry.verification import ERROR, VerificationResult
+
+    result = verifier.verify(person.nik, full_name=person.full_name, birth_date=person.birth_date)
+    before = person.nik_verification
+    after = before
+    with transaction.atomic():
+        if result.status != ERROR:
+            now = timezone.now()
+            if Person.objects.filter(pk=person.pk, nik_index=person.nik_index).update(
+                    nik_verification=result.status, nik_verified_at=now):
+                after = result.status
+                person.nik_verification, person.nik_verified_at = after, now
+            else:
+                result = VerificationResult(ERROR, "the NIK changed during the check")
+        audit_log(actor=actor, action="person.verify_nik", obj=person, region_code=person.kelurahan.code,
+                  before={"nik_verification": before}, after=_verification_event(person, before, after, result,
+                                                                                  verifier))
+    return result
+
+
+def persons_verify_nik(*, actor: User, limit: int = 100) -> dict[str, Any]:
+    """Ask Dukcapil about up to ``limit`` unverified NIKs of the actor's area (oldest records first)
+    and record the answers set-based (one UPDATE per outcome, the audit events in bulk, one summary
+    event). Errors leave the persons unverified, so the next run tries them again; after
+    ``MAX_VERIFY_ERRORS_IN_A_ROW`` errors in a row the batch stops. Returns the summary:
+    ``{verifier, checked, verified, not_found, mismatch, error, stopped, remaining}``."""
+    from jaring.registry.verification import ERROR, MISMATCH, NOT_FOUND, VERIFIED, VerificationResult
+
+    _require_writer(actor)
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_VERIFY_BATCH:
+        message = _("Batas harus 1–%(max)s.") % {"max": MAX_VERIFY_BATCH}
+        raise ValidationFailed(message, fields={"limit": [message]})
+    verifier = _verifier()
+    scope = scope_for(actor)
+    pending = Person.objects.filter(merged_into__isnull=True, nik_verification=Person.NikVerification.UNVERIFIED)
+    if not scope.covers_every_kelurahan:
+        pending = pending.filter(scope.region_ids_q("kelurahan_id"))
+    people = list(pending.select_related("kelurahan")
+                  .only("id", "nik_encrypted", "nik_index", "full_name", "birth_date", "kelurahan__code")
+                  .order_by("id")[:limit])
+    answers: list[tuple[Person, Any]] = []
+    in_a_row = 0
+    for person in people:
+        result = verifier.verify(person.nik, full_name=person.full_name, birth_date=person.birth_date)
+        answers.append((person, result))
+        in_a_row = in_a_row + 1 if result.status == ERROR else 0
+        if in_a_row >= MAX_VERIFY_ERRORS_IN_A_ROW:
+            break
+    counts = dict.fromkeys((VERIFIED, NOT_FOUND, MISMATCH, ERROR), 0)
+    unverified = Person.NikVerification.UNVERIFIED
+    with transaction.atomic():
+        now = timezone.now()
+        recorded: set[int] = set()
+        for status in (VERIFIED, NOT_FOUND, MISMATCH):
+            group = [p for p, r in answers if r.status == status]
+            if not group:
+                continue
+            # Only records still unverified with the NIK that was checked (an edit meanwhile wins).
+            Person.objects.filter(pk__in=[p.pk for p in group], nik_index__in=[p.nik_index for p in group],
+                                  nik_verification=unverified).update(nik_verification=status, nik_verified_at=now)
+            recorded |= set(Person.objects.filter(pk__in=[p.pk for p in group], nik_verification=status,
+                                                  nik_verified_at=now).values_list("pk", flat=True))
+        by_region: dict[str, list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]] = {}
+        for person, result in answers:
+            if result.status != ERROR and person.pk not in recorded:
+                result = VerificationResult(ERROR, "the NIK changed during the check")
+            counts[result.status] += 1
+            after = result.status if person.pk in recorded else unverified
+            by_region.setdefault(person.kelurahan.code, []).append(
+                (str(person.pk), {"nik_verification": unverified},
+                 _verification_event(person, unverified, after, result, verifier)))
+        for code, events in by_region.items():
+            audit_log_many(actor=actor, action="person.verify_nik", object_type="registry.person", events=events,
+                           region_code=code)
+        remaining = pending.count()
+        summary = {"verifier": verifier.name, "checked": len(answers), **counts,
+                   "stopped": in_a_row >= MAX_VERIFY_ERRORS_IN_A_ROW, "remaining": remaining}
+        audit_log(actor=actor, action="person.verify_nik_batch", object_type="registry.person",
+                  after={**summary, "limit": limit})
+    return summary
