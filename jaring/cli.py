@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.write(__doc__ or "")
         sys.stdout.write(
             "\nCommands: demo, serve, migrate, seed-demo, user add, user token, person add, "
-            "regions load, backup, restore, db grant-app-role, build-static, claim …, reports claims, "
+            "person verify-nik, regions load, backup, restore, db grant-app-role, build-static, claim …, reports claims, "
             "reminders send|deliver|list, visit record, outreach create|attendee|report, facilitator link, "
             "and every Django management command.\n")
         return

@@ -27,6 +27,6 @@ class Command(JaringCommand):
             target = target / result.filename
         target.write_bytes(result.content)
         if options["json"]:
-            self.emit_json({"file": str(target), "rows": result.rows})
+            self.emit_json({"file": str(target), "rows": result.rows, "unverified": result.unverified})
         else:
-            self.stdout.write(f"{target} ({result.rows} rows)")
+            self.stdout.write(f"{target} ({result.rows} rows, {result.unverified} NIK not verified by Dukcapil)")
