@@ -32,7 +32,9 @@ from jaring.registry.importing import import_job_create, import_job_run, profile
 PROFILE_LABELS = {
     "auto": gettext_lazy("Otomatis (kenali dari judul kolom)"),
     "jaring": gettext_lazy("Templat Jaring"),
-    "p3ke": gettext_lazy("Ekstrak P3KE / DTKS"),
+    "dtsen": gettext_lazy("Ekstrak DTSEN"),
+    "p3ke": gettext_lazy("Ekstrak P3KE"),
+    "dtks": gettext_lazy("Ekstrak DTKS"),
     "kobo": gettext_lazy("Ekspor KoboToolbox (XLSX)"),
     "odk": gettext_lazy("Ekspor ODK Central (JSON)"),
 }
@@ -49,6 +51,11 @@ class ImportForm(forms.Form):
     overwrite = forms.BooleanField(
         label=gettext_lazy("Timpa HP, tempat lahir, pekerjaan dan keluarga orang yang sudah terdaftar dengan "
                            "isi berkas (biasanya hanya kolom kosong yang diisi)"), required=False)
+    extract_date = forms.DateField(
+        label=gettext_lazy("Tanggal data ekstrak"), required=False, input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("Untuk ekstrak DTSEN, P3KE atau DTKS tanpa kolom tanggal data: desilnya disimpan "
+                               "dengan sumber dan tanggal ini."))
     dry_run = forms.BooleanField(label=gettext_lazy("Periksa saja, jangan simpan"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -114,7 +121,8 @@ def import_start(request: AuthenticatedHttpRequest) -> HttpResponse:
             job = import_job_create(actor=request.user, path=path, profile=form.cleaned_data["profile"],
                                     dry_run=form.cleaned_data["dry_run"], file_name=upload.name,
                                     sheet=form.cleaned_data["sheet"].strip(),
-                                    overwrite=form.cleaned_data["overwrite"])
+                                    overwrite=form.cleaned_data["overwrite"],
+                                    extract_date=form.cleaned_data["extract_date"])
         except JaringError as exc:
             path.unlink(missing_ok=True)
             form.add_error(None, str(exc.message))

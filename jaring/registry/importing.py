@@ -63,7 +63,7 @@ from jaring.registry.identity import (
     nik_columns,
     nik_error,
 )
-from jaring.registry.models import DataSource, Occupation
+from jaring.registry.models import DataSource, Occupation, household_deciles_record
 from jaring.registry.names import last_word_first, person_name_key
 from jaring.registry.services import persons_fill_from_import
 
@@ -86,9 +86,58 @@ SYNONYMS: dict[str, list[str]] = {
     "decile": ["desil", "desil kesejahteraan", "peringkat kesejahteraan", "decile", "welfare decile"],
     "pkh": ["pkh", "penerima pkh", "status pkh", "kpm pkh"],
     "disability": ["disabilitas", "jenis disabilitas", "disability"],
+    "extract_date": ["tanggal data", "tanggal ekstrak", "extract date", "extract_date"],
 }
 REQUIRED = ("nik", "full_name", "birth_date", "kelurahan")
-PROFILES = ("auto", "jaring", "p3ke")
+PROFILES = ("auto", "jaring", "dtsen", "p3ke", "dtks")
+
+# The poverty registries' extracts (DOMAIN §3): DTSEN (Inpres 4/2025, which merged DTKS, Regsosek and
+# P3KE), and the older P3KE and DTKS. Each is data, not code: the headers it adds to SYNONYMS (tried
+# first), how it codes sex and the relationship to the head of the family, its occupation codes, and
+# the source its deciles are stored with. DOMAIN §3 confirms DESIL_NASIONAL, PEKERJAAN_UTAMA and sex
+# coded 1/2 (1 = male) besides L/P; every other header or code below is [UNVERIFIED] — taken from the
+# BPS household-survey convention — and must be checked against a real extract before relying on it.
+SEX_CODES = {"1": "M", "2": "F"}  # DOMAIN §3: "Extracts code sex as 1/2 (1 = male) as often as L/P"
+# [UNVERIFIED] BPS's "hubungan dengan kepala rumah tangga" codes (Susenas/Regsosek); check an extract.
+RELATIONSHIP_CODES = {"1": "head", "2": "spouse", "3": "child", "4": "in_law", "5": "grandchild", "6": "parent",
+                      "7": "other_family", "8": "other", "9": "other"}
+
+
+@dataclass(frozen=True)
+class RegistryProfile:
+    source: str  # DataSource: what each decile (and each new record) is stored with
+    headers: dict[str, list[str]]  # canonical field → the extract's headers, tried before SYNONYMS
+    sex_codes: dict[str, str] = field(default_factory=lambda: dict(SEX_CODES))
+    relationship_codes: dict[str, str] = field(default_factory=lambda: dict(RELATIONSHIP_CODES))
+    # Occupation code → the catalogue's code (Occupation.code). [UNVERIFIED] No code list of these
+    # extracts is known here: empty, so a coded occupation is a warning ("tidak dikenal"), never a guess;
+    # written-out occupations (PETANI/PEKEBUN, NELAYAN/PERIKANAN…) go through the catalogue's words.
+    occupation_codes: dict[str, str] = field(default_factory=dict)
+
+
+REGISTRY_PROFILES = {
+    "dtsen": RegistryProfile(source=DataSource.DTSEN, headers={
+        "decile": ["desil nasional"],  # DOMAIN §3
+        "occupation": ["pekerjaan utama"],  # DOMAIN §3
+        # [UNVERIFIED] the rest
+        "nik": ["nik art", "nik"], "kk_number": ["no kk", "nokk", "nomor kk"], "full_name": ["nama art", "nama"],
+        "sex": ["jenis kelamin", "jk"], "birth_date": ["tanggal lahir", "tgl lahir"],
+        "relationship": ["hubungan dengan kepala keluarga", "hub krt", "hubungan dengan krt", "shdk"],
+        "kelurahan": ["kode desa", "kode kelurahan", "nama desa", "kelurahan"],
+        "extract_date": ["tanggal data", "periode data", "tgl data", "tanggal pemutakhiran"]}),
+    "p3ke": RegistryProfile(source=DataSource.P3KE, headers={
+        # [UNVERIFIED] P3KE's own names; its decile column is named like DTSEN's in some extracts.
+        "decile": ["desil kesejahteraan", "desil nasional", "desil"], "occupation": ["pekerjaan utama", "pekerjaan"],
+        "relationship": ["hubungan dengan kepala keluarga", "hub krt"],
+        "kelurahan": ["kode desa", "kode kelurahan", "desa kelurahan"],
+        "extract_date": ["tanggal data", "periode data", "tgl data"]}),
+    "dtks": RegistryProfile(source=DataSource.DTKS, headers={
+        # [UNVERIFIED]
+        "decile": ["desil", "desil nasional"], "occupation": ["pekerjaan utama", "pekerjaan"],
+        "relationship": ["hubungan dengan kepala keluarga", "hub keluarga"],
+        "kelurahan": ["kode desa", "kode kelurahan", "desa kelurahan"],
+        "extract_date": ["tanggal data", "periode data", "tgl data", "bulan data"]}),
+}
 MONTHS = {"januari": 1, "februari": 2, "pebruari": 2, "maret": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
           "agustus": 8, "september": 9, "oktober": 10, "nopember": 11, "november": 11, "desember": 12,
           "jan": 1, "feb": 2, "peb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "agu": 8, "agt": 8, "ags": 8,
@@ -101,7 +150,9 @@ RELATIONSHIPS = {"kepala keluarga": "head", "kepala rumah tangga": "head", "kk":
                  "mertua": "in_law", "menantu": "in_law", "cucu": "grandchild", "famili lain": "other_family",
                  "lainnya": "other"}
 NOT_WORKING = {"ibu rumah tangga", "irt", "mengurus rumah tangga", "pelajar", "mahasiswa", "pelajar/mahasiswa",
-               "tidak bekerja", "belum bekerja", "belum/tidak bekerja", "pensiunan", "-", "tidak ada"}
+               "tidak bekerja", "belum bekerja", "belum/tidak bekerja", "pensiunan", "-", "tidak ada",
+               # the KTP's labels, as person_name_key writes them
+               "belum tidak bekerja", "pelajar mahasiswa"}
 OCCUPATION_WORDS = {"ojek": "ojek_driver", "tukang ojek": "ojek_driver", "ojol": "online_ojek_driver",
                     "ojek online": "online_ojek_driver", "sopir": "driver", "supir": "driver",
                     "pengemudi": "driver", "kurir": "courier", "nelayan": "fisher", "petani": "farmer",
@@ -113,7 +164,9 @@ OCCUPATION_WORDS = {"ojek": "ojek_driver", "tukang ojek": "ojek_driver", "ojol":
                     "juru parkir": "parking_attendant", "tukang parkir": "parking_attendant",
                     "motoris": "speedboat_operator", "honorer": "honorary_staff", "tenaga honorer": "honorary_staff",
                     "pengrajin": "craftsperson", "pembantu rumah tangga": "household_worker",
-                    "pekerja rumah tangga": "household_worker"}
+                    "pekerja rumah tangga": "household_worker",
+                    # the KTP's occupation labels (PETANI/PEKEBUN…), as person_name_key writes them
+                    "petani pekebun": "farmer", "nelayan perikanan": "fisher"}
 YES = frozenset({"ya", "y", "1", "true", "penerima", "pkh"})
 
 ERRORS = {
@@ -133,7 +186,7 @@ ERRORS = {
     "birth_date_required": ("Tanggal lahir", "Tanggal lahir wajib diisi."),
     "birth_date_invalid": ("Tanggal lahir", "Tanggal lahir tidak bisa dibaca (pakai dd/mm/yyyy atau yyyy-mm-dd)."),
     "birth_date_future": ("Tanggal lahir", "Tanggal lahir di masa depan."),
-    "sex_invalid": ("Jenis kelamin", "Jenis kelamin harus L atau P."),
+    "sex_invalid": ("Jenis kelamin", "Jenis kelamin harus L atau P (atau 1/2 pada ekstrak DTSEN, P3KE, DTKS)."),
     "kelurahan_required": ("Kelurahan", "Kelurahan wajib diisi."),
     "kelurahan_unknown": ("Kelurahan", "Kelurahan tidak dikenal (kode atau nama)."),
     "kelurahan_outside": ("Kelurahan", "Kelurahan di luar wilayah tugas Anda."),
@@ -149,6 +202,8 @@ WARNINGS = {
     "occupation_unknown": ("Pekerjaan", "Pekerjaan tidak dikenal; dikosongkan."),
     "phone_invalid": ("No HP", "Nomor HP tidak sah; dikosongkan."),
     "decile_invalid": ("Desil", "Desil harus 1–10; dikosongkan."),
+    "extract_date_invalid": ("Tanggal data", gettext_noop("Tanggal data ekstrak tidak bisa dibaca atau di masa "
+                                                          "depan; desil baris ini tidak disimpan.")),
     "control_chars": ("", "Karakter kontrol tak terlihat (mis. NUL) dihapus dari baris ini; periksa isinya."),
 }
 DUPLICATE_REASONS = {
@@ -172,9 +227,12 @@ class ImportResult:
     seconds: float = 0.0
     job_id: int | None = None
     columns: dict[str, str] = field(default_factory=dict)
+    # The file's columns the importer does not use: listed, never dropped without a word.
+    ignored_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how the file was read (e.g. its encoding)
     # Rows whose NIK or KK Excel damaged: a number cell, or scientific notation (3.27E+15).
     excel_damaged: int = 0
+    deciles_recorded: int = 0  # households' deciles added to their history (source and extract date)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"rows": self.rows, "imported": self.imported, "updated": self.updated,
@@ -184,6 +242,10 @@ class ImportResult:
             data["notes"] = self.notes
         if self.excel_damaged:
             data["excel_damaged"] = self.excel_damaged
+        if self.ignored_columns:
+            data["ignored_columns"] = self.ignored_columns
+        if self.deciles_recorded:
+            data["deciles_recorded"] = self.deciles_recorded
         return data
 
 
@@ -227,8 +289,9 @@ def map_columns(frame: pl.DataFrame, profile: str) -> dict[str, str]:
         raise ValidationFailed(_("Profil tidak dikenal: %(p)s") % {"p": profile}, fields={"profile": [profile]})
     by_key = {header_key(c): c for c in frame.columns if c not in (ROW, CONTROL)}
     found: dict[str, str] = {}
+    extra = REGISTRY_PROFILES[profile].headers if profile in REGISTRY_PROFILES else {}
     for canonical, names in SYNONYMS.items():
-        for name in [canonical, *names]:
+        for name in [*extra.get(canonical, []), canonical, *names]:
             if header_key(name) in by_key:
                 found[canonical] = by_key[header_key(name)]
                 break
@@ -240,6 +303,12 @@ def map_columns(frame: pl.DataFrame, profile: str) -> dict[str, str]:
                 "headers": quote_list([c for c in frame.columns if c not in (ROW, CONTROL)], limit=30, most=15)},
             fields={"columns": missing}, code="missing_columns")
     return found
+
+
+def ignored_columns(frame: pl.DataFrame, columns: dict[str, str]) -> list[str]:
+    """The file's headers no field was mapped to, in the file's order."""
+    used = set(columns.values())
+    return [c for c in frame.columns if c not in used and c not in (ROW, CONTROL, "_control")]
 
 
 def _text(frame: pl.DataFrame, columns: dict[str, str], name: str) -> pl.Expr:
@@ -263,7 +332,7 @@ def _parse_dates(raw: pl.Expr) -> pl.Expr:
     )
 
 
-def validate(frame: pl.DataFrame, columns: dict[str, str], today: dt.date) -> pl.DataFrame:
+def validate(frame: pl.DataFrame, columns: dict[str, str], today: dt.date, profile: str = "auto") -> pl.DataFrame:
     """Every rule at once; adds clean columns and ``_error`` / ``_warn`` (codes, first that applies)."""
     kk_raw = _text(frame, columns, "kk_number")
     kk = kk_raw.str.replace_all(SEPARATORS, "")
@@ -277,8 +346,11 @@ def validate(frame: pl.DataFrame, columns: dict[str, str], today: dt.date) -> pl
         kk.alias("_kk"),
         kk_raw.alias("_kk_raw"),
     )
-    sex = (pl.when(pl.col("_sex_raw").is_in(list(MALE))).then(pl.lit("M"))
-           .when(pl.col("_sex_raw").is_in(list(FEMALE))).then(pl.lit("F"))
+    codes = REGISTRY_PROFILES[profile].sex_codes if profile in REGISTRY_PROFILES else {}
+    male = [*MALE, *[k for k, v in codes.items() if v == "M"]]
+    female = [*FEMALE, *[k for k, v in codes.items() if v == "F"]]
+    sex = (pl.when(pl.col("_sex_raw").is_in(male)).then(pl.lit("M"))
+           .when(pl.col("_sex_raw").is_in(female)).then(pl.lit("F"))
            .when(pl.col("_sex_raw") == "")
            .then(pl.when(pl.col("_day") > FEMALE_DAY_OFFSET).then(pl.lit("F")).otherwise(pl.lit("M")))
            .otherwise(pl.lit(None)))
@@ -344,7 +416,22 @@ def _first_of(*rules: tuple[pl.Expr, str]) -> pl.Expr:
     return chain.otherwise(pl.lit(None, dtype=pl.Utf8))
 
 
-def _occupation_map(values: list[str]) -> tuple[dict[str, int | None], set[str]]:
+def _record_deciles(firsts: pl.DataFrame, source: str, c: Any, job: Job) -> int:
+    """Each household's decile from this file (the first row of its KK that has one) into its
+    history, with the source and the extract's date; the household keeps the newest."""
+    rows = (firsts.filter((pl.col("_kk") != "") & pl.col("_decile").is_not_null())
+            .unique(subset="_kk", keep="first", maintain_order=True).select("_kk", "_decile", "_decile_date"))
+    if rows.is_empty():
+        return 0
+    index_of = {kk: c.blind_index(kk, kind="kk") for kk in rows["_kk"].to_list()}
+    ids = ids_by_key("registry_household", "kk_index", list(index_of.values()))
+    entries = [(ids[index_of[kk]], int(decile), source, date) for kk, decile, date in rows.iter_rows()
+               if index_of[kk] in ids]
+    return household_deciles_record(entries, job.pk)["recorded"]
+
+
+def _occupation_map(values: list[str], extra_codes: dict[str, str] | None = None,
+                    ) -> tuple[dict[str, int | None], set[str]]:
     occupations = list(Occupation.objects.all())
     by_key = {person_name_key(o.code.replace("_", " ")): o for o in occupations}
     by_key.update({person_name_key(o.name): o for o in occupations})
@@ -357,7 +444,8 @@ def _occupation_map(values: list[str]) -> tuple[dict[str, int | None], set[str]]
         if not key or key in NOT_WORKING:
             mapping[value] = None
             continue
-        occupation = codes.get(value) or by_key.get(key) or codes.get(OCCUPATION_WORDS.get(key, ""))
+        occupation = (codes.get((extra_codes or {}).get(value.strip(), "")) or codes.get(value) or by_key.get(key)
+                      or codes.get(OCCUPATION_WORDS.get(key, "")))
         if occupation is None:
             unknown.add(value)
         mapping[value] = occupation.pk if occupation else None
@@ -385,7 +473,8 @@ IMPORT_JOB = "import.registry"
 
 
 def import_job_create(*, actor: User, path: Path, profile: str = "auto", dry_run: bool = False,
-                      file_name: str = "", sheet: str = "", overwrite: bool = False) -> Job:
+                      file_name: str = "", sheet: str = "", overwrite: bool = False,
+                      extract_date: dt.date | None = None) -> Job:
     """A queued import (the web upload): ``import_job_run`` runs it later, in the background."""
     if not actor.can_write_registry:
         raise PermissionDenied(_("Peran Anda tidak boleh mengimpor data registri."))
@@ -393,7 +482,8 @@ def import_job_create(*, actor: User, path: Path, profile: str = "auto", dry_run
         raise ValidationFailed(_("Profil tidak dikenal: %(p)s") % {"p": profile}, fields={"profile": [profile]})
     job = job_create(actor=actor, kind=IMPORT_JOB,
                      params={"file": file_name or path.name, "path": str(path), "profile": profile,
-                             "dry_run": dry_run, "sheet": sheet, "overwrite": overwrite})
+                             "dry_run": dry_run, "sheet": sheet, "overwrite": overwrite,
+                             "extract_date": extract_date.isoformat() if extract_date else ""})
     audit_log(actor=actor, action="registry.import.queue", object_type="core.job", object_id=str(job.pk),
               after={"file": file_name or path.name, "profile": profile, "dry_run": dry_run})
     return job
@@ -407,13 +497,19 @@ def import_job_run(job: Job) -> None:
     with contextlib.suppress(JaringError):
         import_registry(actor=job.created_by, path=Path(job.params["path"]), profile=job.params["profile"],
                         dry_run=bool(job.params.get("dry_run")), sheet=job.params.get("sheet") or None,
-                        overwrite=bool(job.params.get("overwrite")), job=job)
+                        overwrite=bool(job.params.get("overwrite")), job=job,
+                        extract_date=dt.date.fromisoformat(job.params["extract_date"])
+                        if job.params.get("extract_date") else None)
 
 
 def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: bool = False,
                     report: Path | None = None, source: str = DataSource.IMPORT,
                     progress: Progress | None = None, job: Job | None = None,
-                    sheet: str | None = None, overwrite: bool = False) -> ImportResult:
+                    sheet: str | None = None, overwrite: bool = False,
+                    extract_date: dt.date | None = None) -> ImportResult:
+    """``extract_date``: the date of the poverty-registry extract the file is (its deciles are stored
+    with it), when the file has no date column; required by the dtsen, p3ke and dtks profiles when
+    the file has deciles."""
     if not actor.can_write_registry:
         raise PermissionDenied(_("Peran Anda tidak boleh mengimpor data registri."))
     started = time.perf_counter()
@@ -436,7 +532,8 @@ def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: 
         else:
             assert table is not None
             result = _run(actor=actor, path=path, table=table, profile=profile, dry_run=dry_run, report=report,
-                          source=source, say=say, job=job, overwrite=overwrite, sheet=sheet)
+                          source=source, say=say, job=job, overwrite=overwrite, sheet=sheet,
+                          extract_date=extract_date)
     except JobCancelled as exc:
         job_finish(job, status=Job.Status.CANCELLED, message=str(exc.message))
         audit_log(actor=actor, action="registry.import.cancel", object_type="core.job", object_id=str(job.pk),
@@ -453,7 +550,7 @@ def import_registry(*, actor: User, path: Path, profile: str = "auto", dry_run: 
 
 def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bool, report: Path | None,
          source: str, say: Callable[[str, int, int], None], job: Job, overwrite: bool = False,
-         sheet: str | None = None) -> ImportResult:
+         sheet: str | None = None, extract_date: dt.date | None = None) -> ImportResult:
     today = timezone.localdate()
     frame = table.frame
     assert frame is not None
@@ -461,10 +558,26 @@ def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bo
         frame = frame.rename({CONTROL: "_control"})
     original = [c for c in frame.columns if c != "_control"]
     columns = map_columns(frame, profile)
+    registry_profile = REGISTRY_PROFILES.get(profile)
+    if registry_profile is not None and source == DataSource.IMPORT:
+        source = registry_profile.source  # the records and their deciles come from that registry
+    if extract_date is not None and extract_date > today:
+        raise ValidationFailed(_("Tanggal data ekstrak (%(d)s) ada di masa depan.") % {"d": extract_date.isoformat()},
+                               fields={"extract_date": [extract_date.isoformat()]}, code="extract_date_future")
+    if (registry_profile is not None and "decile" in columns and "extract_date" not in columns
+            and extract_date is None):
+        raise ValidationFailed(
+            _("Berkas %(profile)s ini berisi desil (kolom %(col)s) tetapi tidak ada kolom tanggal data: isi "
+              "tanggal data ekstrak (--extract-date YYYY-MM-DD di baris perintah, atau isian \"Tanggal data "
+              "ekstrak\" di halaman impor). Desil tanpa tanggal tidak bisa dibandingkan dengan desil yang lebih "
+              "baru.")
+            % {"profile": profile.upper(), "col": columns["decile"]},
+            fields={"extract_date": [profile]}, code="extract_date_required")
     total = frame.height
-    result = ImportResult(rows=total, dry_run=dry_run, columns=columns, notes=table.notes)
+    result = ImportResult(rows=total, dry_run=dry_run, columns=columns, notes=table.notes,
+                          ignored_columns=ignored_columns(frame, columns))
     say("validate", 0, total)
-    frame = validate(frame, columns, today)
+    frame = validate(frame, columns, today, profile)
     if "_control" in frame.columns:  # never a silent change: the row says what was removed
         frame = frame.with_columns(pl.coalesce(pl.when(pl.col("_control")).then(pl.lit("control_chars")),
                                                pl.col("_warn")).alias("_warn")).drop("_control")
@@ -481,7 +594,11 @@ def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bo
         pl.coalesce(pl.col("_error"), kel_problem).alias("_error"),
         pl.concat_list("_errors", kel_problem).list.drop_nulls().alias("_errors"))
     occ_values = frame.select(_text(frame, columns, "occupation").alias("o"))["o"].unique().to_list()
-    occ_map, occ_unknown = _occupation_map(occ_values)
+    occ_map, occ_unknown = _occupation_map(occ_values, registry_profile.occupation_codes if registry_profile else {})
+    relationships = {**RELATIONSHIPS, **(registry_profile.relationship_codes if registry_profile else {})}
+    date_raw = _text(frame, columns, "extract_date")
+    file_date = _parse_dates(date_raw)
+    file_date_ok = file_date.is_not_null() & (file_date <= pl.lit(today))
     phone = _text(frame, columns, "phone").str.replace_all(r"[\s.\-()]", "")
     decile_raw = _text(frame, columns, "decile")
     decile = decile_raw.cast(pl.Int32, strict=False)
@@ -494,7 +611,12 @@ def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bo
         ((decile_raw != "") & ~decile.is_between(1, 10).fill_null(False)).alias("_decile_bad"),
         _text(frame, columns, "pkh").str.to_lowercase().is_in(list(YES)).alias("_pkh"),
         _text(frame, columns, "relationship").str.to_lowercase().replace_strict(
-            RELATIONSHIPS, default="").alias("_rel"),
+            relationships, default="").alias("_rel"),
+        # The decile's date: the row's extract date, else the one given at import, else (a file that
+        # is no registry extract, e.g. a facilitator's sheet) the import's day.
+        pl.coalesce(pl.when(file_date_ok).then(file_date), pl.lit(extract_date, dtype=pl.Date),
+                    pl.lit(None if registry_profile else today, dtype=pl.Date)).alias("_decile_date"),
+        ((date_raw != "") & ~file_date_ok.fill_null(False)).alias("_date_bad"),
         _text(frame, columns, "birth_place").alias("_place"),
         _text(frame, columns, "address").alias("_address"),
     )
@@ -502,11 +624,16 @@ def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bo
         pl.coalesce(pl.col("_warn"),
                     pl.when(pl.col("_occ_unknown")).then(pl.lit("occupation_unknown")),
                     pl.when(pl.col("_phone_bad")).then(pl.lit("phone_invalid")),
-                    pl.when(pl.col("_decile_bad")).then(pl.lit("decile_invalid"))).alias("_warn"))
+                    pl.when(pl.col("_decile_bad")).then(pl.lit("decile_invalid")),
+                    pl.when(pl.col("_date_bad") & pl.col("_decile").is_not_null()).then(
+                        pl.lit("extract_date_invalid"))).alias("_warn"))
+    # A decile without a date is not kept (it could not be weighed against a newer one).
+    frame = frame.with_columns(pl.when(pl.col("_decile_date").is_null()).then(None).otherwise(pl.col("_decile"))
+                               .alias("_decile"))
     say("validate", total, total)
     # Only what is written or reported stays: a million-row file must fit the memory budget.
     frame = frame.drop("_day", "_month", "_real_day", "_max_day", "_floatish", "_sex_raw", "_kk_raw",
-                       "_birth_raw", "_kel_raw", "_occ_unknown", "_phone_bad", "_decile_bad")
+                       "_birth_raw", "_kel_raw", "_occ_unknown", "_phone_bad", "_decile_bad", "_date_bad")
     working = [c for c in frame.columns if c.startswith("_") and c not in original]
 
     # Duplicates inside the file: the first row of a NIK wins; a different name is flagged.
@@ -549,6 +676,7 @@ def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bo
             say("write", 0, new.height)
             result.imported = _insert_persons(new, actor, source, c, say)
             updated_ids = _fill_empty(known, households, overwrite=overwrite, actor=actor, job=job)
+            result.deciles_recorded = _record_deciles(firsts, source, c, job)
         else:
             result.imported = new.height
             updated_ids = _fill_empty(known, {}, dry_run=True, overwrite=overwrite)
@@ -589,12 +717,13 @@ def _households(new: pl.DataFrame, actor: User, source: str, c: Any, today: dt.d
     existing = ids_by_key("registry_household", "kk_index", list(index_of.values()))
     now = timezone.now()
     rows = []
-    for row in with_kk.select("_kk", "_kel", "_address", "_decile", "_pkh").iter_rows():
-        kk, kel, address, decile, pkh = row
+    for row in with_kk.select("_kk", "_kel", "_address", "_pkh").iter_rows():
+        kk, kel, address, pkh = row
         if index_of[kk] in existing:
             continue
-        rows.append((c.encrypt(kk, kind="kk"), index_of[kk], address, kel, decile, source if decile else "",
-                     today if decile else None, bool(pkh), source, now, now))
+        # The decile is set by _record_deciles (with its history), not here.
+        rows.append((c.encrypt(kk, kind="kk"), index_of[kk], address, kel, None, "", None, bool(pkh), source,
+                     now, now))
     bulk_insert("registry_household", ["kk_encrypted", "kk_index", "address", "kelurahan_id", "welfare_decile",
                                        "decile_source", "decile_date", "pkh_beneficiary", "data_source",
                                        "created_at", "updated_at"], rows)
@@ -719,6 +848,7 @@ TEMPLATE_HEADERS = [
     ("No HP", "08…"),
     ("Pekerjaan", "mis. Ojek, Nelayan, Pedagang Pasar, Petani, Buruh Harian"),
     ("Desil", "1–10 (P3KE/DTSEN)"),
+    ("Tanggal Data", "tanggal data ekstrak asal desil (DTSEN/P3KE/DTKS), dd/mm/yyyy"),
     ("PKH", "Ya atau Tidak"),
     ("Disabilitas", ""),
 ]
