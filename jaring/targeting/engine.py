@@ -140,7 +140,7 @@ class Query:
             ("alive", "p.death_date IS NULL", []),
             ("age", "p.birth_date <= %s AND p.birth_date > %s",
              [years_before(start, w.low), years_before(start, w.high + 1)]),
-            ("decile", "h.welfare_decile <= %s", [self.policy.max_decile]),
+            ("decile", *self.decile_rule()),
             ("occupation", *occupation),
             # The checks of membership_enrol, set-based: no open membership with any payer, and no
             # month from the start on already billed or paid by anyone.
@@ -151,6 +151,18 @@ class Query:
             ("not_employee", "p.id NOT IN (SELECT e.person_id FROM membership_membership e"
                              " WHERE e.end_reason = 'became_employee')", []),
         ]
+
+    def decile_rule(self) -> tuple[str, list[Any]]:
+        """The decile within the policy's limit, from an accepted source, not older than allowed."""
+        sql = "h.welfare_decile <= %s"
+        params: list[Any] = [self.policy.max_decile]
+        if self.policy.decile_sources:
+            sources, values = _in(sorted(self.policy.decile_sources))
+            sql, params = f"{sql} AND h.decile_source IN {sources}", [*params, *values]
+        if self.policy.decile_max_age_days is not None:
+            sql = f"{sql} AND h.decile_date >= %s"
+            params = [*params, self.start - dt.timedelta(days=self.policy.decile_max_age_days)]
+        return sql, params
 
     # -- criteria -------------------------------------------------------------------------------
     def uses_dependants(self) -> bool:

@@ -32,6 +32,11 @@ class EligibilityPolicy(models.Model):
     max_decile = models.PositiveSmallIntegerField(_("desil paling tinggi"), default=4)
     min_age = models.PositiveSmallIntegerField(_("umur paling rendah"), default=18)
     max_age = models.PositiveSmallIntegerField(_("umur paling tinggi"), default=64)
+    # Where a decile must come from and how old it may be on the round's start month (DOMAIN §3,
+    # Inpres 8/2025: target with DTSEN, updated every 3 months): a stale P3KE or DTKS decile must not
+    # count like a fresh DTSEN one. Empty sources = any; no age = any.
+    decile_sources = models.JSONField(_("sumber desil yang diterima"), default=list, blank=True)
+    decile_max_age_days = models.PositiveIntegerField(_("umur data desil paling lama (hari)"), null=True, blank=True)
     # Occupation codes counted as vulnerable; empty = any recorded occupation.
     occupation_codes = models.JSONField(_("pekerjaan rentan"), default=list, blank=True)
     weights = models.JSONField(_("bobot prioritas"), default=default_weights)

@@ -27,7 +27,10 @@ from jaring.targeting.models import AllocationEntry, AllocationRound, Eligibilit
 from jaring.targeting.selectors import RoundInput, allocation_preview, budget_available
 
 ENTRY_CHUNK = 5_000  # persons per UPDATE of the entries
-POLICY_FIELDS = ("name", "basis", "max_decile", "min_age", "max_age", "occupation_codes", "weights")
+POLICY_FIELDS = ("name", "basis", "max_decile", "min_age", "max_age", "occupation_codes", "weights",
+                 "decile_sources", "decile_max_age_days")
+DECILE_SOURCES = ("DTSEN", "P3KE", "DTKS")  # registry.models.DataSource: the poverty registries
+DECILE_MAX_AGE_DAYS = 3650
 
 
 # --- Policies -----------------------------------------------------------------------------------
@@ -54,6 +57,16 @@ def _clean_policy(values: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(codes) - set(Occupation.objects.filter(code__in=codes).values_list("code", flat=True)))
     if unknown:
         errors["occupation_codes"] = [_("Kode pekerjaan tidak dikenal: %(c)s") % {"c": ", ".join(unknown)}]
+    sources = values.get("decile_sources") or []
+    if not isinstance(sources, list) or not all(isinstance(s, str) and s in DECILE_SOURCES for s in sources):
+        errors["decile_sources"] = [_("Sumber desil harus dari: %(s)s.") % {"s": ", ".join(DECILE_SOURCES)}]
+        sources = []
+    max_age = values.get("decile_max_age_days")
+    if max_age is not None and (isinstance(max_age, bool) or not isinstance(max_age, int)
+                                or not 1 <= max_age <= DECILE_MAX_AGE_DAYS):
+        errors["decile_max_age_days"] = [_("Umur data desil harus bilangan bulat 1 sampai %(high)s hari.")
+                                         % {"high": DECILE_MAX_AGE_DAYS}]
+        max_age = None
     weights = values.get("weights")
     if weights is None:
         from jaring.targeting.models import default_weights
@@ -83,7 +96,8 @@ def _clean_policy(values: dict[str, Any]) -> dict[str, Any]:
     if errors:
         raise ValidationFailed(next(iter(errors.values()))[0], fields=errors, code="invalid_policy")
     return {"name": name, "basis": str(values.get("basis") or "").strip()[:200], **numbers,
-            "occupation_codes": sorted(set(codes)), "weights": dict(sorted(weights.items()))}
+            "occupation_codes": sorted(set(codes)), "weights": dict(sorted(weights.items())),
+            "decile_sources": sorted(set(sources)), "decile_max_age_days": max_age}
 
 
 def _policy_snapshot(policy: EligibilityPolicy) -> dict[str, Any]:
@@ -110,6 +124,7 @@ def _policy_meaning(values: dict[str, Any]) -> dict[str, Any]:
     """What a policy decides, whatever the order of its occupations or whether a weight is
     stored or taken from the defaults."""
     return {**values, "occupation_codes": sorted(values.get("occupation_codes") or []),
+            "decile_sources": sorted(values.get("decile_sources") or []),
             "weights": {k: (values.get("weights") or {}).get(k, engine.WEIGHT_DEFAULTS.get(k, 0))
                         for k in engine.WEIGHT_KEYS}}
 

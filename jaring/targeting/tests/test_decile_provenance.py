@@ -1,0 +1,47 @@
+"""A policy may require a decile's source and a greatest age (DOMAIN §3, Inpres 8/2025): a stale P3KE
+decile must not count like a fresh DTSEN one."""
+
+import datetime as dt
+
+import pytest
+
+from jaring.core.errors import ValidationFailed
+from jaring.core.parameters import current_parameters
+from jaring.registry.models import Household
+from jaring.targeting.engine import Query, population, rule_counts
+from jaring.targeting.services import policy_revise
+
+
+def decile_matches(city, policy) -> int:  # type: ignore[no-untyped-def]
+    pop = population(actor=city["admin_sorong"], payer=city["payer"])
+    query = Query(policy, start=city["start"], params=current_parameters(), pop=pop)
+    return next(r.matches for r in rule_counts(query) if r.code == "decile")
+
+
+def test_source_and_age_of_the_decile(city, pool):  # type: ignore[no-untyped-def]
+    persons = pool(10)  # every household: a P3KE decile 1–4 dated on the start month
+    policy = city["policy"]
+    assert decile_matches(city, policy) == persons
+    dtsen_only = policy_revise(actor=city["admin_sorong"], policy=policy, decile_sources=["DTSEN"])
+    assert (dtsen_only.version, dtsen_only.decile_sources) == (2, ["DTSEN"])
+    assert decile_matches(city, dtsen_only) == 0
+    # Two households get a DTSEN decile from 400 days before the start month.
+    old = city["start"] - dt.timedelta(days=400)
+    two = list(Household.objects.order_by("id").values_list("id", flat=True)[:2])
+    Household.objects.filter(id__in=two).update(decile_source="DTSEN", decile_date=old)
+    assert decile_matches(city, dtsen_only) == 8
+    fresh = policy_revise(actor=city["admin_sorong"], policy=dtsen_only, decile_max_age_days=180)
+    assert decile_matches(city, fresh) == 0  # too old
+    year = policy_revise(actor=city["admin_sorong"], policy=fresh, decile_max_age_days=400)
+    assert decile_matches(city, year) == 8
+    any_source = policy_revise(actor=city["admin_sorong"], policy=year, decile_sources=[])
+    assert decile_matches(city, any_source) == persons  # the P3KE deciles are dated on the start month
+
+
+@pytest.mark.parametrize("changes", [{"decile_sources": ["BPS"]}, {"decile_sources": "DTSEN"},
+                                     {"decile_max_age_days": 0}, {"decile_max_age_days": 99999},
+                                     {"decile_max_age_days": "90"}])
+def test_bad_decile_requirements_are_refused(city, changes):  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationFailed) as info:
+        policy_revise(actor=city["admin_sorong"], policy=city["policy"], **changes)
+    assert set(info.value.fields) == set(changes)
