@@ -49,10 +49,13 @@ def _shared(book: zipfile.ZipFile, wanted: set[int]) -> dict[int, str]:
 
 
 def numeric_rows_here(path: str, sheet: str | None, headers: list[str]) -> dict[str, list[int]]:
-    """Header → the spreadsheet row numbers whose cell in that column is stored as a number.
+    """Header → the rows (numbered as the reader numbers them: ``tables.ROW``) whose cell in that
+    column is stored as a number.
 
-    The header row is the sheet's first row with a value (as the reader takes it). A cell without
-    a reference (``r``) is placed after the previous one, as Excel does."""
+    Counted as the reader (calamine through polars) counts: the header is the sheet's first row
+    with a value, and the rows after it that hold no value are skipped, so the first data row is 2
+    and a blank row takes no number. A cell without a reference (``r``) is placed after the
+    previous one, as Excel does."""
     with zipfile.ZipFile(Path(path)) as book:
         sheets = _workbook_sheets(book)
         member = next((m for name, m in sheets if name == sheet), None) if sheet else sheets[0][1]
@@ -61,11 +64,9 @@ def numeric_rows_here(path: str, sheet: str | None, headers: list[str]) -> dict[
         data = book.read(member)
         rows = _ROW.finditer(data)
         header_cells: list[tuple[int, bytes, bytes]] = []
-        row_number = 0
         for row in rows:
-            row_number = _row_number(row[0], row_number)
             cells = _cells(row[1] or b"")
-            if any(_VALUE.search(inner) or _TEXT.search(inner) for _col, _type, inner in cells):
+            if _has_value(cells):
                 header_cells = cells
                 break
         shared = _shared(book, {int(v[1]) for _c, t, inner in header_cells if t == b"s"
@@ -79,21 +80,28 @@ def numeric_rows_here(path: str, sheet: str | None, headers: list[str]) -> dict[
                 names[col] = _text_of(inner)
             elif value:
                 names[col] = unescape(value[1].decode("utf-8", "replace"))
-        wanted = {col: name.strip() for col, name in names.items() if name.strip() in headers}
+        by_name = {header.strip(): header for header in headers}
+        wanted: dict[int, str] = {}
+        for col, name in sorted(names.items()):
+            if name.strip() in by_name and by_name[name.strip()] not in wanted.values():
+                wanted[col] = by_name[name.strip()]
         found: dict[str, list[int]] = {name: [] for name in wanted.values()}
         if not wanted:
             return found
+        row_number = 1  # the header's
         for row in rows:  # the rows after the header
-            row_number = _row_number(row[0], row_number)
-            for col, kind, inner in _cells(row[1] or b""):
+            cells = _cells(row[1] or b"")
+            if not _has_value(cells):
+                continue  # the reader skips it
+            row_number += 1
+            for col, kind, inner in cells:
                 if col in wanted and kind.decode() in NUMBER_TYPES and _VALUE.search(inner):
                     found[wanted[col]].append(row_number)
         return found
 
 
-def _row_number(tag: bytes, previous: int) -> int:
-    attrs = _attributes(tag.split(b">", 1)[0])
-    return int(attrs["r"]) if attrs.get("r", "").isdigit() else previous + 1
+def _has_value(cells: list[tuple[int, bytes, bytes]]) -> bool:
+    return any(_VALUE.search(inner) or _TEXT.search(inner) for _col, _type, inner in cells)
 
 
 def _cells(row: bytes) -> list[tuple[int, bytes, bytes]]:

@@ -914,6 +914,10 @@ def write_report(path: Path, *, frame: pl.DataFrame, original: list[str], in_fil
                          ("Ditolak: NIK/No KK dirusak Excel", result.excel_damaged), ("Peringatan", result.warnings),
                          ("Uji coba (tidak disimpan)", "ya" if result.dry_run else "tidak")]:
         summary.append([label, value])
+    if result.deciles_recorded:
+        summary.append(["Desil keluarga dicatat (dengan sumber dan tanggal data)", result.deciles_recorded])
+    if result.ignored_columns:
+        summary.append(["Kolom tidak dipakai", ", ".join(result.ignored_columns)])
     for note in result.notes:
         summary.append(["Catatan", note])
 

@@ -95,3 +95,64 @@ def test_the_import_page_shows_the_excel_damage_count(client, personas, django_c
     assert job.result["excel_damaged"] == 1
     page = client.get(response["Location"]).content.decode()
     assert "dirusak Excel" in page
+
+
+def test_blank_and_leading_rows_are_counted_as_the_reader_counts_them(personas, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    for column, header in enumerate(HEADER, start=2):  # a blank column A and two blank rows first
+        sheet.cell(row=3, column=column, value=header)
+    sheet.append([None, "9271011403850001", "Teks Satu", "", "14/03/1985", "L", "Remu"])
+    sheet.append([])  # a blank row the reader skips
+    sheet.append([None, 9271011403850002, "Nik Angka", "", "14/03/1985", "L", "Remu"])
+    sheet.append([None, "9271011403850003", "Teks Dua", "", "14/03/1985", "L", "Remu"])
+    path = tmp_path / "data.xlsx"
+    book.save(path)
+    report = tmp_path / "laporan.xlsx"
+    result = run(personas, path, report=report)
+    assert (result.imported, result.rejected, result.excel_damaged) == (2, 1, 1)
+    assert sorted(Person.objects.values_list("full_name", flat=True)) == ["Teks Dua", "Teks Satu"]
+    assert [r[4] for r in load_workbook(report, read_only=True)["Ditolak"].iter_rows(min_row=2, values_only=True)
+            ] == ["Nik Angka"]
+
+
+SHEET = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+         'spreadsheetml/2006/main"><sheetData>'
+         '<row><c t="inlineStr"><is><t>NIK</t></is></c><c t="inlineStr"><is><t>Nama Lengkap</t></is></c>'
+         '<c t="inlineStr"><is><t>Tanggal Lahir</t></is></c><c t="inlineStr"><is><t>Jenis Kelamin</t></is></c>'
+         '<c t="inlineStr"><is><t>Kelurahan</t></is></c></row>'
+         '<row><c><v>9271011403850002</v></c><c t="inlineStr"><is><t>Angka</t></is></c>'
+         '<c t="inlineStr"><is><t>14/03/1985</t></is></c><c t="inlineStr"><is><t>L</t></is></c>'
+         '<c t="inlineStr"><is><t>Remu</t></is></c></row>'
+         '<row><c t="str"><v>9271011403850001</v></c><c t="inlineStr"><is><t>Teks</t></is></c>'
+         '<c t="inlineStr"><is><t>14/03/1985</t></is></c><c t="inlineStr"><is><t>L</t></is></c>'
+         '<c t="inlineStr"><is><t>Remu</t></is></c></row>'
+         '</sheetData></worksheet>')
+
+
+def test_cells_without_references_and_inline_strings(personas, tmp_path):
+    """A workbook another program wrote: no ``r`` on rows and cells, no shared strings."""
+    import zipfile
+
+    path = tmp_path / "lain.xlsx"
+    with zipfile.ZipFile(path, "w") as book:
+        book.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                      'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxml'
+                      'formats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+                      '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+                      'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml"'
+                      ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                      '</Types>')
+        book.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                      'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                      'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        book.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/'
+                      'spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/'
+                      'relationships"><sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        book.writestr("xl/_rels/workbook.xml.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.'
+                      'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+                      'openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"'
+                      '/></Relationships>')
+        book.writestr("xl/worksheets/sheet1.xml", SHEET)
+    result = run(personas, path, dry_run=True)
+    assert (result.rows, result.imported, result.rejected, result.excel_damaged) == (2, 1, 1, 1)

@@ -5,6 +5,7 @@ and every column the importer does not use listed."""
 import datetime as dt
 
 import pytest
+from openpyxl import load_workbook
 
 from jaring.core.errors import ValidationFailed
 from jaring.registry.importing import import_registry, map_columns
@@ -37,8 +38,11 @@ def household():  # type: ignore[no-untyped-def]
 
 def test_dtsen_extract_with_coded_sex_relationship_and_national_decile(personas, tmp_path):
     path = write(tmp_path, DTSEN.format(d=3))
-    result = run(personas, path, profile="dtsen", extract_date=dt.date(2025, 6, 30))
+    report = tmp_path / "laporan.xlsx"
+    result = run(personas, path, profile="dtsen", extract_date=dt.date(2025, 6, 30), report=report)
     assert (result.imported, result.rejected, result.deciles_recorded) == (3, 0, 1)
+    summary = dict(load_workbook(report, read_only=True)["Ringkasan"].iter_rows(values_only=True))
+    assert summary["Kolom tidak dipakai"] == "ID_KELUARGA, STATUS_DISABILITAS"
     assert result.ignored_columns == ["ID_KELUARGA", "STATUS_DISABILITAS"]
     assert result.as_dict()["ignored_columns"] == ["ID_KELUARGA", "STATUS_DISABILITAS"]
     yohanes = Person.objects.get(full_name="YOHANES KALAMI")
