@@ -57,6 +57,12 @@ class PolicyForm(forms.Form):
     occupation_codes = forms.MultipleChoiceField(
         label=gettext_lazy("Pekerjaan rentan (kosong = semua pekerjaan yang tercatat)"), required=False,
         widget=forms.CheckboxSelectMultiple)
+    decile_sources = forms.MultipleChoiceField(
+        label=gettext_lazy("Sumber desil yang diterima (kosong = semua sumber)"), required=False,
+        choices=[(s, s) for s in services.DECILE_SOURCES], widget=forms.CheckboxSelectMultiple)
+    decile_max_age_days = forms.IntegerField(
+        label=gettext_lazy("Umur data desil paling lama, dalam hari pada bulan mulai (kosong = tanpa batas)"),
+        min_value=1, max_value=services.DECILE_MAX_AGE_DAYS, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -79,6 +85,7 @@ def _policy_initial(policy: EligibilityPolicy | None) -> dict[str, Any]:
                 **{f"w_{k}": v for k, v in {**engine.WEIGHT_DEFAULTS, **DEFAULT_WEIGHTS}.items()}}
     return {"code": policy.code, "name": policy.name, "basis": policy.basis, "max_decile": policy.max_decile,
             "min_age": policy.min_age, "max_age": policy.max_age, "occupation_codes": policy.occupation_codes,
+            "decile_sources": policy.decile_sources, "decile_max_age_days": policy.decile_max_age_days,
             **{f"w_{k}": engine.weight(policy, k) for k in engine.WEIGHT_KEYS}}
 
 
@@ -97,7 +104,7 @@ def policy_form(request: AuthenticatedHttpRequest, policy_id: int | None = None)
         form.fields["code"].disabled = True
     if request.method == "POST" and form.is_valid():
         values = {k: form.cleaned_data[k] for k in ("name", "basis", "max_decile", "min_age", "max_age",
-                                                    "occupation_codes")}
+                                                    "occupation_codes", "decile_sources", "decile_max_age_days")}
         try:
             if policy is None:
                 saved = services.policy_create(actor=request.user, code=form.cleaned_data["code"],

@@ -45,3 +45,21 @@ def test_bad_decile_requirements_are_refused(city, changes):  # type: ignore[no-
     with pytest.raises(ValidationFailed) as info:
         policy_revise(actor=city["admin_sorong"], policy=city["policy"], **changes)
     assert set(info.value.fields) == set(changes)
+
+
+def test_admin_sets_the_decile_requirement_on_the_policy_form(client, city):  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    from jaring.targeting.models import EligibilityPolicy
+
+    client.force_login(city["admin_sorong"])
+    url = reverse("targeting:policy_edit", args=[city["policy"].pk])
+    data = {"name": "Inpres 4/2022", "basis": "", "max_decile": "4", "min_age": "18", "max_age": "64",
+            "decile_sources": ["DTSEN"], "decile_max_age_days": "120"}
+    assert client.post(url, data).status_code == 302
+    current = EligibilityPolicy.objects.get(code="inpres", is_current=True)
+    assert (current.version, current.decile_sources, current.decile_max_age_days) == (2, ["DTSEN"], 120)
+    page = client.get(reverse("targeting:policy_detail", args=[current.pk])).content.decode()
+    assert "DTSEN" in page and "120 hari" in page
+    bad = client.post(reverse("targeting:policy_edit", args=[current.pk]), {**data, "decile_max_age_days": "0"})
+    assert bad.status_code == 200 and bad.context["form"].errors["decile_max_age_days"]
