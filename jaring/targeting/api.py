@@ -39,6 +39,8 @@ class PolicySerializer(serializers.Serializer):
     max_age = serializers.IntegerField(default=64)
     occupation_codes = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     weights = serializers.DictField(child=serializers.IntegerField(), required=False)
+    decile_sources = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    decile_max_age_days = serializers.IntegerField(required=False, allow_null=True, default=None)
 
 
 class PolicyChangeSerializer(PolicySerializer):
@@ -49,12 +51,15 @@ class PolicyChangeSerializer(PolicySerializer):
     max_age = serializers.IntegerField(required=False)
     basis = serializers.CharField(max_length=200, required=False, allow_blank=True)
     occupation_codes = serializers.ListField(child=serializers.CharField(), required=False)
+    decile_sources = serializers.ListField(child=serializers.CharField(), required=False)
+    decile_max_age_days = serializers.IntegerField(required=False, allow_null=True)
 
 
 def policy_data(p: EligibilityPolicy) -> dict[str, Any]:
     return {"id": p.pk, "code": p.code, "version": p.version, "name": p.name, "basis": p.basis,
             "max_decile": p.max_decile, "min_age": p.min_age, "max_age": p.max_age,
             "occupation_codes": p.occupation_codes, "weights": p.weights, "is_current": p.is_current,
+            "decile_sources": p.decile_sources, "decile_max_age_days": p.decile_max_age_days,
             "created_at": p.created_at.isoformat()}
 
 

@@ -63,3 +63,15 @@ def test_admin_sets_the_decile_requirement_on_the_policy_form(client, city):  # 
     assert "DTSEN" in page and "120 hari" in page
     bad = client.post(reverse("targeting:policy_edit", args=[current.pk]), {**data, "decile_max_age_days": "0"})
     assert bad.status_code == 200 and bad.context["form"].errors["decile_max_age_days"]
+
+
+def test_api_sets_and_shows_the_decile_requirement(api_client_for, city):  # type: ignore[no-untyped-def]
+    admin = api_client_for("admin_sorong")
+    created = admin.post("/api/v1/targeting/policies/", {"code": "dtsen", "name": "DTSEN segar",
+                                                         "decile_sources": ["DTSEN"], "decile_max_age_days": 120},
+                         format="json")
+    assert created.status_code == 201, created.content
+    assert (created.json()["decile_sources"], created.json()["decile_max_age_days"]) == (["DTSEN"], 120)
+    bad = admin.post("/api/v1/targeting/policies/", {"code": "x", "name": "X", "decile_sources": ["BPS"]},
+                     format="json")
+    assert bad.status_code == 400 and "decile_sources" in bad.json()["error"]["fields"]
