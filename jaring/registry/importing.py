@@ -63,9 +63,9 @@ from jaring.registry.identity import (
     nik_columns,
     nik_error,
 )
-from jaring.registry.models import DataSource, Occupation, household_deciles_record
+from jaring.registry.models import DataSource, Occupation
 from jaring.registry.names import last_word_first, person_name_key
-from jaring.registry.services import persons_fill_from_import
+from jaring.registry.services import household_deciles_record, persons_fill_from_import
 
 # Canonical field → the headers it is known by (compared with header_key: case, spaces and
 # punctuation ignored).

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -273,41 +271,3 @@ class HouseholdDecile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id}: {self.decile} ({self.source} {self.extract_date})"
-
-
-def household_deciles_record(entries: list[tuple[int, int, str, Any]], job_id: int | None) -> dict[str, int]:
-    """Record ``(household id, decile, source, extract date)`` entries (one per household and extract)
-    and make each household's decile the newest extract's: an older extract is kept in the history
-    but never overwrites a newer decile. Returns counts: ``recorded`` (new history rows) and
-    ``updated`` (households whose current decile changed). Called by the import, in its transaction.
-
-    It lives beside the models because registry.services is another change's file at the moment;
-    it belongs in services.py."""
-    if not entries:
-        return {"recorded": 0, "updated": 0}
-    ids = sorted({e[0] for e in entries})
-    have = set(HouseholdDecile.objects.filter(household_id__in=ids)
-               .values_list("household_id", "source", "extract_date"))
-    new = [HouseholdDecile(household_id=h, decile=d, source=s, extract_date=date, job_id=job_id)
-           for h, d, s, date in entries if (h, s, date) not in have]
-    HouseholdDecile.objects.bulk_create(new, batch_size=2000)
-    updated = 0
-    touched = sorted({row.household_id for row in new})
-    for start in range(0, len(touched), 2000):
-        part = touched[start:start + 2000]
-        current = {h.pk: h for h in Household.objects.filter(pk__in=part).only(
-            "welfare_decile", "decile_source", "decile_date")}
-        newest: dict[int, HouseholdDecile] = {}
-        for row in HouseholdDecile.objects.filter(household_id__in=part).order_by("household_id", "-extract_date",
-                                                                                  "-id"):
-            newest.setdefault(row.household_id, row)
-        for household_id, row in newest.items():
-            household = current[household_id]
-            if (household.decile_date and household.decile_date > row.extract_date):
-                continue  # a decile set elsewhere from a newer date stays
-            if (household.welfare_decile, household.decile_source, household.decile_date) != (
-                    row.decile, row.source, row.extract_date):
-                Household.objects.filter(pk=household_id).update(
-                    welfare_decile=row.decile, decile_source=row.source, decile_date=row.extract_date)
-                updated += 1
-    return {"recorded": len(new), "updated": updated}

@@ -234,8 +234,8 @@ def make_verifier(name: str | None = None) -> NikVerifier:
             timeout = 0
         if not 0 < timeout <= 120:
             name = "JARING_DUKCAPIL_TIMEOUT"
-            raise _bad_setting(_("Pengaturan %(name)s harus jumlah detik, lebih dari 0 dan paling lama 120.") % {"name": name}, name,
-                               str(raw_timeout))
+            message = _("Pengaturan %(name)s harus jumlah detik, lebih dari 0 dan paling lama 120.") % {"name": name}
+            raise _bad_setting(message, name, str(raw_timeout))
         return DukcapilHttpVerifier(url=str(setting("JARING_DUKCAPIL_URL")),
                                     token=str(setting("JARING_DUKCAPIL_TOKEN")),
                                     client_id=str(setting("JARING_DUKCAPIL_CLIENT_ID")), timeout=timeout,
