@@ -41,3 +41,23 @@ def show_refusal(form: forms.Form, exc: Any, aliases: dict[str, str] | None = No
         form.add_error(name, message)
     if not on_form:
         form.add_error(None, message)
+
+
+def clean_upload(upload: Any, suffixes: tuple[str, ...]) -> Any:
+    """An uploaded data file checked before any job reads it: a known suffix, not empty, within the
+    import sandbox's size limit (``core.sandbox.Limits``). Refusals are the field's errors."""
+    from pathlib import Path
+
+    from django.utils.translation import gettext as _
+
+    from jaring.core.sandbox import Limits
+
+    if Path(upload.name).suffix.lower() not in suffixes:
+        raise forms.ValidationError(_("Jenis berkas tidak didukung. Gunakan: %(s)s") % {"s": ", ".join(suffixes)})
+    if upload.size == 0:
+        raise forms.ValidationError(_("Berkas kosong."))
+    limit = Limits.from_settings().max_bytes
+    if upload.size > limit:
+        raise forms.ValidationError(_("Berkas terlalu besar (%(mb)s MB; batas %(max)s MB).") % {
+            "mb": upload.size // 2**20, "max": limit // 2**20})
+    return upload

@@ -40,7 +40,7 @@ from jaring.contributions.models import StatementImport
 from jaring.contributions.services import statement_review_resolve
 from jaring.core.downloads import report_download
 from jaring.core.errors import Conflict, JaringError, ValidationFailed
-from jaring.core.forms import IsoDateField
+from jaring.core.forms import IsoDateField, clean_upload
 from jaring.core.jobs import JobCancelled, Progress, job_begin, job_finish, job_progress, job_start
 from jaring.core.models import Job
 from jaring.core.params import choice_param, date_param, has_control_chars
@@ -93,17 +93,7 @@ class ExchangeForm(forms.Form):
         payer.queryset = Payer.objects.filter(kind=Payer.Kind.SELF).order_by("name")
 
     def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if Path(upload.name).suffix.lower() not in SUFFIXES:
-            raise forms.ValidationError(_("Jenis berkas tidak didukung. Gunakan: %(s)s") % {
-                "s": ", ".join(SUFFIXES)})
-        if upload.size == 0:
-            raise forms.ValidationError(_("Berkas kosong."))
-        limit = Limits.from_settings().max_bytes
-        if upload.size > limit:
-            raise forms.ValidationError(_("Berkas terlalu besar (%(mb)s MB; batas %(max)s MB).") % {
-                "mb": upload.size // 2**20, "max": limit // 2**20})
-        return upload
+        return clean_upload(self.cleaned_data["file"], SUFFIXES)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -23,6 +23,7 @@ from jaring.accounts.reads import personal_data
 from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.core.downloads import report_download
 from jaring.core.errors import JaringError, NotFound
+from jaring.core.forms import clean_upload
 from jaring.core.jobs import job_progress, job_request_cancel, job_start
 from jaring.core.models import Job
 from jaring.core.sandbox import Limits
@@ -65,17 +66,7 @@ class ImportForm(forms.Form):
         profile.choices = [(name, PROFILE_LABELS.get(name, name)) for name in profile_names()]
 
     def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if Path(upload.name).suffix.lower() not in SUFFIXES:
-            raise forms.ValidationError(_("Jenis berkas tidak didukung. Gunakan: %(s)s") % {
-                "s": ", ".join(SUFFIXES)})
-        if upload.size == 0:
-            raise forms.ValidationError(_("Berkas kosong."))
-        limit = Limits.from_settings().max_bytes
-        if upload.size > limit:
-            raise forms.ValidationError(_("Berkas terlalu besar (%(mb)s MB; batas %(max)s MB).") % {
-                "mb": upload.size // 2**20, "max": limit // 2**20})
-        return upload
+        return clean_upload(self.cleaned_data["file"], SUFFIXES)
 
 
 def _job_or_404(request: AuthenticatedHttpRequest, job_id: int) -> Job:
