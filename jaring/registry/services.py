@@ -984,21 +984,24 @@ def household_deciles_record(entries: list[tuple[int, int, str, Any]], job_id: i
     HouseholdDecile.objects.bulk_create(new, batch_size=2000)
     updated = 0
     touched = sorted({row.household_id for row in new})
+    fields = ["welfare_decile", "decile_source", "decile_date"]
     for start in range(0, len(touched), 2000):
         part = touched[start:start + 2000]
-        current = {h.pk: h for h in Household.objects.filter(pk__in=part).only(
-            "welfare_decile", "decile_source", "decile_date")}
+        current = {h.pk: h for h in Household.objects.filter(pk__in=part).only(*fields)}
         newest: dict[int, HouseholdDecile] = {}
         for row in HouseholdDecile.objects.filter(household_id__in=part).order_by("household_id", "-extract_date",
                                                                                   "-id"):
             newest.setdefault(row.household_id, row)
+        changed = []
         for household_id, row in newest.items():
             household = current[household_id]
             if (household.decile_date and household.decile_date > row.extract_date):
                 continue  # a decile set elsewhere from a newer date stays
             if (household.welfare_decile, household.decile_source, household.decile_date) != (
                     row.decile, row.source, row.extract_date):
-                Household.objects.filter(pk=household_id).update(
-                    welfare_decile=row.decile, decile_source=row.source, decile_date=row.extract_date)
-                updated += 1
+                household.welfare_decile, household.decile_source = row.decile, row.source
+                household.decile_date = row.extract_date
+                changed.append(household)
+        Household.objects.bulk_update(changed, fields, batch_size=500)
+        updated += len(changed)
     return {"recorded": len(new), "updated": updated}
