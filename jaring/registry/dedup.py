@@ -511,8 +511,39 @@ def _candidates(t: _Table, a: np.ndarray, b: np.ndarray, threshold: float, exclu
     return found
 
 
+LOAD_CHUNK = 50_000
+
+
+def load_columns(persons: Any) -> dict[str, list[Any]]:
+    """The columns ``find`` reads, for the persons of a queryset, through one plain cursor (no model
+    instances). The NIK is decrypted here, in memory, for the scan only."""
+    from cryptography.exceptions import InvalidTag
+    from django.db import connection
+
+    from jaring.core.crypto import cipher
+
+    sql, params = (persons.order_by().values_list("id", "full_name", "birth_date", "sex", "household_id",
+                                                  "kelurahan_id", "phone", "nik_encrypted").query.sql_with_params())
+    names = ("ids", "names", "births", "sexes", "households", "kelurahans", "phones", "niks")
+    columns: dict[str, list[Any]] = {name: [] for name in names}
+    decrypt = cipher().decrypt
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(LOAD_CHUNK):
+            for name, values in zip(names, zip(*chunk, strict=True), strict=True):
+                columns[name].extend(values)
+    niks = columns["niks"]
+    for k, blob in enumerate(niks):
+        try:
+            niks[k] = decrypt(blob, kind="nik")
+        except (ValueError, InvalidTag):  # unreadable (another key, a placeholder): no NIK evidence for this record
+            niks[k] = ""
+    return columns
+
+
 def find(*, ids: Sequence[int], names: Sequence[str], births: Sequence[Any], sexes: Sequence[str],
-         households: Sequence[int | None], threshold: float = THRESHOLD,
+         households: Sequence[int | None], kelurahans: Sequence[int | None] | None = None,
+         phones: Sequence[str] | None = None, niks: Sequence[str] | None = None, threshold: float = THRESHOLD,
          exclude: set[tuple[int, int]] | None = None, progress: Callable[[int, int], None] | None = None,
          workers: int = 1) -> list[Candidate]:
     """Candidate pairs among records given column by column (the fast path of ``candidates``)."""

@@ -620,30 +620,21 @@ def register_merge_hook(hook: MergeHook) -> MergeHook:
 def dedup_scan(*, actor: User, threshold: float | None = None, progress: Any = None) -> dict[str, int]:
     """Recompute candidate pairs over the user's area. Open pairs are refreshed; a dismissed or
     merged pair is never proposed again."""
-    from django.db import connection
-
-    from jaring.registry.dedup import THRESHOLD, find
+    from jaring.registry.dedup import THRESHOLD, find, load_columns
     from jaring.registry.models import DuplicateCandidate
     from jaring.registry.selectors import person_queryset
 
     _require_writer(actor)
-    # Read the scoped persons through one plain cursor into five columns (no model instances, no
-    # per-row objects kept): a million records take seconds. Matching is set-based in dedup.find.
-    sql, params = (person_queryset(actor=actor).order_by()
-                   .values_list("id", "full_name", "birth_date", "sex", "household_id").query.sql_with_params())
-    columns: list[list[Any]] = [[], [], [], [], []]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while chunk := cursor.fetchmany(50_000):
-            for column, values in zip(columns, zip(*chunk, strict=True), strict=True):
-                column.extend(values)
-    ids, names, births, sexes, households = columns
+    # The scoped persons in columns (no model instances, no per-row objects kept): a million records
+    # take seconds. Matching is set-based in dedup.find; the NIK is decrypted in memory only, for its
+    # region and birth-date parts.
+    columns = load_columns(person_queryset(actor=actor))
     decided = set(DuplicateCandidate.objects.exclude(status=DuplicateCandidate.Status.OPEN)
                   .values_list("person_a_id", "person_b_id"))
-    found = find(ids=ids, names=names, births=births, sexes=sexes, households=households,
-                 threshold=threshold or THRESHOLD, exclude=decided, progress=progress)
+    found = find(**columns, threshold=threshold or THRESHOLD, exclude=decided, progress=progress)
+    ids = columns["ids"]
     persons = len(ids)
-    del columns, ids, names, births, sexes, households
+    del columns, ids
     with transaction.atomic():
         # Open pairs between the people just scanned are brought up to date in place (a pair keeps
         # its id, so a link to it stays valid); pairs reaching outside the actor's area are left
