@@ -631,7 +631,9 @@ def dedup_scan(*, actor: User, threshold: float | None = None, progress: Any = N
     columns = load_columns(person_queryset(actor=actor))
     decided = set(DuplicateCandidate.objects.exclude(status=DuplicateCandidate.Status.OPEN)
                   .values_list("person_a_id", "person_b_id"))
-    found = find(**columns, threshold=threshold or THRESHOLD, exclude=decided, progress=progress)
+    found = find(ids=columns["ids"], names=columns["names"], births=columns["births"], sexes=columns["sexes"],
+                 households=columns["households"], kelurahans=columns["kelurahans"], phones=columns["phones"],
+                 niks=columns["niks"], threshold=threshold or THRESHOLD, exclude=decided, progress=progress)
     ids = columns["ids"]
     persons = len(ids)
     del columns, ids
