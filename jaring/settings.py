@@ -275,6 +275,8 @@ JARING_IMPORT_MAX_UNCOMPRESSED_MB = envint("JARING_IMPORT_MAX_UNCOMPRESSED_MB", 
 JARING_IMPORT_MAX_RATIO = envint("JARING_IMPORT_MAX_RATIO", 100)
 # Import error reports (rows of people, NIKs masked) are deleted after this many days.
 JARING_REPORT_RETENTION_DAYS = envint("JARING_REPORT_RETENTION_DAYS", 30)
+# A person merge can be undone this many days after it (registry.services.person_merge_undo, decision 0042).
+JARING_MERGE_UNDO_DAYS = envint("JARING_MERGE_UNDO_DAYS", 30)
 # Background jobs (imports started from the web) run in a thread of the server process; tests
 # run them inline when the request's transaction commits.
 JARING_JOBS_INLINE = envbool("JARING_JOBS_INLINE", "true" if TESTING else "false")

@@ -271,3 +271,36 @@ class HouseholdDecile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id}: {self.decile} ({self.source} {self.extract_date})"
+
+
+class PersonMerge(models.Model):
+    """One merge of two records (``person_merge``) and exactly what it changed, so that
+    ``person_merge_undo`` can put every row back within ``JARING_MERGE_UNDO_DAYS`` (decision 0042).
+
+    ``before``: per table row the merge changed in place (the two persons, the candidate pair), the
+    fields as they were. ``moves``: what each merge hook moved (model label, field, from, to, primary
+    keys) or deleted (the rows), with a fingerprint of each row as the merge left it and the count of
+    rows that pointed to it, so an undo over a later change is refused instead of overwriting it."""
+
+    kept = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    candidate = models.ForeignKey(DuplicateCandidate, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+    comment = models.CharField(max_length=500, blank=True)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    moves = models.JSONField(default=list)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("penggabungan data orang")
+        verbose_name_plural = _("penggabungan data orang")
+        indexes = [models.Index(fields=["kept", "undone_at"], name="person_merge_kept")]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.kept_id}"
