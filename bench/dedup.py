@@ -1,23 +1,30 @@
 """Fuzzy dedup at scale: ``size`` persons with a known set of planted duplicates, scanned end to end.
 
 The registry is built set-based (bulk insert of prepared rows, as ``registry_search`` and
-``billing`` do; identifiers are placeholders because dedup never reads the NIK, and every record
-already has its own NIK, as a re-registration under a new NIK would). Families live in households
-(KK) across the kelurahan, with Papuan clan names, Javanese, Bugis, Butonese, Ambonese, Manadonese
-and Torajan naming, and 3 % of birth dates heaped on 1 January, as in old records.
+``billing`` do). Families live in households (KK) across the kelurahan, with Papuan clan names,
+Javanese, Bugis, Butonese, Ambonese, Manadonese and Torajan naming, and 3 % of birth dates heaped
+on 1 January, as in old records. Every person has a real-format NIK, encrypted and blind-indexed as
+the registry stores it: the region where it was issued (the home kecamatan under the old province
+code 92.71, the new 96.71 for children registered since 2023, the place of origin for a share of
+migrant adults, another kecamatan of the city for some), the birth date (day + 40 for women) and a
+serial counted per region and date (twins' NIKs differ in the last digit). Every family card has a
+real-format KK number. About 55 % have a mobile number; families often give the head's for all.
 
 Planted, with ground truth kept:
 
 * duplicates (1 % of the persons): a second record of someone, registered later under another
-  NIK, with one or two realistic changes to the name — old spelling (Suharto → Soeharto, Joko →
-  Djoko, Yohanes → Johanes), a title (Ibu, Ny., Bapak, H., Hj., Sdr.), a doubled letter, family
-  name written first, a typo, a middle name left out, all capitals — and usually the same birth
-  date, sometimes day and month swapped, one digit of the day, month or year mistyped, or
-  1 January written for a birthday not known; in the same KK or none, mostly in the same
-  kelurahan;
+  NIK (``NIK_VARIANTS``: 55 % one keystroke of the first NIK, 15 % a new serial, 15 % an old NIK
+  from another region with the same date part, 15 % an unrelated number — the KK number typed as
+  NIK, or made up; the phone kept half the time), with one or two realistic changes to the
+  name — old spelling (Suharto → Soeharto, Joko → Djoko, Yohanes → Johanes), a title (Ibu, Ny.,
+  Bapak, H., Hj., Sdr.), a doubled letter, family name written first, a typo, a middle name left
+  out, all capitals — and usually the same birth date, sometimes day and month swapped, one digit
+  of the day, month or year mistyped, or 1 January written for a birthday not known; in the same
+  KK or none, mostly in the same kelurahan;
 * near misses that are *not* duplicates: twins of different sex with matching names (Yohanes /
-  Yohana), twins of the same sex with other names, and a father or mother whose child carries
-  the very same name (another birth year, same KK).
+  Yohana), twins of the same sex with other names (their NIKs differ in the serial's last
+  digit), and a father or mother whose child carries the very same name (another birth year,
+  same KK).
 
 The scan runs as ``jaring dedup scan --json`` in its own process (the service end to end,
 candidates written to the database), so its peak RSS is its own. Precision and recall are taken
@@ -208,9 +215,10 @@ def _birth(rng: random.Random, low: int, high: int) -> dt.date:
     return born
 
 
-def _household(rng: random.Random) -> list[tuple[str, str, dt.date, str]]:
-    """(name, sex, birth date, relationship) of the members of one generated family."""
-    origin = ORIGINS[rng.choices(ORIGIN_NAMES, weights=ORIGIN_WEIGHTS)[0]]
+def _household(rng: random.Random) -> tuple[str, list[tuple[str, str, dt.date, str]]]:
+    """The origin of one generated family, and (name, sex, birth date, relationship) of its members."""
+    origin_name = rng.choices(ORIGIN_NAMES, weights=ORIGIN_WEIGHTS)[0]
+    origin = ORIGINS[origin_name]
     family = Family(origin, rng.choice(origin.surnames) if origin.surnames else None)
     head_sex = "F" if rng.random() < 0.2 else "M"
     head_birth = _birth(rng, 22, 70)
@@ -227,7 +235,7 @@ def _household(rng: random.Random) -> list[tuple[str, str, dt.date, str]]:
         sex = rng.choice("MF")
         age = rng.randint(0, min(35, head_age - 18))
         members.append((_name(rng, family, sex), sex, _birth(rng, age, age), "child"))
-    return members
+    return origin_name, members
 
 
 def _near_misses(rng: random.Random, members: list[tuple[str, str, dt.date, str]],
@@ -351,6 +359,132 @@ def _alter_birth(rng: random.Random, born: dt.date) -> tuple[dt.date, str]:
     return born, "birth_same"
 
 
+# --- Identifiers --------------------------------------------------------------------------------
+# A NIK is 16 digits: the region where it was issued (1–6: province, kabupaten/kota, kecamatan), the
+# birth date DDMMYY (7–12, the day + 40 for women) and a serial (13–16) counted per region and date,
+# so twins get consecutive serials. It is for life: who was registered elsewhere keeps that region.
+# Kota Sorong was 92.71 (Papua Barat) until Papua Barat Daya (96) was created; residents keep 9271…
+# NIKs, and children registered since NEW_PROVINCE_FROM get 9671…. A KK number has the same shape,
+# with the card's issue date in 7–12.
+NEW_PROVINCE_FROM = dt.date(2023, 1, 1)
+# Kecamatan codes of where the families' elders were first registered (plausible, province ≥ 11).
+PAPUA_BARAT = ["920101", "920103", "920204", "920302", "920501", "920601", "920901", "921001", "921203"]
+ORIGIN_REGIONS = {
+    "papua": [*PAPUA_BARAT, "910301", "917101", "940104"],
+    "java": ["357805", "337404", "330210", "350716", "347103", "320412", "317405", "331306"],
+    "bugis": ["737104", "731301", "730807", "737301", "731102", "730504"],
+    "buton": ["740101", "747201", "740402", "741202", "747105"],
+    "ambon": ["817102", "810103", "817101", "810601", "817201"],
+    "manado": ["717104", "710206", "717201", "710501", "717305"],
+    "toraja": ["731802", "732607", "731805", "732601"],
+}
+# Share of adults (head, spouse) whose NIK was issued where they came from; among the others, the
+# share whose NIK is from another kecamatan of the city (they moved within Sorong).
+MIGRANT_NIK = {"papua": 0.25, "java": 0.45, "bugis": 0.45, "buton": 0.45, "ambon": 0.45, "manado": 0.45,
+               "toraja": 0.45}
+MOVED_WITHIN_CITY = 0.15
+# Phones: about 55 % of persons have one. The head usually has a mobile; others have their own, or
+# the head's (one phone for the family), or none; children only ever the head's.
+PHONE_HEAD, PHONE_OWN_ADULT, PHONE_HEADS_ADULT, PHONE_HEADS_CHILD = 0.75, 0.45, 0.3, 0.3
+MOBILE_PREFIXES = ["0811", "0812", "0813", "0821", "0822", "0823", "0851", "0852", "0853", "0814", "0815",
+                   "0816", "0855", "0856", "0857", "0858", "0817", "0818", "0819", "0859", "0877", "0878",
+                   "0895", "0896", "0897", "0898", "0899", "0881", "0882", "0887", "0888"]
+PHONE_LENGTHS, PHONE_LENGTH_WEIGHTS = [10, 11, 12, 13], [0.1, 0.25, 0.5, 0.15]
+# How the second registration's NIK relates to the first (the NIK index is unique, so it is always
+# another number): one keystroke of the NIK (a digit mistyped or two neighbours swapped), a new serial
+# (same region and date: issued twice), an old NIK from another region (same date: registered where
+# they lived before, or a 9671… number for a 9271… resident), or an unrelated number (the family
+# card's number typed as NIK, or made up). The duplicate keeps the phone half the time.
+NIK_VARIANTS = [("keystroke", 0.55), ("new_serial", 0.15), ("other_region", 0.15), ("unrelated", 0.15)]
+DUP_PHONE_SAME, DUP_PHONE_NEW = 0.5, 0.3  # else none; an original without a phone: a new one 30 %
+
+
+def nik_date_part(born: dt.date, sex: str) -> str:
+    return f"{born.day + (40 if sex == 'F' else 0):02d}{born.month:02d}{born.year % 100:02d}"
+
+
+def _mobile(rng: random.Random) -> str:
+    length = rng.choices(PHONE_LENGTHS, weights=PHONE_LENGTH_WEIGHTS)[0]
+    return rng.choice(MOBILE_PREFIXES) + "".join(rng.choice("0123456789") for _ in range(length - 4))
+
+
+class Identifiers:
+    """NIKs and KK numbers as issued: serials counted per region and date, every NIK unique (the NIK
+    index is); mutated or made-up NIKs must pass the registry's NIK rules, as they did to be saved."""
+
+    def __init__(self, rng: random.Random, city: list[str], city_new: dict[str, str]) -> None:
+        self.rng = rng
+        self.city = city  # the city's kecamatan codes as in older NIKs (9271..)
+        self.city_new = city_new  # old kecamatan code → the new province's (9671..)
+        self.serials: Counter[str] = Counter()
+        self.kk_serials: Counter[str] = Counter()
+        self.used: set[int] = set()
+
+    def issue(self, region: str, part: str) -> str:
+        prefix = region + part
+        while True:
+            self.serials[prefix] += 1
+            nik = f"{prefix}{self.serials[prefix]:04d}"
+            if int(nik) not in self.used:
+                self.used.add(int(nik))
+                return nik
+
+    def kk(self, region: str) -> str:
+        issued = TODAY - dt.timedelta(days=self.rng.randrange(20 * 365))
+        prefix = f"{region}{issued:%d%m%y}"
+        self.kk_serials[prefix] += 1
+        return f"{prefix}{self.kk_serials[prefix]:04d}"
+
+    def person_region(self, origin: str, rel: str, born: dt.date, home: str) -> str:
+        """Digits 1–6 of a person's NIK: the home kecamatan, unless registered elsewhere first."""
+        if born >= NEW_PROVINCE_FROM:
+            return self.city_new[home]
+        if rel in ("head", "spouse"):
+            if self.rng.random() < MIGRANT_NIK[origin]:
+                return self.rng.choice(ORIGIN_REGIONS[origin])
+            if self.rng.random() < MOVED_WITHIN_CITY:
+                return self.rng.choice(self.city)
+        return home
+
+    def take(self, nik: str) -> bool:
+        """Claim a NIK made up or mistyped, if it is free and passes the NIK rules."""
+        from jaring.registry.identity import nik_findings
+
+        if len(nik) != 16 or int(nik) in self.used or any(f.is_error for f in nik_findings(nik)):
+            return False
+        self.used.add(int(nik))
+        return True
+
+    def second(self, nik: str, origin: str, kk: str | None) -> tuple[str, str]:
+        """The NIK of a second registration of the holder of ``nik``, and its variant."""
+        rng = self.rng
+        region, part = nik[:6], nik[6:12]
+        kind = rng.choices([k for k, _ in NIK_VARIANTS], weights=[w for _, w in NIK_VARIANTS])[0]
+        for _ in range(100):
+            if kind == "keystroke":
+                typed = f"{_keystroke(int(nik), 16, rng):016d}"
+                at = next(k for k in range(16) if typed[k] != nik[k])
+                if self.take(typed):
+                    return typed, "nik_keystroke_" + ("region" if at < 6 else "date" if at < 12 else "serial")
+            elif kind == "new_serial":
+                return self.issue(region, part), "nik_new_serial"
+            elif kind == "other_region":
+                pool = [r for r in (*ORIGIN_REGIONS[origin], *PAPUA_BARAT, *self.city) if r != region]
+                new = self.city_new.get(region) if rng.random() < 0.3 else None
+                return self.issue(new or rng.choice(pool), part), "nik_other_region"
+            elif kk is not None and rng.random() < 0.5:
+                if self.take(kk):
+                    return kk, "nik_kk_number"
+                kk = None
+            else:
+                pool = [r for regions in ORIGIN_REGIONS.values() for r in regions] + self.city
+                made = rng.choice(pool) + nik_date_part(_birth(rng, 0, 80), rng.choice("MF")) + \
+                    f"{rng.randrange(1, 10_000):04d}"
+                if self.take(made):
+                    return made, "nik_made_up"
+        return self.issue(region, part), "nik_new_serial"  # nothing else was free: never in practice
+
+
 @dataclass
 class Truth:
     duplicates: set[tuple[int, int]]
@@ -358,13 +492,14 @@ class Truth:
     near_misses: dict[tuple[int, int], str]
     persons: int
     name_counts: Counter[str]
+    with_phone: int = 0
 
 
 PERSON_COLUMNS = ["id", "nik_encrypted", "nik_index", "full_name", "name_key", "name_key_last", "birth_place",
                   "birth_date", "sex", "household_id", "relationship", "kelurahan_id", "phone", "transport_sector",
                   "disability", "consent_basis", "data_source", "confirmed_warnings", "created_at", "updated_at"]
-HOUSEHOLD_COLUMNS = ["id", "kk_index", "address", "kelurahan_id", "pkh_beneficiary", "data_source", "decile_source",
-                     "created_at", "updated_at"]
+HOUSEHOLD_COLUMNS = ["id", "kk_encrypted", "kk_index", "address", "kelurahan_id", "pkh_beneficiary", "data_source",
+                     "decile_source", "created_at", "updated_at"]
 
 
 def build(size: int, seed: int = 17) -> Truth:
@@ -373,28 +508,47 @@ def build(size: int, seed: int = 17) -> Truth:
     from django.utils import timezone
 
     from jaring.core.bulk import bulk_insert
+    from jaring.core.crypto import cipher
     from jaring.regions.models import Region
     from jaring.registry.names import last_word_first, person_name_key
 
     rng = random.Random(seed)
-    kelurahan = list(Region.objects.filter(level="kelurahan").values_list("id", flat=True))
+    # Identifiers and phones draw from their own stream: names, dates and duplicates stay as they were.
+    id_rng = random.Random(seed * 1_000 + 1)
+    regions = list(Region.objects.filter(level__in=("district", "kelurahan")).values_list("id", "level", "code",
+                                                                                           "legacy_code"))
+
+    def digits(code: str) -> str:
+        return code.replace(".", "")[:6]
+
+    districts = {digits(legacy or code): digits(code) for _, level, code, legacy in regions if level == "district"}
+    home = {pk: digits(legacy or code) for pk, level, code, legacy in regions if level == "kelurahan"}
+    kelurahan = sorted(home)
+    ids = Identifiers(id_rng, sorted(districts), districts)
     kel_weights = [rng.uniform(0.4, 2.0) for _ in kelurahan]
     now = timezone.now()
     truth = Truth(set(), {}, {}, 0, Counter())
-    copies: list[tuple[int, str, str, dt.date, int | None, int, str, list[str]]] = []
+    # (original id, name, sex, birth, household, kelurahan, relationship, NIK, origin, KK, phone)
+    copies: list[tuple[int, str, str, dt.date, int | None, int, str, str, str, str, str]] = []
     persons: list[tuple] = []
     households: list[tuple] = []
     next_id = 1
     household_id = 0
     started = time.perf_counter()
+    encrypt, blind_index = cipher().encrypt, cipher().blind_index
 
-    def person_row(pid: int, name: str, born: dt.date, sex: str, hh: int | None, rel: str, kel: int) -> tuple:
+    def person_row(pid: int, name: str, born: dt.date, sex: str, hh: int | None, rel: str, kel: int, nik: str,
+                   phone: str) -> tuple:
         key = person_name_key(name)
         truth.name_counts[key] += 1
-        return (pid, b"bench", f"{pid:064x}", name, key, last_word_first(key), "Sorong", born, sex, hh, rel, kel,
-                "", False, "none", "public_task", "P3KE", "[]", now, now)
+        truth.with_phone += bool(phone)
+        return (pid, nik, None, name, key, last_word_first(key), "Sorong", born, sex, hh, rel, kel,
+                phone, False, "none", "public_task", "P3KE", "[]", now, now)
 
     def flush() -> None:
+        # Encrypted and indexed in one pass per batch, as the import does (the NIK sits in column 1).
+        households[:] = [(h[0], encrypt(h[1], kind="kk"), blind_index(h[1], kind="kk"), *h[2:]) for h in households]
+        persons[:] = [(p[0], encrypt(p[1], kind="nik"), blind_index(p[1], kind="nik"), *p[3:]) for p in persons]
         bulk_insert("registry_household", HOUSEHOLD_COLUMNS, households)
         bulk_insert("registry_person", PERSON_COLUMNS, persons)
         households.clear()
@@ -404,17 +558,28 @@ def build(size: int, seed: int = 17) -> Truth:
     while next_id - 1 + len(copies) < budget:
         household_id += 1
         kel = rng.choices(kelurahan, weights=kel_weights)[0]
-        households.append((household_id, f"kk{household_id:062x}", "Jl. Bench", kel, False, "P3KE", "", now, now))
-        members = _household(rng)
+        kk = ids.kk(home[kel])
+        households.append((household_id, kk, "Jl. Bench", kel, False, "P3KE", "", now, now))
+        origin, members = _household(rng)
         surname = rng.choice(PAPUAN_SURNAMES)
         extra, kind = _near_misses(rng, members, surname)
         start_id = next_id
+        head_phone = _mobile(id_rng) if id_rng.random() < PHONE_HEAD else ""
         for name, sex, born, rel in [*members, *extra]:
             if next_id - 1 + len(copies) >= budget:
                 break
-            persons.append(person_row(next_id, name, born, sex, household_id, rel, kel))
+            nik = ids.issue(ids.person_region(origin, rel, born, home[kel]), nik_date_part(born, sex))
+            roll = id_rng.random()
+            if rel == "head":
+                phone = head_phone
+            elif (TODAY - born).days >= 17 * 365:
+                phone = (_mobile(id_rng) if roll < PHONE_OWN_ADULT else
+                         head_phone if roll < PHONE_OWN_ADULT + PHONE_HEADS_ADULT else "")
+            else:
+                phone = head_phone if roll < PHONE_HEADS_CHILD else ""
+            persons.append(person_row(next_id, name, born, sex, household_id, rel, kel, nik, phone))
             if rng.random() < DUP_RATE and next_id - 1 + len(copies) + 1 < budget:
-                copies.append((next_id, name, sex, born, household_id, kel, rel, []))
+                copies.append((next_id, name, sex, born, household_id, kel, rel, nik, origin, kk, phone))
             next_id += 1
         if kind and next_id - start_id == len(members) + len(extra):
             if kind == "namesake":
@@ -425,16 +590,25 @@ def build(size: int, seed: int = 17) -> Truth:
             flush()
             progress(f"persons: {next_id - 1:,} ({time.perf_counter() - started:.0f} s)")
     # The second registrations come later, under new NIKs, with the changes a clerk makes.
-    for original, name, sex, born, hh, kel, rel, _ in copies:
+    for original, name, sex, born, hh, kel, rel, nik, origin, kk, phone in copies:
         new_name, changes = _alter_name(rng, name, sex)
         new_birth, birth_change = _alter_birth(rng, born)
         new_kel = kel if rng.random() < 0.9 else rng.choice(kelurahan)
         new_hh = hh if rng.random() < 0.6 and new_kel == kel else None
-        persons.append(person_row(next_id, new_name, new_birth, sex, new_hh, rel, new_kel))
+        new_nik, nik_change = ids.second(nik, origin, kk)
+        roll = id_rng.random()
+        if phone:
+            new_phone = phone if roll < DUP_PHONE_SAME else _mobile(id_rng) if roll < DUP_PHONE_SAME + DUP_PHONE_NEW \
+                else ""
+        else:
+            new_phone = _mobile(id_rng) if roll < DUP_PHONE_NEW else ""
+        phone_change = ("phone_same" if new_phone and new_phone == phone else "phone_other" if new_phone and phone
+                        else "phone_new" if new_phone else "phone_dropped" if phone else "phone_none")
+        persons.append(person_row(next_id, new_name, new_birth, sex, new_hh, rel, new_kel, new_nik, new_phone))
         pair = (original, next_id)
         truth.duplicates.add(pair)
         truth.variants[pair] = [*changes, birth_change, "same_kk" if new_hh else "no_kk",
-                                "moved" if new_kel != kel else "same_kelurahan"]
+                                "moved" if new_kel != kel else "same_kelurahan", nik_change, phone_change]
         next_id += 1
         if len(persons) >= 50_000:
             flush()
@@ -521,7 +695,10 @@ def run(*, size: int, database_url: str | None = None) -> None:
              planted_duplicates=len(truth.duplicates), planted_near_misses=len(truth.near_misses),
              distinct_names=len(truth.name_counts), most_common_name=truth.name_counts.most_common(1)[0],
              persons_sharing_name_with_100_plus=sum(c for c in counts if c >= 100),
-             persons_with_unique_name=sum(1 for c in counts if c == 1))
+             persons_with_unique_name=sum(1 for c in counts if c == 1),
+             persons_with_phone=round(truth.with_phone / max(1, truth.persons), 3),
+             planted_nik_variants=dict(sorted(Counter(v for vs in truth.variants.values() for v in vs
+                                                      if v.startswith("nik_")).items())))
         del truth.name_counts
         baseline_seconds, baseline = naive_baseline(BASELINE_SLICE)
         connection.close()
