@@ -113,6 +113,10 @@ class RegistryProfile:
     # extracts is known here: empty, so a coded occupation is a warning ("tidak dikenal"), never a guess;
     # written-out occupations (PETANI/PEKEBUN, NELAYAN/PERIKANAN…) go through the catalogue's words.
     occupation_codes: dict[str, str] = field(default_factory=dict)
+    # ``--profile auto``: the headers that tell this extract from the others, with their weight (a
+    # column named after the registry, such as its own record id, outweighs the names another registry's
+    # extract may share: DESIL_NASIONAL and PEKERJAAN_UTAMA together).
+    markers: dict[str, int] = field(default_factory=dict)
 
 
 REGISTRY_PROFILES = {
@@ -124,19 +128,29 @@ REGISTRY_PROFILES = {
         "sex": ["jenis kelamin", "jk"], "birth_date": ["tanggal lahir", "tgl lahir"],
         "relationship": ["hubungan dengan kepala keluarga", "hub krt", "hubungan dengan krt", "shdk"],
         "kelurahan": ["kode desa", "kode kelurahan", "nama desa", "kelurahan"],
-        "extract_date": ["tanggal data", "periode data", "tgl data", "tanggal pemutakhiran"]}),
+        "extract_date": ["tanggal data", "periode data", "tgl data", "tanggal pemutakhiran"]},
+        # DOMAIN §3 names the first two; [UNVERIFIED] the record ids.
+        markers={"desil nasional": 2, "pekerjaan utama": 1, "id dtsen": 4, "id keluarga dtsen": 4,
+                 "id art dtsen": 4}),
     "p3ke": RegistryProfile(source=DataSource.P3KE, headers={
         # [UNVERIFIED] P3KE's own names; its decile column is named like DTSEN's in some extracts.
         "decile": ["desil kesejahteraan", "desil nasional", "desil"], "occupation": ["pekerjaan utama", "pekerjaan"],
         "relationship": ["hubungan dengan kepala keluarga", "hub krt"],
         "kelurahan": ["kode desa", "kode kelurahan", "desa kelurahan"],
-        "extract_date": ["tanggal data", "periode data", "tgl data"]}),
+        "extract_date": ["tanggal data", "periode data", "tgl data"]},
+        # [UNVERIFIED] all of them. "desil nasional" is no marker (DTSEN's name: it says DTSEN first), and a
+        # decile column alone is not enough (a facilitator's sheet may have "Desil Kesejahteraan" too).
+        markers={"id keluarga p3ke": 4, "id anggota keluarga p3ke": 4, "id p3ke": 4, "padan dukcapil": 2,
+                 "desil kesejahteraan": 1, "penerima bpnt": 1, "penerima bpum": 1, "penerima bst": 1}),
     "dtks": RegistryProfile(source=DataSource.DTKS, headers={
         # [UNVERIFIED]
         "decile": ["desil", "desil nasional"], "occupation": ["pekerjaan utama", "pekerjaan"],
         "relationship": ["hubungan dengan kepala keluarga", "hub keluarga"],
         "kelurahan": ["kode desa", "kode kelurahan", "desa kelurahan"],
-        "extract_date": ["tanggal data", "periode data", "tgl data", "bulan data"]}),
+        "extract_date": ["tanggal data", "periode data", "tgl data", "bulan data"]},
+        # [UNVERIFIED] BDT's record ids (idbdt, idartbdt) and its "bulan data"; a bare "desil" is no
+        # marker (the Jaring template has one too).
+        markers={"id dtks": 4, "idbdt": 4, "idartbdt": 4, "bulan data": 1}),
 }
 MONTHS = {"januari": 1, "februari": 2, "pebruari": 2, "maret": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
           "agustus": 8, "september": 9, "oktober": 10, "nopember": 11, "november": 11, "desember": 12,
@@ -233,11 +247,16 @@ class ImportResult:
     # Rows whose NIK or KK Excel damaged: a number cell, or scientific notation (3.27E+15).
     excel_damaged: int = 0
     deciles_recorded: int = 0  # households' deciles added to their history (source and extract date)
+    # The profile the file was read with: the one asked for, or what ``auto`` recognised (dtsen, p3ke,
+    # dtks, jaring) or "auto" for the generic mapping.
+    profile: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"rows": self.rows, "imported": self.imported, "updated": self.updated,
                                 "duplicates": self.duplicates, "rejected": self.rejected, "warnings": self.warnings,
                                 "report": self.report}
+        if self.profile:
+            data["profile"] = self.profile
         if self.notes:
             data["notes"] = self.notes
         if self.excel_damaged:
@@ -305,6 +324,55 @@ def map_columns(frame: pl.DataFrame, profile: str) -> dict[str, str]:
     return found
 
 
+PROFILE_NAMES = {"auto": "umum", "jaring": "templat Jaring", "": "-"}  # in the report; the others upper-case
+DETECT_MIN_SCORE = 2  # one weak clue (a decile column a facilitator's sheet may have too) names no registry
+TEMPLATE_SHARE = 0.8  # the Jaring template: most of its headers, spelled its way
+
+
+@dataclass(frozen=True)
+class Detected:
+    """What ``--profile auto`` made of a file's header row."""
+
+    profile: str  # dtsen, p3ke, dtks, jaring, or "auto": the generic mapping (SYNONYMS)
+    columns: tuple[str, ...] = ()  # the file's headers that decided
+    tied: tuple[str, ...] = ()  # registry profiles that matched equally well (then: the generic mapping)
+
+    def note(self) -> str:
+        """The summary's line: which profile was used, and why."""
+        if self.profile in REGISTRY_PROFILES:
+            return _("Profil berkas: %(profile)s, dikenali dari kolom %(cols)s.") % {
+                "profile": self.profile.upper(), "cols": ", ".join(self.columns)}
+        if self.profile == "jaring":
+            return _("Profil berkas: templat Jaring.")
+        if self.tied:
+            return _("Profil berkas tidak bisa dipastikan (%(profiles)s sama cocoknya): dibaca dengan pemetaan umum, "
+                     "desil disimpan dengan sumber \"impor\". Bila berkas ini ekstrak salah satunya, impor ulang "
+                     "dengan memilih profilnya.") % {"profiles": ", ".join(p.upper() for p in self.tied)}
+        return _("Profil berkas: umum (judul kolom dikenali satu per satu).")
+
+
+def detect_profile(headers: list[str]) -> Detected:
+    """``--profile auto``: the registry extract whose marker headers weigh most (at least
+    DETECT_MIN_SCORE, and alone at the top), else the Jaring template when the file has most of its
+    headers, else the generic mapping. A tie is never guessed."""
+    by_key = {header_key(h): h for h in headers if h not in (ROW, CONTROL, "_control")}
+    scores: dict[str, tuple[int, tuple[str, ...]]] = {}
+    for name, registry_profile in REGISTRY_PROFILES.items():
+        hits = [(by_key[header_key(m)], weight) for m, weight in registry_profile.markers.items()
+                if header_key(m) in by_key]
+        scores[name] = (sum(weight for _h, weight in hits), tuple(h for h, _w in hits))
+    best = max(score for score, _hits in scores.values())
+    leaders = tuple(name for name, (score, _hits) in scores.items() if score == best)
+    if best >= DETECT_MIN_SCORE:
+        if len(leaders) == 1:
+            return Detected(leaders[0], scores[leaders[0]][1])
+        return Detected("auto", tied=leaders)
+    template = tuple(by_key[header_key(h)] for h, _note in TEMPLATE_HEADERS if header_key(h) in by_key)
+    if len(template) >= TEMPLATE_SHARE * len(TEMPLATE_HEADERS):
+        return Detected("jaring", template)
+    return Detected("auto")
+
+
 def ignored_columns(frame: pl.DataFrame, columns: dict[str, str]) -> list[str]:
     """The file's headers no field was mapped to, in the file's order."""
     used = set(columns.values())
@@ -317,11 +385,16 @@ def _text(frame: pl.DataFrame, columns: dict[str, str], name: str) -> pl.Expr:
     return pl.col(columns[name]).fill_null("").str.strip_chars()
 
 
-def _parse_dates(raw: pl.Expr) -> pl.Expr:
+def _dashed(raw: pl.Expr) -> pl.Expr:
+    """Month names as numbers, separators as dashes: ``14 Agustus 1990`` → ``14-08-1990``."""
     lowered = raw.str.to_lowercase()
     for name, number in sorted(MONTHS.items(), key=lambda kv: -len(kv[0])):
         lowered = lowered.str.replace(rf"\b{name}\b", f"{number:02d}")
-    spaced = lowered.str.replace_all(r"[\s./]+", "-")
+    return lowered.str.replace_all(r"[\s./]+", "-")
+
+
+def _parse_dates(raw: pl.Expr) -> pl.Expr:
+    spaced = _dashed(raw)
     serial = pl.when(raw.str.contains(r"^[0-9]{4,5}(\.0+)?$")).then(
         pl.lit(dt.date(1899, 12, 30)) + pl.duration(days=raw.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False))
     ).otherwise(None).cast(pl.Date)
@@ -330,6 +403,15 @@ def _parse_dates(raw: pl.Expr) -> pl.Expr:
         spaced.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
         serial,
     )
+
+
+def _parse_extract_dates(raw: pl.Expr) -> pl.Expr:
+    """An extract's date, which may be only its month (``Maret 2022``, ``03/2022``, ``2022-03``): then the
+    month's first day, the oldest the data can be, so it never weighs as fresher than it is."""
+    dashed = _dashed(raw)
+    return pl.coalesce(_parse_dates(raw),
+                       (pl.lit("01-") + dashed).str.strptime(pl.Date, "%d-%m-%Y", strict=False),
+                       (dashed + pl.lit("-01")).str.strptime(pl.Date, "%Y-%m-%d", strict=False))
 
 
 def validate(frame: pl.DataFrame, columns: dict[str, str], today: dt.date, profile: str = "auto") -> pl.DataFrame:
@@ -557,6 +639,11 @@ def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bo
     if CONTROL in frame.columns:  # the reader removed control characters from these rows
         frame = frame.rename({CONTROL: "_control"})
     original = [c for c in frame.columns if c != "_control"]
+    notes = list(table.notes)
+    if profile == "auto":  # the summary says which profile the file was read with, and why
+        detected = detect_profile(original)
+        profile = detected.profile
+        notes.insert(0, detected.note())
     columns = map_columns(frame, profile)
     registry_profile = REGISTRY_PROFILES.get(profile)
     if registry_profile is not None and source == DataSource.IMPORT:
@@ -574,8 +661,8 @@ def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bo
             % {"profile": profile.upper(), "col": columns["decile"]},
             fields={"extract_date": [profile]}, code="extract_date_required")
     total = frame.height
-    result = ImportResult(rows=total, dry_run=dry_run, columns=columns, notes=table.notes,
-                          ignored_columns=ignored_columns(frame, columns))
+    result = ImportResult(rows=total, dry_run=dry_run, columns=columns, notes=notes,
+                          ignored_columns=ignored_columns(frame, columns), profile=profile)
     say("validate", 0, total)
     frame = validate(frame, columns, today, profile)
     if "_control" in frame.columns:  # never a silent change: the row says what was removed
@@ -597,7 +684,7 @@ def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bo
     occ_map, occ_unknown = _occupation_map(occ_values, registry_profile.occupation_codes if registry_profile else {})
     relationships = {**RELATIONSHIPS, **(registry_profile.relationship_codes if registry_profile else {})}
     date_raw = _text(frame, columns, "extract_date")
-    file_date = _parse_dates(date_raw)
+    file_date = _parse_extract_dates(date_raw)
     file_date_ok = file_date.is_not_null() & (file_date <= pl.lit(today))
     phone = _text(frame, columns, "phone").str.replace_all(r"[\s.\-()]", "")
     decile_raw = _text(frame, columns, "decile")
@@ -908,7 +995,8 @@ def write_report(path: Path, *, frame: pl.DataFrame, original: list[str], in_fil
 
     book = Workbook(write_only=True)
     summary = book.create_sheet("Ringkasan")
-    for label, value in [("Baris", result.rows), ("Diimpor (baru)", result.imported),
+    for label, value in [("Profil berkas", PROFILE_NAMES.get(result.profile, result.profile.upper())),
+                         ("Baris", result.rows), ("Diimpor (baru)", result.imported),
                          ("Diperbarui (kolom kosong diisi)", result.updated), ("Duplikat", result.duplicates),
                          ("Ditolak", result.rejected),
                          ("Ditolak: NIK/No KK dirusak Excel", result.excel_damaged), ("Peringatan", result.warnings),
