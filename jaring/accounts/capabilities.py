@@ -67,6 +67,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "users.manage": frozenset({Role.ADMIN}),
     # Pages any signed-in user may open (the home page, the simulator, the parameters).
     "session": EVERYONE,
+    # The parameters page's technical view: the parameter files' keys and their raw notes.
+    "parameters.technical": frozenset({Role.ADMIN}),
 }
 
 

@@ -12,14 +12,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jaring.accounts.capabilities import capability_required
+from jaring.accounts.capabilities import can, capability_required
 from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.core.context import rules_lang
 from jaring.core.errors import ValidationFailed
+from jaring.core.glossary import TERMS
 from jaring.core.money import add_months, format_month, month_start
 from jaring.core.parameters import current_parameters
 from jaring.rules import RulesInputError
 from jaring.simulator import simulate
+from jaring.simulator.parameter_labels import people_rows
 
 # Whose money pays (the rules engine's funding classes): the PP 50/2025 discount follows it.
 PAYERS = [("self", gettext_lazy("Bayar sendiri (mandiri)")),
@@ -113,6 +115,8 @@ def simulation(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @capability_required("session")
 def parameters(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The parameters in force on a day, written for people (labels, rupiah, dates, a plain "belum
+    dipastikan"); admins may switch to the technical view (the files' keys and notes) with ``?teknis=1``."""
     today = timezone.localdate()
     text = request.GET.get("on", today.isoformat())
     error = None
@@ -124,8 +128,23 @@ def parameters(request: AuthenticatedHttpRequest) -> HttpResponse:
         on, error = today, _("Tanggal tidak sah; gunakan format TTTT-BB-HH.")
     except RulesInputError as exc:
         on, error = today, exc.message
+    can_technical = can(request.user, "parameters.technical")
+    technical = can_technical and request.GET.get("teknis") == "1"
     families: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        families.setdefault(row["family"], []).append(row)
+    if technical:
+        for row in rows:
+            families.setdefault(row["family"], []).append(row)
     return render(request, "simulator/parameters.html", {
-        "nav": "parameters", "on": on, "families": families, "error": error})
+        "nav": "parameters", "on": on, "error": error, "technical": technical, "can_technical": can_technical,
+        "families": families, "groups": [] if technical else people_rows(rows)})
+
+
+@capability_required("session")
+def glossary(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The words of social security explained (core.glossary); the periods that are regulation
+    parameters are filled from the ones in force today."""
+    snapshot = current_parameters().on(timezone.localdate(), field="today")
+    values = {"max_arrears": snapshot.value("membership", "max_arrears_months")}
+    terms = [{"key": t.key, "word": t.word, "name": t.name, "text": str(t.text) % values if "%(" in str(t.text)
+              else t.text} for t in TERMS]
+    return render(request, "simulator/glossary.html", {"nav": "glossary", "terms": terms})

@@ -25,7 +25,7 @@ def test_simulation_page_explains_bad_input(facilitator):
 
 def test_parameters_page_shows_values_in_force_with_citations(facilitator):
     html = facilitator.get("/parameter/", {"on": "2026-06-01"}).content.decode()
-    assert "PP 50/2025" in html and "jkm_flat_idr" in html
+    assert "PP 50/2025" in html and "Rp6.800" in html
     older = facilitator.get("/parameter/", {"on": "2020-09-01"}).content.decode()
-    assert "PP 49/2020" in older and "2027-03" not in older  # PP 50/2025 is not yet in force
+    assert "PP 49/2020" in older and "Maret 2027" not in older  # PP 50/2025 is not yet in force
     assert "tidak sah" in facilitator.get("/parameter/", {"on": "kemarin"}).content.decode()
