@@ -45,10 +45,12 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 
+from bench.dedup_splink import compare
 from bench.harness import django_home, emit, progress
 
 DUP_RATE = 0.01
@@ -659,23 +661,40 @@ sys.stdout.write("\\n" + json.dumps({"vm_hwm_mb": round(int(hwm.split()[1]) / 10
 
 
 def run_scan(env: dict[str, str]) -> tuple[str, str, int, float]:
-    """Run SCAN; return stdout, stderr, exit code and the largest anonymous RSS seen (sampled every
-    0.1 s: VmHWM also counts file-backed pages, such as SQLite's mmap of the database file)."""
-    process = subprocess.Popen([sys.executable, "-c", SCAN], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    status = f"/proc/{process.pid}/status"
-    anon_kb = 0
-    while process.poll() is None:
-        try:
-            with open(status) as handle:
-                for line in handle:
-                    if line.startswith("RssAnon"):
-                        anon_kb = max(anon_kb, int(line.split()[1]))
-        except OSError:
-            pass
-        time.sleep(0.1)
-    out, err = process.communicate()
-    return out, err, process.returncode, round(anon_kb / 1024, 1)
+    """Run SCAN; return stdout, stderr, exit code and the largest anonymous RSS seen."""
+    out, err, code, anon_mb, _ = run_measured([sys.executable, "-c", SCAN], env)
+    return out, err, code, anon_mb
+
+
+def run_measured(command: list[str], env: dict[str, str],
+                 timeout: float | None = None) -> tuple[str, str, int, float, bool]:
+    """Run ``command``; return stdout, stderr, exit code, the largest anonymous RSS seen (sampled
+    every 0.1 s: VmHWM also counts file-backed pages, such as SQLite's mmap of the database file)
+    and whether it was stopped at ``timeout`` seconds. Output goes through files, so a chatty
+    child never blocks on a full pipe."""
+    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
+        process = subprocess.Popen(command, env=env, stdout=out_file, stderr=err_file, text=True)
+        status = f"/proc/{process.pid}/status"
+        anon_kb = 0
+        started = time.perf_counter()
+        timed_out = False
+        while process.poll() is None:
+            try:
+                with open(status) as handle:
+                    for line in handle:
+                        if line.startswith("RssAnon"):
+                            anon_kb = max(anon_kb, int(line.split()[1]))
+            except OSError:
+                pass
+            if timeout is not None and time.perf_counter() - started > timeout:
+                process.kill()  # our own child, by its handle
+                process.wait()
+                timed_out = True
+                break
+            time.sleep(0.1)
+        out_file.seek(0)
+        err_file.seek(0)
+        return out_file.read(), err_file.read(), process.returncode, round(anon_kb / 1024, 1), timed_out
 
 
 # --- Run ----------------------------------------------------------------------------------------
@@ -735,7 +754,7 @@ def run(*, size: int, database_url: str | None = None) -> None:
         missed = Counter(v for pair in truth.duplicates - found for v in truth.variants[pair])
         planted_by_variant = Counter(v for pair in truth.duplicates for v in truth.variants[pair])
         recall_by_variant = {v: round(1 - missed[v] / n, 4) for v, n in sorted(planted_by_variant.items())}
-        emit("dedup.scan", truth.persons, seconds, rows=truth.persons, baseline_seconds=baseline_seconds,
+        line = emit("dedup.scan", truth.persons, seconds, rows=truth.persons, baseline_seconds=baseline_seconds,
              database=vendor, baseline=baseline, scan_peak_rss_mb=memory["vm_hwm_mb"],
              scan_peak_anon_rss_mb=anon_mb,
              precision=round(len(true_positive) / len(found), 4) if found else None,
@@ -745,3 +764,5 @@ def run(*, size: int, database_url: str | None = None) -> None:
              near_misses_planted=dict(Counter(truth.near_misses.values())), near_misses_flagged=dict(near_flagged),
              recall_by_variant=recall_by_variant, at_higher_thresholds=by_threshold, summary=summary,
              timing="jaring dedup scan --json in its own process (Python and Django start-up included)")
+        connection.close()
+        compare(truth=truth, jaring=line, env=env)
