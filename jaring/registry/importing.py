@@ -640,10 +640,11 @@ def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bo
         frame = frame.rename({CONTROL: "_control"})
     original = [c for c in frame.columns if c != "_control"]
     notes = list(table.notes)
-    if profile == "auto":  # the summary says which profile the file was read with, and why
+    recognised = ""  # --profile auto: which profile, and why (the summary's first note)
+    if profile == "auto":
         detected = detect_profile(original)
-        profile = detected.profile
-        notes.insert(0, detected.note())
+        profile, recognised = detected.profile, detected.note()
+        notes.insert(0, recognised)
     columns = map_columns(frame, profile)
     registry_profile = REGISTRY_PROFILES.get(profile)
     if registry_profile is not None and source == DataSource.IMPORT:
@@ -654,11 +655,11 @@ def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bo
     if (registry_profile is not None and "decile" in columns and "extract_date" not in columns
             and extract_date is None):
         raise ValidationFailed(
-            _("Berkas %(profile)s ini berisi desil (kolom %(col)s) tetapi tidak ada kolom tanggal data: isi "
-              "tanggal data ekstrak (--extract-date YYYY-MM-DD di baris perintah, atau isian \"Tanggal data "
-              "ekstrak\" di halaman impor). Desil tanpa tanggal tidak bisa dibandingkan dengan desil yang lebih "
-              "baru.")
-            % {"profile": profile.upper(), "col": columns["decile"]},
+            " ".join(filter(None, [recognised, _(
+                "Berkas %(profile)s ini berisi desil (kolom %(col)s) tetapi tidak ada kolom tanggal data: isi "
+                "tanggal data ekstrak (--extract-date YYYY-MM-DD di baris perintah, atau isian \"Tanggal data "
+                "ekstrak\" di halaman impor). Desil tanpa tanggal tidak bisa dibandingkan dengan desil yang lebih "
+                "baru.") % {"profile": profile.upper(), "col": columns["decile"]}])),
             fields={"extract_date": [profile]}, code="extract_date_required")
     total = frame.height
     result = ImportResult(rows=total, dry_run=dry_run, columns=columns, notes=notes,

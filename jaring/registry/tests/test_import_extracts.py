@@ -249,7 +249,9 @@ def test_auto_on_an_extract_asks_for_its_date_like_the_named_profile(personas, t
     path = write_extract(EXTRACTS["dtsen"], tmp_path, "csv")
     with pytest.raises(ValidationFailed) as info:
         run(personas, path)
-    assert info.value.code == "extract_date_required" and "DTSEN" in str(info.value.message)
+    message = str(info.value.message)
+    assert info.value.code == "extract_date_required" and "--extract-date" in message
+    assert message.startswith("Profil berkas: DTSEN, dikenali dari kolom DESIL_NASIONAL, PEKERJAAN_UTAMA, ID_DTSEN.")
     assert Person.objects.count() == 0
 
 
