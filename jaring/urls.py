@@ -1,9 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from jaring.accounts import views as accounts_views
+from jaring.core import views as core_views
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("jaring.api.urls")),
+    path("favicon.ico", core_views.favicon, name="favicon"),
+    # The language switch, which also stores the choice on a logged-in user (accounts).
+    path("i18n/setlang/", accounts_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("jaring.registry.urls")),
     path("", include("jaring.simulator.urls")),

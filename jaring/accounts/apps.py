@@ -15,6 +15,9 @@ class AccountsConfig(AppConfig):
         from jaring.accounts.middleware import session_started
 
         user_logged_in.connect(session_started, dispatch_uid="jaring.accounts.session_start")
+        from jaring.accounts.views import remember_language
+
+        user_logged_in.connect(remember_language, dispatch_uid="jaring.accounts.remember_language")
         # Second-factor secrets are neither shown nor edited in the Django admin: a lost phone is
         # reset with `jaring user 2fa-reset USERNAME` (audited).
         for model in (TOTPDevice, StaticDevice):

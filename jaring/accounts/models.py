@@ -38,6 +38,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set when failed logins from many places lock the account for a short while (see LoginThrottle);
     # API tokens are refused until then too.
     locked_until = models.DateTimeField(null=True, blank=True)
+    # The language the user last chose with the switch ("id", "en"; blank: the office's default),
+    # activated again at each login on any device (accounts.services.user_set_language).
+    language = models.CharField(_("bahasa"), max_length=8, blank=True, default="")
 
     objects = UserManager()
 

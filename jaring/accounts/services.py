@@ -208,6 +208,19 @@ def login_succeeded(*, user: User, username: str, ip: str | None) -> None:
 
 
 @transaction.atomic
+def user_set_language(*, actor: User, language: str) -> bool:
+    """Remember the language a user chose with the switch, to activate it at their next login on
+    any device. An unknown code is ignored (False); an unchanged one writes nothing."""
+    if language not in dict(settings.LANGUAGES) or actor.language == language:
+        return False
+    before = {"language": actor.language}
+    User.objects.filter(pk=actor.pk).update(language=language)
+    actor.language = language
+    audit_log(actor=actor, action="user.set_language", obj=actor, before=before, after={"language": language})
+    return True
+
+
+@transaction.atomic
 def user_unlock(*, actor: Any, user: User) -> None:
     """Lift an account lock and forget the account's failed logins (an admin, after checking)."""
     before = {"locked_until": user.locked_until.isoformat() if user.locked_until else None}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from base64 import b32encode
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.views import i18n as i18n_views
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -24,8 +26,10 @@ from jaring.accounts.services import (
     totp_enrol_confirm,
     totp_enrol_start,
     user_requires_2fa,
+    user_set_language,
 )
 from jaring.accounts.types import AuthenticatedHttpRequest
+from jaring.core.middleware import LANGUAGE_SESSION_KEY
 from jaring.regions.models import Region
 
 # One refusal for every failed password login: an unknown username, a wrong password, an inactive
@@ -57,6 +61,24 @@ class LogoutView(auth_views.LogoutView):
 
 
 logout_view = LogoutView.as_view()
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch (the cookie and the redirect), and for a logged-in user the choice
+    stored on the user and in the session, so that the next login on any device speaks it."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if request.method == "POST" and request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        user_set_language(actor=request.user, language=language)  # type: ignore[arg-type]
+        request.session[LANGUAGE_SESSION_KEY] = language
+    return response
+
+
+def remember_language(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """user_logged_in receiver: the language stored on the user is the session's language."""
+    language = str(getattr(user, "language", None) or "")
+    if language and request is not None and hasattr(request, "session"):
+        request.session[LANGUAGE_SESSION_KEY] = language
 
 
 def _next_url(request: HttpRequest) -> str:

@@ -71,8 +71,13 @@ class RequestContextMiddleware:
             current_request.reset(token)
 
 
+# The session key holding a logged-in user's stored language (User.language), set at login.
+LANGUAGE_SESSION_KEY = "jaring_language"
+
+
 class LanguageMiddleware:
-    """Bahasa Indonesia unless the user chose otherwise (the language cookie set by the switch).
+    """Bahasa Indonesia unless the user chose otherwise: the language stored on the user (put in
+    the session at login), else the language cookie set by the switch.
 
     Django's LocaleMiddleware would follow the browser's Accept-Language, and many phones in
     Sorong are set to English: the office's language comes first here.
@@ -84,10 +89,22 @@ class LanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from django.utils import translation
 
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        cookie = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        # The user's stored choice, put in the session at login (accounts: remember_language); a
+        # request without a session cookie has none, and its session is left untouched.
+        session = getattr(request, "session", None)
+        has_session = session is not None and settings.SESSION_COOKIE_NAME in request.COOKIES
+        stored = session.get(LANGUAGE_SESSION_KEY, "") if has_session else ""  # type: ignore[union-attr]
+        chosen = stored if stored in dict(settings.LANGUAGES) else cookie
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        if stored and stored == chosen and cookie != stored and settings.LANGUAGE_COOKIE_NAME not in response.cookies:
+            # The login page after a logout speaks the user's language too.
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, stored, max_age=settings.LANGUAGE_COOKIE_AGE,
+                                path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                                secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                                samesite=settings.LANGUAGE_COOKIE_SAMESITE)
         return response
