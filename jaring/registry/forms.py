@@ -38,13 +38,24 @@ def _add_service_errors(form: forms.Form, fields: dict[str, list[Any]]) -> None:
             form.add_error(target if target in form.fields else None, str(message))
 
 
+def _clean_nik(nik: str) -> str:
+    """The NIK's own rules first, so they show even when other fields are missing."""
+    errors = [f.message for f in nik_findings(nik) if f.is_error]
+    if errors:
+        raise forms.ValidationError(errors)
+    return nik
+
+
 class PersonForm(forms.Form):
     nik = forms.CharField(label=_("NIK"), max_length=40, widget=forms.TextInput(
         attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "16 digit"}))
-    full_name = forms.CharField(label=_("Nama lengkap"), max_length=150)
+    # autocomplete="off" on a person's own data: the browser would offer the clerk's name and number.
+    full_name = forms.CharField(label=_("Nama lengkap"), max_length=150,
+                                widget=forms.TextInput(attrs={"autocomplete": "off"}))
     sex = forms.ChoiceField(label=_("Jenis kelamin"), choices=[("M", _("Laki-laki (L)")), ("F", _("Perempuan (P)"))],
                             widget=forms.RadioSelect)
-    birth_place = forms.CharField(label=_("Tempat lahir"), max_length=80, required=False)
+    birth_place = forms.CharField(label=_("Tempat lahir"), max_length=80, required=False,
+                                  widget=forms.TextInput(attrs={"autocomplete": "off"}))
     birth_date = IsoDateField(label=_("Tanggal lahir"))
     kelurahan = forms.ChoiceField(label=_("Kelurahan"))
     kk_number = forms.CharField(label=_("Nomor KK"), max_length=40, required=False,
@@ -70,16 +81,13 @@ class PersonForm(forms.Form):
         kelurahan.choices = kelurahan_field_choices(user)
         occupation.choices = occupation_choices()
         if editing:
+            # The NIK is shown masked on the edit page; changing it is its own audited action
+            # (NikChangeForm, registry.services.person_change_nik), never a field among others.
+            self.fields.pop("nik")
             self.fields.pop("kk_number")
-            self.fields["nik"].help_text = _("Ubah hanya bila NIK salah ketik; perubahan dicatat.")
 
     def clean_nik(self) -> str:
-        """The NIK's own rules first, so they show even when other fields are missing."""
-        nik = self.cleaned_data["nik"]
-        errors = [f.message for f in nik_findings(nik) if f.is_error]
-        if errors:
-            raise forms.ValidationError(errors)
-        return nik
+        return _clean_nik(self.cleaned_data["nik"])
 
     def to_service(self, *, only_changed: bool = False) -> dict[str, Any]:
         data = dict(self.cleaned_data)
@@ -90,6 +98,36 @@ class PersonForm(forms.Form):
             changed = set(self.changed_data) - {"confirm_warnings"}
             data = {k: v for k, v in data.items() if k in changed}
         return data
+
+    def add_service_errors(self, fields: dict[str, list[Any]]) -> None:
+        _add_service_errors(self, fields)
+
+
+class NikChangeForm(forms.Form):
+    """A person's NIK replaced by another (a typing error, a new KTP): its own page and audit event."""
+
+    nik = forms.CharField(label=_("NIK baru"), max_length=40, widget=forms.TextInput(
+        attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "16 digit"}))
+    reason = forms.CharField(label=_("Alasan perubahan"), max_length=200,
+                             help_text=_("Misalnya: salah ketik saat pendaftaran, KTP baru."),
+                             widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    confirm_warnings = forms.BooleanField(label=_("Saya sudah memeriksa dan data ini benar"), required=False)
+
+    def clean_nik(self) -> str:
+        return _clean_nik(self.cleaned_data["nik"])
+
+    def add_service_errors(self, fields: dict[str, list[Any]]) -> None:
+        _add_service_errors(self, fields)
+
+
+class KkChangeForm(forms.Form):
+    """A household's KK number replaced by another: its own page and audit event."""
+
+    kk_number = forms.CharField(label=_("Nomor KK baru"), max_length=40, widget=forms.TextInput(
+        attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "16 digit"}))
+    reason = forms.CharField(label=_("Alasan perubahan"), max_length=200,
+                             help_text=_("Misalnya: salah ketik saat pendaftaran, KK baru."),
+                             widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
     def add_service_errors(self, fields: dict[str, list[Any]]) -> None:
         _add_service_errors(self, fields)
@@ -108,8 +146,10 @@ class HouseholdForm(forms.Form):
     decile_date = IsoDateField(label=_("Tanggal data desil"), required=False)
     pkh_beneficiary = forms.BooleanField(label=_("Keluarga penerima PKH"), required=False)
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if editing:
+            self.fields.pop("kk_number")  # shown masked; the KK is not retyped on every edit
         kelurahan = self.fields["kelurahan"]
         assert isinstance(kelurahan, forms.ChoiceField)
         kelurahan.choices = kelurahan_field_choices(user)

@@ -9,9 +9,11 @@ urlpatterns = [
     path("orang/<int:person_id>/", views.person_detail, name="person_detail"),
     path("orang/<int:person_id>/ubah/", views.person_edit, name="person_edit"),
     path("orang/<int:person_id>/nik/", views.person_reveal_nik, name="person_reveal_nik"),
+    path("orang/<int:person_id>/nik/ubah/", views.person_change_nik, name="person_change_nik"),
     path("keluarga/baru/", views.household_create, name="household_create"),
     path("keluarga/<int:household_id>/", views.household_detail, name="household_detail"),
     path("keluarga/<int:household_id>/ubah/", views.household_edit, name="household_edit"),
+    path("keluarga/<int:household_id>/kk/ubah/", views.household_change_kk, name="household_change_kk"),
 ]
 
 urlpatterns += [

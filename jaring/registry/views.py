@@ -21,7 +21,7 @@ from jaring.core import params as qp
 from jaring.core.errors import Conflict, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from jaring.core.money import age_on
 from jaring.regions.selectors import district_choices, kelurahan_choices
-from jaring.registry.forms import HouseholdForm, PersonForm, occupation_choices
+from jaring.registry.forms import HouseholdForm, KkChangeForm, NikChangeForm, PersonForm, occupation_choices
 from jaring.registry.models import Person
 from jaring.registry.panels import panels_for
 from jaring.registry.selectors import (
@@ -40,7 +40,16 @@ from jaring.registry.services import (
     person_update,
 )
 from jaring.registry.services import (
+    household_change_kk as household_change_kk_service,
+)
+from jaring.registry.services import (
     household_create as household_create_service,
+)
+from jaring.registry.services import (
+    household_reveal_kk as household_reveal_kk_service,
+)
+from jaring.registry.services import (
+    person_change_nik as person_change_nik_service,
 )
 from jaring.registry.services import (
     person_reveal_nik as person_reveal_nik_service,
@@ -129,7 +138,7 @@ def _person_form_view(request: AuthenticatedHttpRequest, *, person: Any = None) 
     initial = {}
     if editing:
         initial = {
-            "nik": person.nik, "full_name": person.full_name, "sex": person.sex, "birth_place": person.birth_place,
+            "full_name": person.full_name, "sex": person.sex, "birth_place": person.birth_place,
             "birth_date": person.birth_date, "kelurahan": person.kelurahan.code, "relationship": person.relationship,
             "phone": person.phone, "occupation": person.occupation.code if person.occupation_id else "",
             "declared_income_idr": person.declared_income_idr, "disability": person.disability,
@@ -180,6 +189,44 @@ def person_edit(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespon
     return _person_form_view(request, person=person_or_404(request, person_id))
 
 
+@capability_required("registry.write")
+@personal_data("person.change_nik_form", object_type="registry.person", id_kwarg="person_id")
+def person_change_nik(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
+    """Change a person's NIK: the old one shown only through the audited reveal (a button on this page,
+    also without JavaScript), the new one checked as at registration and recorded masked."""
+    person = person_or_404(request, person_id)
+    form = NikChangeForm(request.POST if request.method == "POST" and "reveal" not in request.POST else None)
+    revealed_nik = None
+    warnings: list[str] = []
+    existing_url = None
+    if request.method == "POST" and "reveal" in request.POST:
+        revealed_nik = person_reveal_nik_service(actor=request.user, person=person, reason=_("Ubah NIK"))
+    elif request.method == "POST" and form.is_valid():
+        try:
+            saved = person_change_nik_service(
+                actor=request.user, person=person, nik=form.cleaned_data["nik"],
+                reason=form.cleaned_data["reason"], confirm_warnings=form.cleaned_data["confirm_warnings"])
+            messages.success(request, _("NIK %(name)s diubah; NIK baru belum diverifikasi Dukcapil.")
+                             % {"name": saved.full_name})
+            return redirect(saved.get_absolute_url())
+        except NeedsConfirmation as exc:
+            warnings = [w["message"] for w in exc.extra.get("warnings", [])]
+        except ValidationFailed as exc:
+            form.add_service_errors(exc.fields)
+            if not exc.fields:
+                form.add_error(None, str(exc.message))
+        except Conflict as exc:
+            existing_url = exc.extra.get("existing_url")
+            form.add_error("nik", str(exc.message))
+        except PermissionDenied:
+            raise DjangoPermissionDenied from None
+        except NotFound:
+            raise Http404 from None
+    return render(request, "registry/person_nik_form.html", {
+        "nav": "persons", "form": form, "person": person, "revealed_nik": revealed_nik,
+        "warnings": warnings, "existing_url": existing_url})
+
+
 @capability_required("registry.read")
 @personal_data("household.view", object_type="registry.household", id_kwarg="household_id")
 def household_detail(request: AuthenticatedHttpRequest, household_id: int) -> HttpResponse:
@@ -194,11 +241,11 @@ def _household_form_view(request: AuthenticatedHttpRequest, *, household: Any = 
     editing = household is not None
     initial = {}
     if editing:
-        initial = {"kk_number": household.kk_number, "address": household.address,
+        initial = {"address": household.address,
                    "kelurahan": household.kelurahan.code, "welfare_decile": household.welfare_decile,
                    "decile_source": household.decile_source, "decile_date": household.decile_date,
                    "pkh_beneficiary": household.pkh_beneficiary}
-    form = HouseholdForm(request.POST or None, initial=initial, user=request.user)
+    form = HouseholdForm(request.POST or None, initial=initial, user=request.user, editing=editing)
     if request.method == "POST" and form.is_valid():
         try:
             if editing:
@@ -229,3 +276,30 @@ def household_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @personal_data("household.edit_form", object_type="registry.household", id_kwarg="household_id")
 def household_edit(request: AuthenticatedHttpRequest, household_id: int) -> HttpResponse:
     return _household_form_view(request, household=_household_or_404(request, household_id))
+
+
+@capability_required("registry.write")
+@personal_data("household.change_kk_form", object_type="registry.household", id_kwarg="household_id")
+def household_change_kk(request: AuthenticatedHttpRequest, household_id: int) -> HttpResponse:
+    """Change a household's KK number; the old one shown only through the audited reveal."""
+    household = _household_or_404(request, household_id)
+    form = KkChangeForm(request.POST if request.method == "POST" and "reveal" not in request.POST else None)
+    revealed_kk = None
+    if request.method == "POST" and "reveal" in request.POST:
+        revealed_kk = household_reveal_kk_service(actor=request.user, household=household, reason=_("Ubah KK"))
+    elif request.method == "POST" and form.is_valid():
+        try:
+            household_change_kk_service(actor=request.user, household=household,
+                                        kk=form.cleaned_data["kk_number"], reason=form.cleaned_data["reason"])
+            messages.success(request, _("Nomor KK diubah."))
+            return redirect("registry:household_detail", household_id=household.pk)
+        except (ValidationFailed, Conflict) as exc:
+            form.add_service_errors(exc.fields)
+            if not exc.fields:
+                form.add_error(None, str(exc.message))
+        except PermissionDenied:
+            raise DjangoPermissionDenied from None
+        except NotFound:
+            raise Http404 from None
+    return render(request, "registry/household_kk_form.html", {
+        "nav": "persons", "form": form, "household": household, "revealed_kk": revealed_kk})

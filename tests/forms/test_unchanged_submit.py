@@ -157,6 +157,8 @@ PAGES: dict[str, tuple[Any, tuple[str, ...], str]] = {
     "targeting:policy_edit": (lambda w: f"/sasaran/kebijakan/{w['policy'].pk}/ubah/", ("admin_sorong",), "edit"),
     "registry:person_create": (lambda w: "/orang/baru/", EDITORS, "blank"),
     "registry:household_create": (lambda w: "/keluarga/baru/", EDITORS, "blank"),
+    "registry:person_change_nik": (lambda w: f"/orang/{w['person'].pk}/nik/ubah/", EDITORS, "blank"),
+    "registry:household_change_kk": (lambda w: f"/keluarga/{w['household'].pk}/kk/ubah/", EDITORS, "blank"),
     "membership:payment_create": (lambda w: f"/orang/{w['person'].pk}/bayar/", EDITORS, "blank"),
     "membership:person_enrol": (lambda w: f"/orang/{w['person'].pk}/daftar/", EDITORS, "blank"),
     "claims:claim_report": (lambda w: f"/orang/{w['person'].pk}/klaim/baru/", EDITORS, "blank"),
@@ -165,7 +167,7 @@ PAGES: dict[str, tuple[Any, tuple[str, ...], str]] = {
 # (create a round, a policy, a target, run a job) or only to read (login, language, simulation).
 ACTIONS = {
     "login", "logout", "set_language", "simulation", "registry:import_start", "registry:duplicate_scan",
-    "registry:duplicate_merge", "registry:duplicate_dismiss", "registry:import_cancel",
+    "registry:duplicate_merge", "registry:duplicate_dismiss", "registry:merge_undo", "registry:import_cancel",
     "registry:person_reveal_nik", "targeting:round_new", "targeting:round_action", "targeting:policy_create",
     "targeting:scenarios", "targeting:round_detail", "reports:target_set", "reports:dashboard", "target_set",
     "dashboard", "login_otp", "otp_enrol", "membership:invoice_issue", "membership:invoice_pay",
