@@ -20,6 +20,7 @@ from jaring.core.crypto import cipher
 from jaring.regions.models import Region
 from jaring.registry.demo_data import DemoKelurahan, facilitator_names, generate_city
 from jaring.registry.models import Household, Occupation, Person
+from jaring.registry.name_words import name_words_fill
 from jaring.registry.names import last_word_first, person_name_key
 
 DEMO_PASSWORD = "pekerja-rentan-sorong"  # noqa: S105 - printed for the demo; never used in production
@@ -127,6 +128,7 @@ def seed_demo(*, persons: int = 25_000, seed: int = 2026, today: dt.date | None 
             disability=p.disability, consent_basis=p.consent_basis, consent_date=p.consent_date,
             data_source=p.data_source, created_by=actor))
     Person.objects.bulk_create(people, batch_size=BATCH)
+    name_words_fill()
     money = seed_money(seed=seed, today=today) if with_money else {}
     if with_money:
         from jaring.claims.demo import seed_demo_claims
@@ -278,7 +280,9 @@ def _facilitator_persons(rng: Any, today: dt.date) -> list[Person]:
                              phone=user.phone, occupation=occupation, declared_income_idr=1_000_000,
                              consent_basis=Person.ConsentBasis.CONSENT, consent_date=today,
                              data_source="field_survey"))
-    return Person.objects.bulk_create(people)
+    created = Person.objects.bulk_create(people)
+    name_words_fill()
+    return created
 
 
 def _pay_self(rng: Any, today: dt.date) -> None:

@@ -64,6 +64,7 @@ from jaring.registry.identity import (
     nik_error,
 )
 from jaring.registry.models import DataSource, Occupation
+from jaring.registry.name_words import last_person_id, name_words_fill
 from jaring.registry.names import last_word_first, person_name_key
 from jaring.registry.services import household_deciles_record, persons_fill_from_import
 
@@ -841,7 +842,10 @@ def _insert_persons(new: pl.DataFrame, actor: User, source: str, c: Any, say: Pr
                    household, rel, kel, phone, occ, occ in transport, "none", "", source,
                    warnings.get(warn) or json.dumps([warn]), actor.pk, now, now)
 
-    return bulk_insert("registry_person", PERSON_COLUMNS, rows(), progress=lambda n: say("write", n, total))
+    before = last_person_id()
+    count = bulk_insert("registry_person", PERSON_COLUMNS, rows(), progress=lambda n: say("write", n, total))
+    name_words_fill(after_id=before)  # the name search's words of the new persons, set-based
+    return count
 
 
 FILLABLE = {"birth_place": "_place", "phone": "_phone", "occupation_id": "_occ", "household_id": "_household",

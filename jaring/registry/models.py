@@ -304,3 +304,33 @@ class PersonMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merged_id} → {self.kept_id}"
+
+
+class PersonNameWord(models.Model):
+    """One word of a person's name key: the token table of the name search (registry.name_words).
+
+    Written with the person on every path that writes ``name_key`` (register, update, import and the
+    bulk builders); a merged person keeps its words (the selectors hide merged persons)."""
+
+    # The unique constraint indexes (person, word); migration 0011 adds the (word, person) indexes the
+    # prefix ranges walk (on PostgreSQL over ``word COLLATE "C"``, as 0004 does for the name keys).
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
+    word = models.CharField(max_length=150)
+    #: Neither the first nor the last word: a one-word query finds those by the name keys already,
+    #: and looks here only among middle words (0011's partial index).
+    middle = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "word"], name="person_name_word_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.word}"
+
+
+class NameWord(models.Model):
+    """Every word any name key has had: the vocabulary the typo-tolerant search compares against."""
+
+    word = models.CharField(max_length=150, unique=True)
+
+    def __str__(self) -> str:
+        return self.word

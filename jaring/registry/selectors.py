@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Collate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,8 @@ from jaring.core.crypto import cipher
 from jaring.core.errors import NotFound
 from jaring.core.money import years_before
 from jaring.registry.identity import clean_digits
-from jaring.registry.models import Household, Person
+from jaring.registry.models import Household, Person, PersonNameWord
+from jaring.registry.name_words import FUZZY_MIN_LENGTH, query_words, similar_words
 from jaring.registry.names import person_name_key
 
 if TYPE_CHECKING:
@@ -104,18 +105,92 @@ def nik_index_of(text: str) -> str | None:
     return None
 
 
+#: A query longer than this is cut (no name is; a pasted page should not cost more than a name).
+MAX_QUERY_LENGTH = 200
+
+
+def _word_rows() -> QuerySet[Any]:
+    """The name words with ``w``: the word compared byte by byte (see ``with_sort_keys``), so that a
+    prefix is a range on migration 0011's index on every database."""
+    rows = PersonNameWord.objects.all()
+    if connection.vendor == "postgresql":
+        return rows.annotate(w=Collate(F("word"), "C"))
+    return rows.annotate(w=F("word"))
+
+
+def _word_match(word: str, alternatives: list[str] | None = None) -> Q:
+    """A word of the name starts with ``word`` (or, for the typo fallback, is one of ``alternatives``)."""
+    condition = key_prefix_q("w", word)
+    if alternatives:
+        condition |= Q(w__in=alternatives)
+    return condition
+
+
+#: Ranking the query words reads at most this many index entries of each (a common given name
+#: has some 20,000 per million persons).
+RANK_CAP = 50_000
+
+
+#: A word search whose persons are at most this many reads their ids once (see ``words_q``).
+MATERIALIZE_CAP = 5_000
+
+
+def _word_person_ids(conditions: list[Q], *, middle: bool = False) -> QuerySet[Any]:
+    """The ids of the persons for whom every condition holds for some word of the name (with
+    ``middle``: the one condition for a middle word).
+
+    The words are intersected on the index before any person row is read: the first condition
+    (the caller puts the most selective first, see ``_ranked``) drives, as one index range; each
+    other one is an EXISTS probe on the (person, word) unique index."""
+    rows = _word_rows().filter(conditions[0])
+    if middle:
+        rows = rows.filter(middle=True)
+    for condition in conditions[1:]:
+        rows = rows.filter(Exists(_word_rows().filter(condition, person_id=OuterRef("person_id"))))
+    return rows.values("person_id")
+
+
+def words_q(conditions: list[Q], *, middle: bool = False, materialize: bool = False) -> Q:
+    """``pk`` among ``_word_person_ids``. With ``materialize``, a few thousand ids are read once
+    and passed as a list, so that counting and paging do not intersect the words twice."""
+    if not conditions:
+        return Q(pk__in=[])
+    ids = _word_person_ids(conditions, middle=middle)
+    if materialize:
+        found = list(ids.values_list("person_id", flat=True)[:MATERIALIZE_CAP + 1])
+        if len(found) <= MATERIALIZE_CAP:
+            return Q(pk__in=found)
+    return Q(pk__in=ids)
+
+
+def _ranked(words: list[str], conditions: list[Q]) -> list[Q] | None:
+    """The conditions, fewest matching words first (counted up to ``RANK_CAP`` on the index, then
+    the longer word first); None when one matches no word at all (nobody can match every one)."""
+    if len(conditions) < 2:
+        return conditions
+    sizes = [_word_rows().filter(c).values("id")[:RANK_CAP].count() for c in conditions]
+    if not all(sizes):
+        return None
+    order = sorted(range(len(conditions)), key=lambda i: (sizes[i], -len(words[i]), i))
+    return [conditions[i] for i in order]
+
+
+def _search_words(q: str) -> list[str]:
+    return query_words(person_name_key(q[:MAX_QUERY_LENGTH]))
+
+
 def person_search_q(q: str) -> Q | None:
-    """Exact NIK, or a name prefix on the full name or on its last word (family name)."""
+    """Exact NIK, or every query word a prefix of some word of the name, in any order
+    (the typo fallback is ``person_search``'s: it needs to know that nothing matched)."""
     q = (q or "").strip()
     if not q:
         return None
     index = nik_index_of(q)
     if index is not None:
         return Q(nik_index=index)
-    key = person_name_key(q)
-    if not key:
-        return Q(pk__in=[])
-    return prefix_q("name_key", key) | prefix_q("name_key_last", key)
+    words = _search_words(q)
+    conditions = _ranked(words, [_word_match(w) for w in words])
+    return Q(pk__in=[]) if conditions is None else words_q(conditions)
 
 
 def _filtered(actor: User, filters: PersonFilters) -> QuerySet[Person]:
@@ -148,16 +223,20 @@ def person_list(*, actor: User, filters: PersonFilters | None = None) -> QuerySe
 class PersonResults:
     """Search results in pages, fast at national scale: a sliceable, countable sequence.
 
-    A name search is two ordered index walks: people whose full name starts with the query,
-    alphabetically, then people whose family (last) name starts with it, by family name.
-    One ``OR`` query would have to collect and sort every match before the first page.
+    A name search is up to three ordered parts, each an index walk: people whose full name starts
+    with the query, alphabetically; then people whose family (last) name starts with it, by family
+    name; then everyone else whose name has every query word as the prefix of one of its words,
+    in any order ("sawaki agus" finds "Agustina Sawaki"). One ``OR`` query would have to collect
+    and sort every match before the first page. ``approximate`` is set when nothing matched and
+    the results are the typo-tolerant fallback's.
     """
 
     #: Counting stops here: nobody pages through 400 pages; the screen says "10.000+".
     COUNT_CAP = 10_000
 
-    def __init__(self, parts: list[QuerySet[Person]]):
+    def __init__(self, parts: list[QuerySet[Person]], *, approximate: bool = False):
         self.parts = parts
+        self.approximate = approximate
         self._counts: list[int] | None = None
 
     def counts(self) -> list[int]:
@@ -202,7 +281,11 @@ class PersonResults:
 
 
 def person_search(*, actor: User, filters: PersonFilters | None = None) -> PersonResults:
-    """The person list as the screens page through it (see ``PersonResults``)."""
+    """The person list as the screens page through it (see ``PersonResults``).
+
+    When no name matches, the typo-tolerant fallback: each query word of four letters or more may
+    also be a vocabulary word within one or two edits of it ("agustna sawki" → Agustina Sawaki),
+    shortest distance first per word, same filters and scope, alphabetical."""
     filters = filters or PersonFilters()
     qs = _filtered(actor, filters)
     q = (filters.q or "").strip()
@@ -211,13 +294,29 @@ def person_search(*, actor: User, filters: PersonFilters | None = None) -> Perso
         return PersonResults([with_sort_keys(qs).order_by("nk", "id")])
     if index is not None:
         return PersonResults([qs.filter(nik_index=index)])
-    key = person_name_key(q)
-    if not key:
+    key = person_name_key(q[:MAX_QUERY_LENGTH])
+    words = query_words(key)
+    if not words:
         return PersonResults([qs.none()])
     qs = with_sort_keys(qs)
-    first = key_prefix_q("nk", key)
-    return PersonResults([qs.filter(first).order_by("nk", "id"),
-                          qs.filter(key_prefix_q("nkl", key)).exclude(first).order_by("nkl", "id")])
+    first, last = key_prefix_q("nk", key), key_prefix_q("nkl", key)
+    parts: list[QuerySet[Any]] = [qs.filter(first).order_by("nk", "id"),
+                                  qs.filter(last).exclude(first).order_by("nkl", "id")]
+    # The rest: a one-word query's middle words (its first and last words are the two parts above);
+    # a longer query's words in any other order.
+    conditions = _ranked(words, [_word_match(w) for w in words])
+    if conditions is not None:
+        single = len(words) == 1  # then the parts above usually fill the count: no need to read ahead
+        rest = qs.filter(words_q(conditions, middle=single, materialize=not single))
+        parts.append(rest.exclude(first).exclude(last).order_by("nk", "id"))
+    results = PersonResults(parts)
+    if results.count() or not any(len(w) >= FUZZY_MIN_LENGTH for w in words):
+        return results
+    conditions = _ranked(words, [_word_match(w, similar_words(w)) for w in words])
+    if conditions is None:
+        return PersonResults([qs.none()], approximate=True)
+    return PersonResults([qs.filter(words_q(conditions, materialize=True)).order_by("nk", "id")],
+                         approximate=True)
 
 
 def person_get(*, actor: User, person_id: int) -> Person:
