@@ -333,6 +333,97 @@ def person_reveal_nik(*, actor: User, person: Person, reason: str = "") -> str:
     return person.nik
 
 
+# --- Changing an identifier: its own audited action, never a field of the edit form ----------------
+
+# The edit forms show the NIK and the KK masked; seeing the old value takes the audited reveal, and
+# replacing it is this action, whose event keeps both values masked (the log never holds a NIK in clear).
+
+@transaction.atomic
+def person_change_nik(*, actor: User, person: Person, nik: str, reason: str = "",
+                      confirm_warnings: bool = False) -> Person:
+    """Replace a person's NIK (a typing error at registration, a corrected KTP). The new NIK passes the
+    same checks as at registration, may belong to nobody else, and is unverified until Dukcapil answers."""
+    _require_writer(actor)
+    person = Person.objects.select_for_update(of=("self",)).select_related("kelurahan").get(pk=person.pk)
+    if not scope_for(actor).contains_code(person.kelurahan.code):
+        raise NotFound(_("Orang tidak ditemukan."))
+    new_nik = clean_digits(nik or "")
+    errors: dict[str, list[str]] = {}
+    findings = nik_findings(nik or "", birth_date=person.birth_date, sex=person.sex)
+    if new_nik and new_nik == person.nik and not any(f.is_error for f in findings):
+        errors["nik"] = [_("NIK baru sama dengan NIK sekarang.")]
+    confirmed = _raise_findings(findings, errors, confirm_warnings or
+                                {f.code for f in findings} <= set(person.confirmed_warnings))
+    index = cipher().blind_index(new_nik, kind="nik")
+    existing = Person.objects.select_related("kelurahan").filter(nik_index=index).exclude(pk=person.pk).first()
+    if existing is not None:
+        raise _duplicate_nik(actor, existing)
+    before = {"nik": person.nik_masked, "nik_verification": person.nik_verification}
+    person.nik_encrypted = cipher().encrypt(new_nik, kind="nik")
+    person.nik_index = index
+    # Dukcapil's answer was about the old NIK (decision 0041).
+    person.nik_verification, person.nik_verified_at = Person.NikVerification.UNVERIFIED, None
+    person.confirmed_warnings = confirmed
+    try:
+        with transaction.atomic():
+            person.save(update_fields=["nik_encrypted", "nik_index", "nik_verification", "nik_verified_at",
+                                       "confirmed_warnings", "updated_at"])
+    except IntegrityError as exc:  # a registration of the same NIK won the race
+        raise Conflict(_("NIK ini sudah terdaftar."), code="duplicate_nik") from exc
+    audit_log(actor=actor, action="person.change_nik", obj=person, region_code=person.kelurahan.code,
+              before=before, after={"nik": person.nik_masked, "nik_verification": person.nik_verification,
+                                    "reason": reason.strip()[:200]})
+    return person
+
+
+@transaction.atomic
+def household_reveal_kk(*, actor: User, household: Household, reason: str = "") -> str:
+    """Return the whole KK number and record who saw it (as ``person_reveal_nik`` does for a NIK)."""
+    require(actor, "nik.reveal")
+    if not scope_for(actor).contains_code(household.kelurahan.code):
+        raise NotFound(_("Keluarga tidak ditemukan."))
+    audit_log(actor=actor, action="household.reveal_kk", obj=household, region_code=household.kelurahan.code,
+              after={"reason": reason[:200]})
+    return household.kk_number
+
+
+@transaction.atomic
+def household_change_kk(*, actor: User, household: Household, kk: str, reason: str = "") -> Household:
+    """Replace a household's KK number (a typing error, a reissued KK): checked as at creation, and
+    held by no other household."""
+    _require_writer(actor)
+    household = (Household.objects.select_for_update(of=("self",)).select_related("kelurahan")
+                 .get(pk=household.pk))
+    if not scope_for(actor).contains_code(household.kelurahan.code):
+        raise NotFound(_("Keluarga tidak ditemukan."))
+    new_kk = clean_digits(kk or "")
+    errors: dict[str, list[str]] = {}
+    if not new_kk:
+        errors.setdefault("kk_number", []).append(_("Nomor KK wajib diisi."))
+    for f in kk_findings(kk or ""):
+        if f.is_error:
+            errors.setdefault("kk_number", []).append(f.message)
+    if not errors and new_kk == household.kk_number:
+        errors["kk_number"] = [_("Nomor KK baru sama dengan nomor sekarang.")]
+    if errors:
+        raise ValidationFailed(_("Data keluarga belum benar."), fields=errors)
+    index = cipher().blind_index(new_kk, kind="kk")
+    if Household.objects.filter(kk_index=index).exclude(pk=household.pk).exists():
+        raise Conflict(_("Nomor KK ini sudah terdaftar."), code="duplicate_kk",
+                       fields={"kk_number": [_("Nomor KK sudah terdaftar.")]})
+    before = {"kk": household.kk_masked}
+    household.kk_encrypted = cipher().encrypt(new_kk, kind="kk")
+    household.kk_index = index
+    try:
+        with transaction.atomic():
+            household.save(update_fields=["kk_encrypted", "kk_index", "updated_at"])
+    except IntegrityError as exc:  # another household took this KK meanwhile
+        raise Conflict(_("Nomor KK ini sudah terdaftar."), code="duplicate_kk") from exc
+    audit_log(actor=actor, action="household.change_kk", obj=household, region_code=household.kelurahan.code,
+              before=before, after={"kk": household.kk_masked, "reason": reason.strip()[:200]})
+    return household
+
+
 # --- KPJ: the person's BPJSTK membership number ---------------------------------------------------
 
 # Who may record a KPJ: whoever enrols (the KPJ given at enrolment) and whoever exchanges files with
