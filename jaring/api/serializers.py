@@ -52,6 +52,11 @@ class PersonPatchSerializer(PersonInputSerializer):
         self.fields.pop("kk_number")
 
 
+class MergedIntoSerializer(serializers.Serializer):
+    merged_into = serializers.IntegerField(help_text=_("Data ini sudah digabung; id orang yang dipakai sekarang "
+                                                       "(juga di header Location)."))
+
+
 class PersonOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     nik = serializers.CharField(source="nik_masked", help_text=_("Selalu disamarkan."))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
@@ -15,6 +16,7 @@ from jaring.accounts.types import AuthenticatedRequest
 from jaring.api import serializers as s
 from jaring.api.idempotency import idempotent
 from jaring.core import params as p
+from jaring.core.errors import NotFound
 from jaring.regions.models import Region
 from jaring.regions.selectors import region_by_code
 from jaring.registry.models import Household, Person
@@ -111,9 +113,20 @@ class PersonDetail(PersonalDataMixin, APIView):
     audit_action = "person.view"
     audit_object_type = "registry.person"
     audit_id_kwarg = "person_id"
-    @extend_schema(responses=s.PersonOutputSerializer)
+    @extend_schema(responses={200: s.PersonOutputSerializer, 302: s.MergedIntoSerializer})
     def get(self, request: AuthenticatedRequest, person_id: int) -> Response:
-        person = person_get(actor=request.user, person_id=person_id)
+        try:
+            person = person_get(actor=request.user, person_id=person_id)
+        except NotFound:
+            # A merged record: 302 to the record in use (302, not 301: a merge can be undone), if the
+            # caller may see it; else the 404 stands (decision 0042). A PATCH is never redirected.
+            from jaring.registry.review_selectors import merged_survivor
+
+            survivor = merged_survivor(actor=request.user, person_id=person_id)
+            if survivor is None:
+                raise
+            return Response({"merged_into": survivor.pk}, status=status.HTTP_302_FOUND,
+                            headers={"Location": reverse("api-person", args=[survivor.pk])})
         return Response(s.PersonOutputSerializer(person).data)
 
     @extend_schema(request=s.PersonPatchSerializer, responses=s.PersonOutputSerializer)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jaring.accounts.capabilities import require
 from jaring.accounts.models import Role, User
@@ -35,7 +36,7 @@ from jaring.membership.models import Membership
 from jaring.membership.services import membership_end
 from jaring.registry.identity import clean_digits, nik_findings
 from jaring.registry.models import Person
-from jaring.registry.services import PersonInput, person_update
+from jaring.registry.services import MergePlanPart, PersonInput, merge_moved, person_update
 from jaring.rules import RulesInputError, calculate_benefits
 from jaring.rules.claims import (
     ScholarshipChildren,
@@ -788,9 +789,17 @@ def claims_lapse(*, actor: User, today: dt.date | None = None) -> list[int]:
     return lapsed
 
 
-def move_claims(*, actor: User, kept: Person, other: Person) -> None:
-    """Merge hook: a duplicate's claims become the kept person's."""
-    moved = Claim.objects.filter(person=other).update(person=kept)
+def move_claims(*, actor: User, kept: Person, other: Person) -> list[dict[str, Any]]:
+    """Merge hook: a duplicate's claims become the kept person's. Returns what moved, for the undo."""
+    ids = list(Claim.objects.filter(person=other).values_list("pk", flat=True))
+    moved = Claim.objects.filter(pk__in=ids).update(person=kept)
     if moved:
         audit_log(actor=actor, action="claim.move", object_type="registry.person", object_id=str(kept.pk),
                   after={"from_person": other.pk, "claims": moved})
+    return [merge_moved(Claim, "person", ids, other.pk, kept.pk)] if ids else []
+
+
+def plan_claims(*, kept: Person, other: Person) -> MergePlanPart:
+    """Merge plan (read only): how many claims ``move_claims`` would move."""
+    n = Claim.objects.filter(person=other).count()
+    return MergePlanPart(moves=[(ngettext("klaim", "klaim", n), n)] if n else [])

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jaring.accounts.capabilities import require
 from jaring.accounts.models import User
@@ -268,20 +269,52 @@ def field_profile_link(*, actor: User, user: User, person: Person | None) -> Fie
 
 # --- Person merge ---------------------------------------------------------------------------------
 
-def move_fieldwork(*, actor: User, kept: Person, other: Person) -> None:
-    """Merge hook: a duplicate's visits, attendances and user link become the kept person's."""
-    visits = Visit.objects.filter(person=other).update(person=kept)
+def move_fieldwork(*, actor: User, kept: Person, other: Person) -> list[dict[str, Any]]:
+    """Merge hook: a duplicate's visits, attendances and user link become the kept person's.
+    Returns what moved or was deleted (an attendance of an event the kept person attended too), for the undo."""
+    from jaring.registry.services import merge_deleted, merge_moved
+
+    done: list[dict[str, Any]] = []
+    visit_ids = list(Visit.objects.filter(person=other).values_list("pk", flat=True))
+    visits = Visit.objects.filter(pk__in=visit_ids).update(person=kept)
+    if visit_ids:
+        done.append(merge_moved(Visit, "person", visit_ids, other.pk, kept.pk))
     already = OutreachAttendee.objects.filter(person=kept).values("event_id")
-    twice = OutreachAttendee.objects.filter(person=other, event_id__in=already)
-    dropped = twice.count()
-    twice.delete()
-    attended = OutreachAttendee.objects.filter(person=other).update(person=kept)
+    twice = list(OutreachAttendee.objects.filter(person=other, event_id__in=already))
+    dropped = len(twice)
+    if twice:
+        done.append(merge_deleted(OutreachAttendee, twice))
+        OutreachAttendee.objects.filter(pk__in=[a.pk for a in twice]).delete()
+    attendee_ids = list(OutreachAttendee.objects.filter(person=other).values_list("pk", flat=True))
+    attended = OutreachAttendee.objects.filter(pk__in=attendee_ids).update(person=kept)
+    if attendee_ids:
+        done.append(merge_moved(OutreachAttendee, "person", attendee_ids, other.pk, kept.pk))
     linked = 0
+    profile_ids = list(FieldProfile.objects.filter(person=other).values_list("pk", flat=True))
     if not FieldProfile.objects.filter(person=kept).exists():
-        linked = FieldProfile.objects.filter(person=other).update(person=kept)
+        linked = FieldProfile.objects.filter(pk__in=profile_ids).update(person=kept)
+        target: int | None = kept.pk
     else:
-        FieldProfile.objects.filter(person=other).update(person=None)
+        FieldProfile.objects.filter(pk__in=profile_ids).update(person=None)
+        target = None
+    if profile_ids:
+        done.append(merge_moved(FieldProfile, "person", profile_ids, other.pk, target))
     if visits or attended or dropped or linked:
         audit_log(actor=actor, action="fieldwork.move", object_type="registry.person", object_id=str(kept.pk),
                   after={"from_person": other.pk, "visits": visits, "attendances": attended,
                          "attendances_merged": dropped, "field_profile": linked})
+    return done
+
+
+def plan_fieldwork(*, kept: Person, other: Person) -> Any:
+    """Merge plan (read only): how many visits and attendances ``move_fieldwork`` would move."""
+    from jaring.registry.services import MergePlanPart
+
+    visits = Visit.objects.filter(person=other).count()
+    attendances = OutreachAttendee.objects.filter(person=other).count()
+    moves = []
+    if visits:
+        moves.append((ngettext("kunjungan", "kunjungan", visits), visits))
+    if attendances:
+        moves.append((ngettext("kehadiran sosialisasi", "kehadiran sosialisasi", attendances), attendances))
+    return MergePlanPart(moves=moves)

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jaring.accounts.capabilities import can, require
 from jaring.accounts.models import User
@@ -24,7 +25,7 @@ from jaring.membership.models import FUNDING_FROM_KIND, BudgetLine, FundingSourc
 from jaring.regions.selectors import region_by_code
 from jaring.registry.identity import kpj_clean
 from jaring.registry.models import Person
-from jaring.registry.services import kpj_problem, person_assign_kpj
+from jaring.registry.services import MergePlanPart, kpj_problem, merge_moved, person_assign_kpj
 from jaring.rules import RulesInputError, calculate_contribution, protection_start, registration_age_problems
 
 PROGRAMMES = ("JKK", "JKM", "JHT")
@@ -412,27 +413,59 @@ def memberships_end_for_arrears(*, actor: User, rows: Sequence[tuple[int, dt.dat
     return len(rows)
 
 
-def move_memberships(*, actor: User, kept: Person, other: Person) -> None:
-    """Merge hook: a duplicate's memberships and dues become the kept person's. Refused when both
-    have an open membership or both are billed for the same month (the office must end one first)."""
+def _merge_conflicts(kept: Person, other: Person) -> list[tuple[str, str]]:
+    """What refuses a merge on this floor: both have an open membership, or both are billed for a month."""
     from jaring.contributions.models import Due
-    from jaring.contributions.services import dues_move
 
+    conflicts = []
     open_statuses = Membership.OPEN_STATUSES
     if (Membership.objects.filter(person=kept, status__in=open_statuses).exists()
             and Membership.objects.filter(person=other, status__in=open_statuses).exists()):
-        raise Conflict(_("Kedua orang punya kepesertaan aktif; akhiri salah satu sebelum menggabungkan."),
-                       code="both_members")
+        conflicts.append(("both_members", _("Kedua orang punya kepesertaan aktif; akhiri salah satu sebelum "
+                                            "menggabungkan.")))
     kept_months = set(Due.objects.filter(person=kept).exclude(status=Due.Status.VOID)
                       .values_list("period", flat=True))
     if Due.objects.filter(person=other, period__in=kept_months).exclude(status=Due.Status.VOID).exists():
-        raise Conflict(_("Keduanya punya iuran untuk bulan yang sama; periksa dengan BPJSTK sebelum menggabungkan."),
-                       code="overlapping_dues")
-    moved = Membership.objects.filter(person=other).update(person=kept)
+        conflicts.append(("overlapping_dues", _("Keduanya punya iuran untuk bulan yang sama; periksa dengan BPJSTK "
+                                                "sebelum menggabungkan.")))
+    return conflicts
+
+
+def move_memberships(*, actor: User, kept: Person, other: Person) -> list[dict[str, Any]]:
+    """Merge hook: a duplicate's memberships and dues become the kept person's. Refused when both
+    have an open membership or both are billed for the same month (the office must end one first).
+    Returns what moved (``registry.services.merge_moved``), for the merge's undo."""
+    from jaring.contributions.models import Due
+    from jaring.contributions.services import dues_move
+
+    if conflicts := _merge_conflicts(kept, other):
+        raise Conflict(conflicts[0][1], code=conflicts[0][0])
+    membership_ids = list(Membership.objects.filter(person=other).values_list("pk", flat=True))
+    due_ids = list(Due.objects.filter(person_id=other.pk).values_list("pk", flat=True))
+    moved = Membership.objects.filter(pk__in=membership_ids).update(person=kept)
     dues_move(actor=actor, from_person_id=other.pk, to_person_id=kept.pk)
     if moved:
         audit_log(actor=actor, action="membership.move", object_type="registry.person", object_id=str(kept.pk),
                   after={"from_person": other.pk, "memberships": moved})
+    return [merge_moved(model, "person", ids, other.pk, kept.pk)
+            for model, ids in ((Membership, membership_ids), (Due, due_ids)) if ids]
+
+
+def plan_memberships(*, kept: Person, other: Person) -> MergePlanPart:
+    """Merge plan (read only): how many memberships and dues ``move_memberships`` would move, and what
+    would refuse it."""
+    from jaring.contributions.models import Due
+
+    memberships = Membership.objects.filter(person=other).count()
+    dues = Due.objects.filter(person=other).exclude(status=Due.Status.VOID)
+    billed, paid = dues.count(), dues.filter(status=Due.Status.PAID).count()
+    moves = []
+    if memberships:
+        moves.append((ngettext("kepesertaan", "kepesertaan", memberships), memberships))
+    if billed:
+        moves.append((ngettext("iuran bulanan (%(paid)s lunas)", "iuran bulanan (%(paid)s lunas)", billed)
+                      % {"paid": paid}, billed))
+    return MergePlanPart(moves=moves, conflicts=[text for _code, text in _merge_conflicts(kept, other)])
 
 
 @transaction.atomic

@@ -9,5 +9,8 @@ class RegistryConfig(AppConfig):
     def ready(self) -> None:
         from jaring.accounts.home import register_home_card
         from jaring.registry.home import registry_home_card
+        from jaring.registry.panels import register_person_panel
+        from jaring.registry.review_views import merge_undo_panel
 
         register_home_card(registry_home_card)
+        register_person_panel(merge_undo_panel)

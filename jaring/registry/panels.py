@@ -31,3 +31,18 @@ def register_person_panel(factory: PanelFactory) -> PanelFactory:
 
 def panels_for(request: AuthenticatedHttpRequest, person: Any) -> list[Panel]:
     return [panel for factory in person_panels if (panel := factory(request, person)) is not None]
+
+
+# The duplicate review shows, for each of the two persons, what higher floors hold for them
+# (memberships and dues), so a pair is never merged blind; same pattern, its own list.
+duplicate_panels: list[PanelFactory] = []
+
+
+def register_duplicate_panel(factory: PanelFactory) -> PanelFactory:
+    if factory not in duplicate_panels:
+        duplicate_panels.append(factory)
+    return factory
+
+
+def duplicate_panels_for(request: AuthenticatedHttpRequest, person: Any) -> list[Panel]:
+    return [panel for factory in duplicate_panels if (panel := factory(request, person)) is not None]

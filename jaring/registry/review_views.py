@@ -24,15 +24,35 @@ from jaring.core.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from jaring.core.jobs import job_progress, job_start
 from jaring.core.models import Job
 from jaring.core.money import format_idr
-from jaring.registry.models import DuplicateCandidate, Person
+from jaring.registry.evidence import (
+    evidence_rows,
+    evidence_total,
+    is_structured,
+    nik_difference,
+    nik_difference_text,
+    top_reasons,
+)
+from jaring.registry.models import DuplicateCandidate, Person, PersonMerge
+from jaring.registry.panels import Panel, duplicate_panels_for
 from jaring.registry.review_selectors import (
     can_decide_duplicates,
     can_scan_duplicates,
     dedup_scan_latest,
     duplicate_candidate_get,
     duplicate_candidates,
+    merge_for_candidate,
+    merge_get,
+    merge_undo_status,
+    merges_undoable_for,
+    person_merge_plan,
 )
-from jaring.registry.services import dedup_scan_job_run, dedup_scan_queue, person_merge
+from jaring.registry.services import (
+    dedup_scan_job_run,
+    dedup_scan_queue,
+    merge_undo_days,
+    person_merge,
+    person_merge_undo,
+)
 from jaring.registry.services import duplicate_dismiss as duplicate_dismiss_service
 
 PAGE_SIZE = 25
@@ -51,9 +71,13 @@ _SIMILAR_NAME = re.compile(r"^nama mirip (\d+(?:[.,]\d+)?)%$")
 _COMMON_NAME = re.compile(r"^nama umum \((\d+) orang\)$")
 
 
-def reason_labels(reasons: list[str]) -> list[str]:
+def reason_labels(reasons: list[Any]) -> list[str]:
+    """Labels of the reasons as the first scorer wrote them (fixed phrases). The evidence model's
+    reasons (dicts) are shown by ``evidence.evidence_rows`` instead; here they give their top reasons."""
+    if is_structured(reasons):
+        return top_reasons(reasons)
     labels = []
-    for reason in reasons or []:
+    for reason in reasons if isinstance(reasons, list) else []:
         reason = str(reason)
         if similar := _SIMILAR_NAME.match(reason):
             labels.append(_("nama mirip %(percent)s%%") % {"percent": similar.group(1)})
@@ -107,8 +131,8 @@ _FIELDS: list[tuple[Any, Callable[[Person], str], Callable[[Person], Any]]] = [
 ]
 
 
-def compare_rows(a: Person, b: Person) -> list[CompareRow]:
-    nik_a, nik_b = a.nik, b.nik
+def compare_rows(a: Person, b: Person, nik_a: str | None = None, nik_b: str | None = None) -> list[CompareRow]:
+    nik_a, nik_b = nik_a if nik_a is not None else a.nik, nik_b if nik_b is not None else b.nik
     digits = sum(x != y for x, y in zip(nik_a, nik_b, strict=False)) + abs(len(nik_a) - len(nik_b))
     # How many digits differ tells a typing slip (1–2) from another person, without showing the NIK.
     note = ngettext("berbeda %(n)s angka", "berbeda %(n)s angka", digits) % {"n": digits} if digits else ""
@@ -166,6 +190,21 @@ def duplicate_scan_status(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "registry/_scan_status.html", _scan_context(request))
 
 
+def _pair_panels(request: AuthenticatedHttpRequest, pair: tuple[Person, Person]) -> list[list[Panel]]:
+    return [duplicate_panels_for(request, person) for person in pair]
+
+
+def _evidence_context(candidate: DuplicateCandidate, nik_a: str, nik_b: str) -> dict[str, Any]:
+    """The evidence table (the model's weights) and the NIK strip (positions only, never a digit)."""
+    structured = is_structured(candidate.reasons)
+    rows = evidence_rows(candidate.reasons) if structured else []
+    diff = nik_difference(nik_a, nik_b)
+    return {"structured": structured, "evidence": rows, "evidence_total": evidence_total(rows),
+            "total_sign": "+" if evidence_total(rows) > 0 else ("-" if evidence_total(rows) < 0 else "0"),
+            "reasons": [] if structured else reason_labels(candidate.reasons),
+            "nik_diff": diff, "nik_text": nik_difference_text(diff)}
+
+
 @capability_required("duplicates.read")
 @personal_data("duplicate.view", object_type="registry.duplicatecandidate", id_kwarg="candidate_id")
 def duplicate_detail(request: AuthenticatedHttpRequest, candidate_id: int) -> HttpResponse:
@@ -173,9 +212,13 @@ def duplicate_detail(request: AuthenticatedHttpRequest, candidate_id: int) -> Ht
     a, b = candidate.person_a, candidate.person_b
     is_open = candidate.status == DuplicateCandidate.Status.OPEN
     stale = is_open and _is_stale(candidate)
+    nik_a, nik_b = a.nik, b.nik  # decrypted here, compared, never rendered
+    merge = None if is_open else merge_for_candidate(actor=request.user, candidate=candidate)
+    undo = merge_undo_status(merge) if merge is not None and can_decide_duplicates(request.user) else None
     return render(request, "registry/duplicate_detail.html", {
-        "nav": "duplicates", "candidate": candidate, "pair": (a, b), "rows": compare_rows(a, b),
-        "reasons": reason_labels(candidate.reasons), "is_open": is_open, "stale": stale,
+        "nav": "duplicates", "candidate": candidate, "pair": (a, b), "rows": compare_rows(a, b, nik_a, nik_b),
+        **_evidence_context(candidate, nik_a, nik_b), "panels": _pair_panels(request, (a, b)),
+        "is_open": is_open, "stale": stale, "merge": merge, "undo": undo,
         "can_decide": is_open and not stale and can_decide_duplicates(request.user)})
 
 
@@ -194,8 +237,19 @@ def _decision_target(request: AuthenticatedHttpRequest, candidate_id: int, *, ge
     return candidate
 
 
+_FILL_LABELS = {"birth_place": gettext_lazy("Tempat lahir"), "phone": gettext_lazy("Nomor HP"),
+                "occupation_id": gettext_lazy("Pekerjaan"), "household_id": gettext_lazy("Keluarga (KK)"),
+                "relationship": gettext_lazy("Hubungan dalam keluarga"),
+                "declared_income_idr": gettext_lazy("Penghasilan"), "consent_basis": gettext_lazy("Dasar data"),
+                "consent_date": gettext_lazy("Tanggal persetujuan"),
+                "reminder_opt_out_at": gettext_lazy("Menolak pengingat"),
+                "reminder_consent_at": gettext_lazy("Setuju menerima pengingat")}
+
+
 @capability_required("duplicates.merge")
 def duplicate_merge(request: AuthenticatedHttpRequest, candidate_id: int) -> HttpResponse:
+    """Two steps: the first POST (``keep`` only) shows what the merge will do — who is kept, the fields
+    filled, the rows that move, the conflicts that refuse it; the second (``confirmed``) merges."""
     target = _decision_target(request, candidate_id, get_message=_(
         "Penggabungan hanya bisa dilakukan dengan tombol Gabungkan di halaman ini; tidak ada yang diubah."))
     if isinstance(target, HttpResponse):
@@ -209,8 +263,14 @@ def duplicate_merge(request: AuthenticatedHttpRequest, candidate_id: int) -> Htt
                                   "Tidak ada yang diubah."))
         return back
     other = candidate.person_b if keep.pk == candidate.person_a_id else candidate.person_a
+    comment = request.POST.get("comment", "")
+    if request.POST.get("confirmed") != "1":
+        plan = person_merge_plan(actor=request.user, candidate=candidate, keep=keep)
+        return render(request, "registry/duplicate_merge_confirm.html", {
+            "nav": "duplicates", "candidate": candidate, "plan": plan, "kept": keep, "other": other,
+            "filled": [str(_FILL_LABELS.get(name, name)) for name in plan.filled], "comment": comment[:500]})
     try:
-        kept = person_merge(actor=request.user, candidate=candidate, keep=keep)
+        kept = person_merge(actor=request.user, candidate=candidate, keep=keep, comment=comment)
     except (Conflict, ValidationFailed) as exc:
         messages.error(request, str(exc.message))
         return back
@@ -219,8 +279,66 @@ def duplicate_merge(request: AuthenticatedHttpRequest, candidate_id: int) -> Htt
     except NotFound:
         raise Http404 from None
     messages.success(request, _("%(other)s digabung ke %(kept)s. Data yang digabung tidak tampil lagi di daftar; "
-                                "riwayatnya tetap tercatat.") % {"other": other.full_name, "kept": kept.full_name})
+                                "riwayatnya tetap tercatat. Penggabungan bisa diurungkan dari halaman pasangan ini "
+                                "selama %(days)s hari.") % {"other": other.full_name, "kept": kept.full_name,
+                                                           "days": merge_undo_days()})
     return redirect("registry:duplicate_list")
+
+
+def _merge_or_404(request: AuthenticatedHttpRequest, merge_id: int) -> PersonMerge:
+    try:
+        return merge_get(actor=request.user, merge_id=merge_id)
+    except PermissionDenied:
+        raise DjangoPermissionDenied from None
+    except NotFound:
+        raise Http404 from None
+
+
+@capability_required("duplicates.merge")
+def merge_undo(request: AuthenticatedHttpRequest, merge_id: int) -> HttpResponse:
+    """GET: what the undo restores and whether it may run; POST: undo the merge."""
+    merge = _merge_or_404(request, merge_id)
+    if request.method == "POST":
+        try:
+            person_merge_undo(actor=request.user, merge=merge)
+        except (Conflict, ValidationFailed) as exc:
+            messages.error(request, str(exc.message))
+            return redirect("registry:merge_undo", merge_id=merge.pk)
+        except PermissionDenied:
+            raise DjangoPermissionDenied from None
+        except NotFound:
+            raise Http404 from None
+        messages.success(request, _("Penggabungan diurungkan: %(merged)s tampil lagi sebagai data tersendiri, "
+                                    "dengan semua yang pindah saat digabung.") % {"merged": merge.merged.full_name})
+        if merge.candidate_id:
+            return redirect("registry:duplicate_detail", candidate_id=merge.candidate_id)
+        return redirect("registry:person_detail", person_id=merge.merged_id)
+    moves = [(str(_move_label(m)), len(m.get("ids") or m.get("deleted") or [])) for m in merge.moves or []]
+    return render(request, "registry/merge_undo_confirm.html", {
+        "nav": "duplicates", "merge": merge, "status": merge_undo_status(merge), "moves": moves,
+        "days": merge_undo_days()})
+
+
+def _move_label(move: dict[str, Any]) -> str:
+    from django.apps import apps
+
+    try:
+        name = str(apps.get_model(move["model"])._meta.verbose_name_plural)
+    except (LookupError, ValueError, KeyError):
+        name = str(move.get("model", ""))
+    if "deleted" in move:
+        return _("%(what)s (dikembalikan)") % {"what": name}
+    return name
+
+
+def merge_undo_panel(request: AuthenticatedHttpRequest, person: Any) -> Panel | None:
+    """On the kept person's page: merges into this person that can still be undone."""
+    if not can_decide_duplicates(request.user):
+        return None
+    merges = merges_undoable_for(actor=request.user, person=person)
+    if not merges:
+        return None
+    return Panel("registry/_merge_undo_panel.html", {"merges": merges, "days": merge_undo_days()})
 
 
 @capability_required("duplicates.merge")

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import json
 import re
+import uuid
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -823,17 +831,121 @@ MERGE_FILL = ("birth_place", "phone", "occupation_id", "household_id", "relation
               "reminder_opt_out_at", "reminder_consent_at")
 
 
+def merge_fill(kept: Person, other: Person) -> list[str]:
+    """The kept person's empty fields that the other record fills."""
+    return [name for name in MERGE_FILL
+            if getattr(kept, name) in (None, "") and getattr(other, name) not in (None, "")]
+
+
+# --- What a merge changed, so that it can be undone (decision 0042) --------------------------------
+# A merge hook returns what it moved: ``merge_moved(...)`` per set of rows whose foreign key it
+# changed, ``merge_deleted(...)`` per set of rows it deleted. The registry stores them in a
+# ``PersonMerge`` and puts them back through ``django.apps`` (it imports no higher floor).
+
+
+def _dump(value: Any) -> Any:
+    """A column value as JSON that ``field.to_python`` turns back into the same value."""
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, memoryview | bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    return value
+
+
+def row_dump(obj: Any) -> dict[str, Any]:
+    return {f.attname: _dump(getattr(obj, f.attname)) for f in obj._meta.concrete_fields}
+
+
+def _fingerprint(values: dict[str, Any]) -> str:
+    text = json.dumps({k: _dump(v) for k, v in values.items()}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def merge_moved(model: Any, field_name: str, ids: list[int], from_id: Any, to_id: Any) -> dict[str, Any]:
+    """What a hook moved: the rows ``ids`` of ``model`` whose ``field_name`` went from ``from_id`` to ``to_id``."""
+    return {"model": model._meta.label_lower, "field": model._meta.get_field(field_name).attname,
+            "from": from_id, "to": to_id, "ids": sorted(int(i) for i in ids)}
+
+
+def merge_deleted(model: Any, rows: list[Any]) -> dict[str, Any]:
+    """What a hook deleted (call before deleting): the whole rows, to be inserted again by an undo."""
+    return {"model": model._meta.label_lower, "deleted": [row_dump(r) for r in rows]}
+
+
+def _dependents(model: Any, ids: list[int]) -> dict[str, dict[str, int]]:
+    """How many rows of other tables point to each of ``ids``: a row attached later refuses the undo."""
+    out: dict[str, dict[str, int]] = {}
+    for rel in model._meta.get_fields(include_hidden=True):
+        if not (rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one)):
+            continue
+        attname = rel.field.attname
+        label = f"{rel.related_model._meta.label_lower}.{attname}"
+        for start in range(0, len(ids), 500):
+            rows = (rel.related_model._base_manager.filter(**{f"{attname}__in": ids[start:start + 500]})
+                    .values(attname).annotate(n=Count("pk")).order_by())
+            for row in rows:
+                out.setdefault(str(row[attname]), {})[label] = row["n"]
+    return out
+
+
+def _rows_state(model: Any, ids: list[int]) -> dict[str, str]:
+    state = {}
+    for start in range(0, len(ids), 500):
+        for row in model._base_manager.filter(pk__in=ids[start:start + 500]).values():
+            state[str(row[model._meta.pk.attname])] = _fingerprint(row)
+    return state
+
+
+def _changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in before.items() if after.get(name) != value}
+
+
+@dataclass
+class MergePlanPart:
+    """One floor's answer to "what would this merge do?": rows that would move (text, count) and
+    conflicts that refuse the merge."""
+
+    moves: list[tuple[str, int]] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+
+MergePlanner = Any
+merge_planners: list[MergePlanner] = []
+
+
+def register_merge_plan(planner: MergePlanner) -> MergePlanner:
+    """Higher floors register, next to their merge hook, a read-only count of what the hook would move:
+    ``planner(kept=, other=) -> MergePlanPart``."""
+    if planner not in merge_planners:
+        merge_planners.append(planner)
+    return planner
+
+
+def merge_conflicts_registry(kept: Person, other: Person) -> list[tuple[str, str]]:
+    if kept.kpj and other.kpj and kept.kpj != other.kpj:
+        return [("kpj_differs", _("Kedua orang punya nomor KPJ yang berbeda (%(a)s dan %(b)s); satu orang hanya punya "
+                                  "satu KPJ. Periksa dengan BPJSTK sebelum menggabungkan; tidak ada yang diubah.")
+                 % {"a": kept.kpj, "b": other.kpj})]
+    return []
+
+
 @transaction.atomic
-def person_merge(*, actor: User, candidate: Any, keep: Person) -> Person:
+def person_merge(*, actor: User, candidate: Any, keep: Person, comment: str = "") -> Person:
     """Merge a candidate pair into ``keep``: empty fields filled from the other, memberships and
     their history moved, the other record kept (for the audit trail) but hidden as merged.
 
     The KPJ is the person's (DOMAIN §2.1) and is never lost: two different KPJs refuse the merge
     (``kpj_differs``: one of the two records is not this person, or BPJSTK has two numbers to
-    reconcile first); a KPJ only the other has moves to the kept person."""
-    from jaring.registry.models import DuplicateCandidate
+    reconcile first); a KPJ only the other has moves to the kept person.
+
+    Everything the merge changed is recorded in a ``PersonMerge`` (the fields before, every row the
+    hooks moved) for ``person_merge_undo``; ``comment`` is kept there and in the audit event."""
+    from jaring.registry.models import DuplicateCandidate, PersonMerge
 
     _require_writer(actor)
+    comment = " ".join(str(comment or "").split())[:500]
     candidate = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
     if candidate.status != DuplicateCandidate.Status.OPEN:
         raise Conflict(_("Pasangan ini sudah diputuskan."), code="already_decided")
@@ -848,10 +960,9 @@ def person_merge(*, actor: User, candidate: Any, keep: Person) -> Person:
     if kept.merged_into_id or other.merged_into_id:
         raise Conflict(_("Salah satu orang dalam pasangan ini sudah digabung dengan data lain. "
                          "Pindai ulang antrean; tidak ada yang diubah."), code="already_merged")
-    if kept.kpj and other.kpj and kept.kpj != other.kpj:
-        raise Conflict(_("Kedua orang punya nomor KPJ yang berbeda (%(a)s dan %(b)s); satu orang hanya punya satu "
-                         "KPJ. Periksa dengan BPJSTK sebelum menggabungkan; tidak ada yang diubah.")
-                       % {"a": kept.kpj, "b": other.kpj}, code="kpj_differs")
+    if conflicts := merge_conflicts_registry(kept, other):
+        raise Conflict(conflicts[0][1], code=conflicts[0][0])
+    rows_before = {"kept": row_dump(kept), "merged": row_dump(other), "candidate": row_dump(candidate)}
     before = person_snapshot(kept)
     moved_kpj = other.kpj if other.kpj and not kept.kpj else None
     if moved_kpj:  # the unique index: off the other record first, then onto the kept one
@@ -859,25 +970,161 @@ def person_merge(*, actor: User, candidate: Any, keep: Person) -> Person:
         other.save(update_fields=["kpj", "updated_at"])
         kept.kpj = moved_kpj
         kept.save(update_fields=["kpj", "updated_at"])
-    filled = []
-    for name in MERGE_FILL:
-        if getattr(kept, name) in (None, "") and getattr(other, name) not in (None, ""):
-            setattr(kept, name, getattr(other, name))
-            filled.append(name)
+    filled = merge_fill(kept, other)
+    for name in filled:
+        setattr(kept, name, getattr(other, name))
     if filled:
         kept.save(update_fields=[*filled, "updated_at"])
+    moves: list[dict[str, Any]] = []
     for hook in merge_hooks:
-        hook(actor=actor, kept=kept, other=other)
+        moves.extend(hook(actor=actor, kept=kept, other=other) or [])
     other.merged_into = kept
     other.save(update_fields=["merged_into", "updated_at"])
     candidate.status = DuplicateCandidate.Status.MERGED
     candidate.decided_by, candidate.decided_at = actor, timezone.now()
     candidate.save(update_fields=["status", "decided_by", "decided_at"])
+    # The rows as the merge leaves them (read back: what the database holds is what an undo compares).
+    rows_after = {"kept": row_dump(Person.objects.get(pk=kept.pk)), "merged": row_dump(Person.objects.get(pk=other.pk)),
+                  "candidate": row_dump(DuplicateCandidate.objects.get(pk=candidate.pk))}
+    for move in moves:
+        if "ids" in move:
+            model = apps.get_model(move["model"])
+            move["rows"] = _rows_state(model, move["ids"])
+            move["dependents"] = _dependents(model, move["ids"])
+    record = PersonMerge.objects.create(
+        kept=kept, merged=other, candidate=candidate, actor=actor, at=candidate.decided_at, comment=comment,
+        before={key: _changed_fields(rows_before[key], rows_after[key]) for key in rows_before},
+        after={key: _fingerprint(rows_after[key]) for key in rows_after}, moves=moves)
     audit_log(actor=actor, action="person.merge", obj=kept, region_code=kept.kelurahan.code,
               before=before, after={"merged": other.pk, "merged_nik": other.nik_masked, "filled": filled,
-                                    "candidate": candidate.pk, "score": candidate.score,
+                                    "candidate": candidate.pk, "score": candidate.score, "merge": record.pk,
+                                    **({"comment": comment} if comment else {}),
                                     **({"kpj": moved_kpj} if moved_kpj else {})})
     return kept
+
+
+def merge_undo_days() -> int:
+    return max(0, int(getattr(settings, "JARING_MERGE_UNDO_DAYS", 30)))
+
+
+def merge_undo_deadline(merge: Any) -> dt.datetime:
+    return merge.at + dt.timedelta(days=merge_undo_days())
+
+
+def _row_label(model: Any, pk: Any) -> str:
+    return _("%(what)s #%(id)s") % {"what": model._meta.verbose_name, "id": pk}
+
+
+def merge_undo_problems(merge: Any) -> list[str]:
+    """What changed since the merge that an undo would overwrite (empty: the undo may run). Reads only."""
+    from jaring.registry.models import DuplicateCandidate
+
+    problems = []
+    now_rows: dict[str, Any] = {"kept": Person.objects.filter(pk=merge.kept_id).values().first(),
+                                "merged": Person.objects.filter(pk=merge.merged_id).values().first(),
+                                "candidate": DuplicateCandidate.objects.filter(pk=merge.candidate_id).values().first()
+                                if merge.candidate_id else None}
+    names = dict(Person.objects.filter(pk__in=(merge.kept_id, merge.merged_id)).values_list("pk", "full_name"))
+    for key, fingerprint in (merge.after or {}).items():
+        row = now_rows.get(key)
+        if row is not None and _fingerprint(row) == fingerprint:
+            continue
+        if key == "kept":
+            problems.append(_("Data %(name)s (yang dipertahankan) diubah setelah penggabungan.")
+                            % {"name": names.get(merge.kept_id, "")})
+        elif key == "merged":
+            problems.append(_("Data %(name)s (yang digabung) diubah setelah penggabungan.")
+                            % {"name": names.get(merge.merged_id, "")})
+        else:
+            problems.append(_("Pasangan duplikat ini diubah setelah penggabungan."))
+    for move in merge.moves or []:
+        try:
+            model = apps.get_model(move["model"])
+        except (LookupError, ValueError, KeyError):
+            problems.append(_("Tabel %(model)s tidak ada lagi.") % {"model": move.get("model")})
+            continue
+        if "deleted" in move:
+            pks = [row.get(model._meta.pk.attname) for row in move["deleted"]]
+            for pk in model._base_manager.filter(pk__in=pks).values_list("pk", flat=True):
+                problems.append(_("%(row)s sudah ada lagi.") % {"row": _row_label(model, pk)})
+            continue
+        ids = move.get("ids", [])
+        now = _rows_state(model, ids)
+        for pk in ids:
+            if str(pk) not in now:
+                problems.append(_("%(row)s sudah dihapus.") % {"row": _row_label(model, pk)})
+            elif now[str(pk)] != move.get("rows", {}).get(str(pk)):
+                problems.append(_("%(row)s diubah setelah penggabungan.") % {"row": _row_label(model, pk)})
+        dependents = _dependents(model, ids)
+        for pk in ids:
+            if dependents.get(str(pk), {}) != move.get("dependents", {}).get(str(pk), {}):
+                problems.append(_("Ada data baru yang terkait dengan %(row)s.") % {"row": _row_label(model, pk)})
+    return problems
+
+
+def _load(model: Any, values: dict[str, Any]) -> dict[str, Any]:
+    return {name: model._meta.get_field(name).to_python(value) for name, value in values.items()}
+
+
+@transaction.atomic
+def person_merge_undo(*, actor: User, merge: Any) -> Any:
+    """Undo a merge (decision 0042): the merged person visible again, the kept person's fields and KPJ
+    as before, every moved row back, every deleted row inserted again, the pair open again — exactly the
+    rows as they were before the merge, ``updated_at`` included (the undo restores, it does not edit).
+
+    Refused (``Conflict``, nothing changed) when already undone (``already_undone``), after
+    ``JARING_MERGE_UNDO_DAYS`` (``undo_expired``), or when anything the undo would overwrite changed
+    since the merge (``changed_since``: the message names what); outside the area ``NotFound``."""
+    from jaring.registry.models import DuplicateCandidate, PersonMerge
+
+    _require_writer(actor)
+    merge = PersonMerge.objects.select_for_update().get(pk=merge.pk)
+    kept = Person.objects.select_for_update(of=("self",)).select_related("kelurahan").get(pk=merge.kept_id)
+    other = Person.objects.select_for_update(of=("self",)).select_related("kelurahan").get(pk=merge.merged_id)
+    scope = scope_for(actor)
+    if not (scope.contains_code(kept.kelurahan.code) and scope.contains_code(other.kelurahan.code)):
+        raise NotFound(_("Orang tidak ditemukan."))
+    if merge.undone_at is not None:
+        raise Conflict(_("Penggabungan ini sudah diurungkan."), code="already_undone")
+    if timezone.now() > merge_undo_deadline(merge):
+        raise Conflict(_("Penggabungan ini lebih dari %(days)s hari yang lalu dan tidak bisa diurungkan lagi. "
+                         "Pisahkan data secara manual bila perlu.") % {"days": merge_undo_days()},
+                       code="undo_expired")
+    if problems := merge_undo_problems(merge):
+        raise Conflict(_("Penggabungan tidak bisa diurungkan karena ada yang berubah sesudahnya; tidak ada yang "
+                         "diubah. %(what)s") % {"what": " ".join(str(p) for p in problems[:10])},
+                       code="changed_since")
+    restored: dict[str, int] = {}
+    for move in reversed(merge.moves or []):
+        model = apps.get_model(move["model"])
+        if "deleted" in move:
+            model._base_manager.bulk_create([model(**_load(model, row)) for row in move["deleted"]])
+            stamped = [f.attname for f in model._meta.concrete_fields
+                       if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+            for row in move["deleted"] if stamped else []:  # bulk_create stamps them anew: as they were
+                model._base_manager.filter(pk=row[model._meta.pk.attname]).update(
+                    **_load(model, {name: row[name] for name in stamped}))
+            restored[move["model"]] = restored.get(move["model"], 0) + len(move["deleted"])
+            continue
+        ids = move["ids"]
+        value = model._meta.get_field(move["field"]).to_python(move["from"])
+        for start in range(0, len(ids), 500):
+            model._base_manager.filter(pk__in=ids[start:start + 500]).update(**{move["field"]: value})
+        restored[move["model"]] = restored.get(move["model"], 0) + len(ids)
+    before = merge.before or {}
+    # The kept person first: a KPJ that moved leaves it before it returns to the merged record (unique).
+    Person.objects.filter(pk=kept.pk).update(**_load(Person, before.get("kept", {})))
+    Person.objects.filter(pk=other.pk).update(**_load(Person, before.get("merged", {})))
+    if merge.candidate_id and before.get("candidate"):
+        DuplicateCandidate.objects.filter(pk=merge.candidate_id).update(
+            **_load(DuplicateCandidate, before["candidate"]))
+    merge.undone_at, merge.undone_by = timezone.now(), actor
+    merge.save(update_fields=["undone_at", "undone_by"])
+    audit_log(actor=actor, action="person.merge_undo", obj=kept, region_code=kept.kelurahan.code,
+              before={"merged_into": kept.pk},
+              after={"merge": merge.pk, "merged": other.pk, "candidate": merge.candidate_id,
+                     "restored_fields": sorted(before.get("kept", {})), "rows": restored})
+    return merge
 
 
 # --- Payment reminders: channel, consent and opt-out (jaring.reminders, decision 0038) -------------

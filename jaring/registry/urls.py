@@ -23,6 +23,7 @@ urlpatterns += [
     path("duplikat/<int:candidate_id>/", review_views.duplicate_detail, name="duplicate_detail"),
     path("duplikat/<int:candidate_id>/gabung/", review_views.duplicate_merge, name="duplicate_merge"),
     path("duplikat/<int:candidate_id>/bukan-duplikat/", review_views.duplicate_dismiss, name="duplicate_dismiss"),
+    path("duplikat/penggabungan/<int:merge_id>/urungkan/", review_views.merge_undo, name="merge_undo"),
 ]
 
 urlpatterns += [

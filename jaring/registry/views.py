@@ -111,7 +111,17 @@ def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @capability_required("registry.read")
 @personal_data("person.view", object_type="registry.person", id_kwarg="person_id")
 def person_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
-    person = person_or_404(request, person_id)
+    try:
+        person = person_get(actor=request.user, person_id=person_id)
+    except NotFound:
+        # A merged record's old address leads to the record in use, if the user may see it (decision 0042).
+        from jaring.registry.review_selectors import merged_survivor
+
+        survivor = merged_survivor(actor=request.user, person_id=person_id)
+        if survivor is None:
+            raise Http404 from None
+        messages.info(request, _("Data ini sudah digabung ke %(name)s.") % {"name": survivor.full_name})
+        return redirect(survivor)
     members = household_members(actor=request.user, household=person.household) if person.household else []
     return render(request, "registry/person_detail.html", {
         "nav": "persons", "person": person, "members": members,

@@ -7,7 +7,8 @@ class RemindersConfig(AppConfig):
     verbose_name = "Pengingat iuran"
 
     def ready(self) -> None:
-        from jaring.registry.services import register_merge_hook
-        from jaring.reminders.services import move_reminders
+        from jaring.registry.services import register_merge_hook, register_merge_plan
+        from jaring.reminders.services import move_reminders, plan_reminders
 
         register_merge_hook(move_reminders)
+        register_merge_plan(plan_reminders)

@@ -22,6 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jaring.accounts.capabilities import require
 from jaring.accounts.models import User
@@ -349,10 +350,22 @@ def reminders_job_run(job: Any) -> None:
 # --- Merges -------------------------------------------------------------------------------------
 
 
-def move_reminders(*, actor: User, kept: Person, other: Person) -> None:
+def move_reminders(*, actor: User, kept: Person, other: Person) -> list[dict[str, Any]]:
     """Merge hook: a duplicate's reminder messages become the kept person's (their memberships
-    and dues move with membership's hook)."""
-    moved = ReminderMessage.objects.filter(person=other).update(person=kept)
+    and dues move with membership's hook). Returns what moved, for the undo."""
+    from jaring.registry.services import merge_moved
+
+    ids = list(ReminderMessage.objects.filter(person=other).values_list("pk", flat=True))
+    moved = ReminderMessage.objects.filter(pk__in=ids).update(person=kept)
     if moved:
         audit_log(actor=actor, action="reminder.move", object_type="registry.person", object_id=str(kept.pk),
                   after={"from_person": other.pk, "messages": moved})
+    return [merge_moved(ReminderMessage, "person", ids, other.pk, kept.pk)] if ids else []
+
+
+def plan_reminders(*, kept: Person, other: Person) -> Any:
+    """Merge plan (read only): how many reminder messages ``move_reminders`` would move."""
+    from jaring.registry.services import MergePlanPart
+
+    n = ReminderMessage.objects.filter(person=other).count()
+    return MergePlanPart(moves=[(ngettext("pesan pengingat", "pesan pengingat", n), n)] if n else [])

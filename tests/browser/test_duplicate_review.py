@@ -31,6 +31,9 @@ def test_operator_compares_and_merges_on_a_phone(phone, live_server, personas, r
     assert phone.evaluate(NO_SIDEWAYS_SCROLL)
     shot(phone, "duplicate_detail_phone")
     phone.check(f"input[name=keep][value='{kept.pk}']")
+    phone.click("button:has-text('Lanjut')")  # first what the merge will do, then the merge
+    phone.wait_for_selector("text=Periksa sebelum menggabungkan")
+    assert phone.evaluate(NO_SIDEWAYS_SCROLL)
     phone.click("button:has-text('Gabungkan')")
     phone.wait_for_selector("text=digabung ke")
     assert Person.objects.filter(merged_into=kept).count() == 1

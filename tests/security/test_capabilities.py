@@ -107,7 +107,7 @@ def world(personas: dict[str, Any], register_person: Any) -> dict[str, Any]:
                        event_date=timezone.localdate() - dt.timedelta(days=1))
     return {"claim_id": claim.pk,
             "person_id": person.pk, "household_id": person.household_id or 999999, "membership_id": membership.pk,
-            "policy_id": policy.pk, "code": payer.code, "candidate_id": 999999, "job_id": 999999,
+            "policy_id": policy.pk, "code": payer.code, "candidate_id": 999999, "merge_id": 999999, "job_id": 999999,
             "round_id": 999999, "invoice_id": 999999, "action": "cancel"}
 
 

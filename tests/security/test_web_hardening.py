@@ -133,7 +133,7 @@ def world(personas, register_person, client, django_capture_on_commit_callbacks)
         "kwargs": {"person_id": person.pk, "household_id": person.household_id, "candidate_id": candidate.pk,
                    "job_id": job.pk, "code": payer.code, "round_id": allocation_round.pk, "action": "approve",
                    "policy_id": policy.pk, "membership_id": membership.pk, "invoice_id": 999999, "claim_id": 999999,
-                   "scan_id": 999999, "child_id": 999999, "event_id": 999999, "visit_id": 999999,
+                   "scan_id": 999999, "child_id": 999999, "merge_id": 999999, "event_id": 999999, "visit_id": 999999,
                    "code@api/v1/regions/": REMU},
         "extra": [
             reverse("targeting:scenarios") + f"?payer=APBD-KOTA&policy={policy.pk}&budget_idr=5000000"

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from conftest import KLAWASI, REMU
 from jaring.core.models import AuditEvent, Job
+from jaring.registry.evidence import is_structured
 from jaring.registry.models import DuplicateCandidate, Person
 from jaring.registry.services import dedup_scan
 
@@ -76,7 +77,10 @@ def test_operator_sees_every_pair_side_by_side(login, pairs):
     for candidate in pairs.values():
         assert candidate.person_a.full_name in page and candidate.person_b.full_name in page
         assert candidate.person_a.nik_masked in page and candidate.person_a.nik not in page
-    assert "tanggal lahir sama" in page and "nama mirip" in page
+    if is_structured(remu.reasons):  # the evidence model: its strongest reasons
+        assert "Tanggal lahir: sama" in page
+    else:
+        assert "tanggal lahir sama" in page and "nama mirip" in page
     assert f"{remu.score:.0f}%" in page
     assert "Pindai ulang" in page
     scores = [c.score for c, _reasons in listing.context["rows"]]
@@ -85,7 +89,7 @@ def test_operator_sees_every_pair_side_by_side(login, pairs):
     detail = client.get(_url("duplicate_detail", remu))
     html = detail.content.decode()
     assert detail.status_code == 200 and detail.context["nav"] == "duplicates"
-    assert "Gabungkan" in html and "Bukan duplikat" in html
+    assert "Lanjut: periksa yang akan dipindah" in html and "Bukan duplikat" in html
     assert remu.person_a.nik not in html and remu.person_b.nik not in html
     differs = {row.label: row.differs for row in detail.context["rows"]}
     assert differs["Nama"] and differs["Nomor HP"] and differs["NIK"]
@@ -149,7 +153,7 @@ def test_merge_moves_the_other_record_to_the_kept_one(login, pairs):
     client = login("operator_sorong")
     remu = pairs["remu"]
     kept, other = remu.person_a, remu.person_b
-    response = client.post(_url("duplicate_merge", remu), {"keep": kept.pk}, follow=True)
+    response = client.post(_url("duplicate_merge", remu), {"keep": kept.pk, "confirmed": "1"}, follow=True)
     assert response.redirect_chain[-1][0] == _url("duplicate_list")
     assert "digabung ke" in response.content.decode()
     other.refresh_from_db()
@@ -222,7 +226,7 @@ def test_a_decided_pair_cannot_be_decided_again(login, pairs):
     assert _status(remu) == DISMISSED and not Person.objects.filter(merged_into__isnull=False).exists()
 
     klawasi = pairs["klawasi"]
-    client.post(_url("duplicate_merge", klawasi), {"keep": klawasi.person_b_id})
+    client.post(_url("duplicate_merge", klawasi), {"keep": klawasi.person_b_id, "confirmed": "1"})
     for attempt in (client.post(_url("duplicate_merge", klawasi), {"keep": klawasi.person_a_id}, follow=True),
                     client.post(_url("duplicate_dismiss", klawasi), follow=True)):
         assert "sudah diputuskan" in attempt.content.decode()
@@ -238,13 +242,13 @@ def test_pair_whose_person_was_merged_elsewhere_is_stale(login, register_person,
     assert DuplicateCandidate.objects.count() == 3
     client = login("operator_sorong")
     first = DuplicateCandidate.objects.get(person_a=a, person_b=b)
-    client.post(_url("duplicate_merge", first), {"keep": a.pk})
+    client.post(_url("duplicate_merge", first), {"keep": a.pk, "confirmed": "1"})
     stale = DuplicateCandidate.objects.get(person_a=b, person_b=c)
     listed = [candidate.pk for candidate, _reasons in client.get(_url("duplicate_list")).context["rows"]]
     assert stale.pk not in listed and len(listed) == 1
     detail = client.get(_url("duplicate_detail", stale)).content.decode()
     assert "sudah digabung dengan data lain" in detail and 'name="keep"' not in detail
-    response = client.post(_url("duplicate_merge", stale), {"keep": c.pk}, follow=True)
+    response = client.post(_url("duplicate_merge", stale), {"keep": c.pk, "confirmed": "1"}, follow=True)
     assert "sudah digabung dengan data lain" in response.content.decode()
     c.refresh_from_db()
     assert c.merged_into_id is None and _status(stale) == OPEN
