@@ -49,12 +49,17 @@ NUMBER_LINES = """() => [...document.querySelectorAll('.stat b')].map(b => {
 @pytest.fixture
 def office(personas: dict[str, Any], payers: dict[str, Any], city: dict[str, Any],  # noqa: F811
            register_person: Any, tmp_path: Any) -> dict[str, Any]:
-    """The claims report's city, plus a budget of eleven digits, a duplicate pair and an import in
-    the history with a long file name."""
+    """The claims report's city, plus a budget of eleven digits, a duplicate pair, an import in the
+    history with a long file name and an allocation round."""
+    import datetime as dt
+
     from jaring.core.jobs import job_finish
     from jaring.membership.services import budget_line_add
     from jaring.registry.importing import import_job_create
-    from jaring.registry.services import dedup_scan
+    from jaring.registry.services import HouseholdInput, dedup_scan, household_create
+    from jaring.registry.testing import make_kk
+    from jaring.targeting.selectors import RoundInput
+    from jaring.targeting.services import policy_create, round_prepare
 
     admin, operator = personas["admin_sorong"], personas["operator_sorong"]
     budget_line_add(actor=admin, payer=payers["city"], fiscal_year=timezone.localdate().year,
@@ -66,13 +71,26 @@ def office(personas: dict[str, Any], payers: dict[str, Any], city: dict[str, Any
     upload.write_bytes(b"")
     job = import_job_create(actor=operator, path=upload, file_name=upload.name)
     job_finish(job, status="done", result={"rows": 1_234_567})
-    return {"payer": payers["city"], "member": city["people"]["P1"]}
+    start = dt.date(timezone.localdate().year + 1, 1, 1)
+    budget_line_add(actor=admin, payer=payers["city"], fiscal_year=start.year, amount_idr=BUDGET_IDR,
+                    source_document="DPA Dinas Sosial")
+    for serial in range(20, 24):  # poor households with a working adult each: the round's pool
+        household = household_create(actor=operator, data=HouseholdInput.of(
+            kk_number=make_kk(issued=dt.date(2016, 1, 4), serial=serial), kelurahan=REMU,
+            welfare_decile=1 + serial % 3, decile_source="P3KE", decile_date=dt.date(2025, 1, 1)))
+        register_person(full_name=f"Pekerja Nomor {serial}", household=household,
+                        birth_date=dt.date(1980 + serial % 10, 2, 3), occupation="fisher")
+    policy = policy_create(actor=admin, code="inpres", name="Inpres 4/2022", max_decile=4, min_age=18, max_age=64)
+    allocation_round = round_prepare(actor=operator, data=RoundInput(
+        payer=payers["city"], policy=policy, budget_idr=99_993_600, months=12, start=start))
+    return {"payer": payers["city"], "member": city["people"]["P1"], "round": allocation_round}
 
 
 def test_phone_pages_fit_and_the_menu_is_one_bar(phone, live_server, office):  # type: ignore[no-untyped-def]
     log_in(phone, live_server.url, "admin_sorong")
     base = live_server.url
-    pages = ["/", "/orang/", "/impor/", "/duplikat/", f"/wadah/{office['payer'].code}/", "/sasaran/", "/risiko/",
+    pages = ["/", "/orang/", "/impor/", "/duplikat/", f"/wadah/{office['payer'].code}/", "/sasaran/",
+             f"/sasaran/putaran/{office['round'].pk}/", "/risiko/", "/klaim/", f"/orang/{office['member'].pk}/",
              "/laporan/klaim/?dari=2026-01&sampai=2026-12", "/dasbor/"]
     for path in pages:
         phone.goto(base + path)
@@ -113,7 +131,8 @@ def test_stat_numbers_stay_on_one_line_at_1366(browser, live_server, office):  #
     try:
         log_in(page, live_server.url, "admin_sorong")
         assert page.locator("#mainnav").is_visible() and not page.locator("label.menu-button").is_visible()
-        for path in (f"/wadah/{office['payer'].code}/", "/laporan/klaim/?dari=2026-01&sampai=2026-12", "/"):
+        for path in (f"/wadah/{office['payer'].code}/", "/laporan/klaim/?dari=2026-01&sampai=2026-12", "/",
+                     f"/sasaran/putaran/{office['round'].pk}/"):
             page.goto(live_server.url + path)
             numbers = page.evaluate(NUMBER_LINES)
             assert numbers, path
