@@ -122,7 +122,7 @@ def similar_words(word: str) -> list[str]:
     for candidate in rows.values_list("word", flat=True)[:20_000]:
         best = min(OSA.distance(word, candidate[:n], score_cutoff=d + 1)
                    for n in range(max(1, size - d), size + d + 1))
-        if best <= d:
-            scored.append((best, candidate))
+        if best <= d:  # closest first; between equals, the whole word closest ("agustna": agustina)
+            scored.append((best, OSA.distance(word, candidate), candidate))
     scored.sort()
-    return [w for _d, w in scored[:FUZZY_MAX_WORDS]]
+    return [w for _d, _whole, w in scored[:FUZZY_MAX_WORDS]]

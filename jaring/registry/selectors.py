@@ -299,6 +299,27 @@ def person_search(*, actor: User, filters: PersonFilters | None = None) -> Perso
     if not words:
         return PersonResults([qs.none()])
     qs = with_sort_keys(qs)
+    results = _word_search(qs, key, words)
+    if results.count() or not any(len(w) >= FUZZY_MIN_LENGTH for w in words):
+        return results
+    # Nothing matched: first the query with each word replaced by its closest vocabulary word, as
+    # ordered and as fast as any search; then any of the close words for each word.
+    similar = [similar_words(w) or [w] for w in words]
+    corrected = [alternatives[0] for alternatives in similar]
+    if corrected != words:
+        results = _word_search(qs, " ".join(corrected), corrected)
+        if results.count():
+            results.approximate = True
+            return results
+    conditions = _ranked(words, [_word_match(w, alternatives) for w, alternatives in zip(words, similar, strict=True)])
+    if conditions is None:
+        return PersonResults([qs.none()], approximate=True)
+    return PersonResults([qs.filter(words_q(conditions, materialize=True)).order_by("nk", "id")],
+                         approximate=True)
+
+
+def _word_search(qs: QuerySet[Any], key: str, words: list[str]) -> PersonResults:
+    """The three parts of a name search (see ``PersonResults``) over ``with_sort_keys(qs)``."""
     first, last = key_prefix_q("nk", key), key_prefix_q("nkl", key)
     parts: list[QuerySet[Any]] = [qs.filter(first).order_by("nk", "id"),
                                   qs.filter(last).exclude(first).order_by("nkl", "id")]
@@ -309,14 +330,7 @@ def person_search(*, actor: User, filters: PersonFilters | None = None) -> Perso
         single = len(words) == 1  # then the parts above usually fill the count: no need to read ahead
         rest = qs.filter(words_q(conditions, middle=single, materialize=not single))
         parts.append(rest.exclude(first).exclude(last).order_by("nk", "id"))
-    results = PersonResults(parts)
-    if results.count() or not any(len(w) >= FUZZY_MIN_LENGTH for w in words):
-        return results
-    conditions = _ranked(words, [_word_match(w, similar_words(w)) for w in words])
-    if conditions is None:
-        return PersonResults([qs.none()], approximate=True)
-    return PersonResults([qs.filter(words_q(conditions, materialize=True)).order_by("nk", "id")],
-                         approximate=True)
+    return PersonResults(parts)
 
 
 def person_get(*, actor: User, person_id: int) -> Person:
