@@ -802,4 +802,4 @@ def move_claims(*, actor: User, kept: Person, other: Person) -> list[dict[str, A
 def plan_claims(*, kept: Person, other: Person) -> MergePlanPart:
     """Merge plan (read only): how many claims ``move_claims`` would move."""
     n = Claim.objects.filter(person=other).count()
-    return MergePlanPart(moves=[(ngettext("klaim", "klaim", n), n)] if n else [])
+    return MergePlanPart(moves=[(ngettext("%(n)s klaim", "%(n)s klaim", n) % {"n": n}, n)] if n else [])

@@ -314,7 +314,8 @@ def plan_fieldwork(*, kept: Person, other: Person) -> Any:
     attendances = OutreachAttendee.objects.filter(person=other).count()
     moves = []
     if visits:
-        moves.append((ngettext("kunjungan", "kunjungan", visits), visits))
+        moves.append((ngettext("%(n)s kunjungan", "%(n)s kunjungan", visits) % {"n": visits}, visits))
     if attendances:
-        moves.append((ngettext("kehadiran sosialisasi", "kehadiran sosialisasi", attendances), attendances))
+        moves.append((ngettext("%(n)s kehadiran sosialisasi", "%(n)s kehadiran sosialisasi", attendances)
+                      % {"n": attendances}, attendances))
     return MergePlanPart(moves=moves)

@@ -461,10 +461,11 @@ def plan_memberships(*, kept: Person, other: Person) -> MergePlanPart:
     billed, paid = dues.count(), dues.filter(status=Due.Status.PAID).count()
     moves = []
     if memberships:
-        moves.append((ngettext("kepesertaan", "kepesertaan", memberships), memberships))
+        moves.append((ngettext("%(n)s kepesertaan", "%(n)s kepesertaan", memberships) % {"n": memberships},
+                      memberships))
     if billed:
-        moves.append((ngettext("iuran bulanan (%(paid)s lunas)", "iuran bulanan (%(paid)s lunas)", billed)
-                      % {"paid": paid}, billed))
+        moves.append((ngettext("%(n)s iuran bulanan (%(paid)s lunas)", "%(n)s iuran bulanan (%(paid)s lunas)", billed)
+                      % {"n": billed, "paid": paid}, billed))
     return MergePlanPart(moves=moves, conflicts=[text for _code, text in _merge_conflicts(kept, other)])
 
 

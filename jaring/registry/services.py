@@ -904,8 +904,8 @@ def _changed_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, 
 
 @dataclass
 class MergePlanPart:
-    """One floor's answer to "what would this merge do?": rows that would move (text, count) and
-    conflicts that refuse the merge."""
+    """One floor's answer to "what would this merge do?": rows that would move (a text naming the
+    count, e.g. "3 klaim", and the count) and conflicts that refuse the merge."""
 
     moves: list[tuple[str, int]] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)

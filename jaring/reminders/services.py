@@ -368,4 +368,5 @@ def plan_reminders(*, kept: Person, other: Person) -> Any:
     from jaring.registry.services import MergePlanPart
 
     n = ReminderMessage.objects.filter(person=other).count()
-    return MergePlanPart(moves=[(ngettext("pesan pengingat", "pesan pengingat", n), n)] if n else [])
+    return MergePlanPart(moves=[(ngettext("%(n)s pesan pengingat", "%(n)s pesan pengingat", n) % {"n": n}, n)]
+                         if n else [])
