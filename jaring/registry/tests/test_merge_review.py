@@ -61,7 +61,8 @@ def test_evidence_rows_never_crash_on_odd_input() -> None:
     assert rows[0].text == "nama hampir sama (kemiripan 91%, nama ini dipakai 3 orang)" and rows[0].signed == "+6.2"
     assert rows[4].sign == "-" and rows[4].signed == "−2.4" and rows[5].sign == "0"
     assert (rows[6].label, rows[6].text, rows[6].weight) == ("shoe_size", "enormous", None)
-    for junk in (None, "text", 5, [None, 3, "x", {}], [{"weight": float("nan")}]):
+    junks: list[Any] = [None, "text", 5, [None, 3, "x", {}], [{"weight": float("nan")}]]
+    for junk in junks:
         evidence_rows(junk)
 
 
@@ -114,7 +115,8 @@ def test_merge_asks_first_naming_what_moves(client: Any, personas: dict[str, Any
                        {"keep": kept.pk, "confirmed": "1", "comment": "  Dicek di lapangan  "}, follow=True)
     assert done.redirect_chain[-1][0] == _url("duplicate_list") and "bisa diurungkan" in done.content.decode()
     assert Person.objects.get(pk=other.pk).merged_into_id == kept.pk
-    assert AuditEvent.objects.get(action="person.merge").after["comment"] == "Dicek di lapangan"
+    event = AuditEvent.objects.get(action="person.merge")
+    assert event.after is not None and event.after["comment"] == "Dicek di lapangan"
 
 
 def test_a_conflict_is_shown_before_and_refuses(client: Any, personas: dict[str, Any], pair: dict[str, Any],

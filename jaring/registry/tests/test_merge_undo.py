@@ -62,6 +62,7 @@ def test_undo_restores_the_database_exactly(personas: dict[str, Any], pair: dict
                                                  "reminders.remindermessage"}
     assert other.nik not in str(merge.before) + str(merge.moves)
     event = AuditEvent.objects.get(action="person.merge")
+    assert event.after is not None
     assert event.after["merge"] == merge.pk and event.after["comment"] == "Satu orang, dicek di lapangan"
 
     person_merge_undo(actor=operator, merge=merge)
@@ -69,7 +70,7 @@ def test_undo_restores_the_database_exactly(personas: dict[str, Any], pair: dict
     merge.refresh_from_db()
     assert merge.undone_at is not None and merge.undone_by == operator
     undo = AuditEvent.objects.get(action="person.merge_undo")
-    assert undo.object_id == str(kept.pk) and undo.after["merge"] == merge.pk
+    assert undo.after is not None and undo.object_id == str(kept.pk) and undo.after["merge"] == merge.pk
     assert membership.pk in Person.objects.get(pk=other.pk).memberships.values_list("pk", flat=True)
     # Once is enough: a second undo is refused.
     with pytest.raises(Conflict) as again:
@@ -128,3 +129,18 @@ def test_merge_and_undo_outside_the_area_are_not_found(personas: dict[str, Any],
     with pytest.raises(NotFound):
         person_merge_undo(actor=personas["facilitator_klawasi"], merge=PersonMerge.objects.get())
     assert database() == after_merge
+
+
+def test_cli_undoes_a_merge(personas: dict[str, Any], pair: dict[str, Any], capsys: Any) -> None:
+    from django.core.management import call_command
+
+    person_merge(actor=personas["operator_sorong"], candidate=pair["candidate"], keep=pair["kept"])
+    merge = PersonMerge.objects.get()
+    with pytest.raises(SystemExit):  # outside the area: not found, nothing changed
+        call_command("dedup_undo", str(merge.pk), "--as", "facilitator_klawasi")
+    assert Person.objects.get(pk=pair["other"].pk).merged_into_id == pair["kept"].pk
+    call_command("dedup_undo", str(merge.pk), "--as", "operator_sorong", "--json")
+    assert f'"restored": {pair["other"].pk}' in capsys.readouterr().out
+    assert Person.objects.get(pk=pair["other"].pk).merged_into_id is None
+    with pytest.raises(SystemExit):
+        call_command("dedup_undo", "999999", "--as", "operator_sorong")
