@@ -147,7 +147,7 @@ def _word_person_ids(conditions: list[Q], *, middle: bool = False) -> QuerySet[A
         rows = rows.filter(middle=True)
     for condition in conditions[1:]:
         rows = rows.filter(Exists(_word_rows().filter(condition, person_id=OuterRef("person_id"))))
-    return rows.values("person_id")
+    return rows.order_by().values("person_id")
 
 
 def words_q(conditions: list[Q], *, middle: bool = False, materialize: bool = False) -> Q:
@@ -319,18 +319,58 @@ def person_search(*, actor: User, filters: PersonFilters | None = None) -> Perso
 
 
 def _word_search(qs: QuerySet[Any], key: str, words: list[str]) -> PersonResults:
-    """The three parts of a name search (see ``PersonResults``) over ``with_sort_keys(qs)``."""
+    """The parts of a name search (see ``PersonResults``) over ``with_sort_keys(qs)``.
+
+    A word that begins another query word adds nothing ("mar maria"): it is dropped. Then two
+    query words cannot both match the same word of a name, so a match either has a query word on
+    a middle word of the name, or (two query words) has them on its first and last words. The
+    latter is a walk of the name-key indexes, the former starts from the small middle-word index:
+    the whole word table is only read for what the typo fallback cannot narrow."""
+    narrowed = [w for w in words if not any(o != w and o.startswith(w) for o in words)]
+    if narrowed != words:
+        words, key = narrowed, " ".join(narrowed)
     first, last = key_prefix_q("nk", key), key_prefix_q("nkl", key)
+    seen = first | last
     parts: list[QuerySet[Any]] = [qs.filter(first).order_by("nk", "id"),
                                   qs.filter(last).exclude(first).order_by("nkl", "id")]
-    # The rest: a one-word query's middle words (its first and last words are the two parts above);
-    # a longer query's words in any other order.
-    conditions = _ranked(words, [_word_match(w) for w in words])
-    if conditions is not None:
-        single = len(words) == 1  # then the parts above usually fill the count: no need to read ahead
-        rest = qs.filter(words_q(conditions, middle=single, materialize=not single))
-        parts.append(rest.exclude(first).exclude(last).order_by("nk", "id"))
+    if len(words) == 1:  # its first and last words are the two parts above
+        rest = qs.filter(words_q([_word_match(words[0])], middle=True))
+        parts.append(rest.exclude(seen).order_by("nk", "id"))
+        return PersonResults(parts)
+    if len(words) == 2:
+        a, b = words
+        # On the name keys alone: the (last, first) key index answers without reading a person row.
+        keys = with_sort_keys(Person.objects.all()).filter(
+            (key_prefix_q("nk", a) & key_prefix_q("nkl", b)) | (key_prefix_q("nk", b) & key_prefix_q("nkl", a)))
+        ends = _ids_q(keys.values("pk"))
+        parts.append(qs.filter(ends).exclude(seen).order_by("nk", "id"))
+        seen |= ends
+    middle = _middle_word_ids(words)
+    if middle is not None:
+        parts.append(qs.filter(middle).exclude(seen).order_by("nk", "id"))
     return PersonResults(parts)
+
+
+def _ids_q(ids: QuerySet[Any]) -> Q:
+    """``pk`` among ``ids`` (a one-column values queryset): read once as a list when a few
+    thousand or fewer, so that counting and paging do not run it twice; else as a subquery."""
+    ids = ids.order_by()
+    found = list(ids[:MATERIALIZE_CAP + 1].values_list(*ids.query.values_select, flat=True))
+    return Q(pk__in=found) if len(found) <= MATERIALIZE_CAP else Q(pk__in=ids)
+
+
+def _middle_word_ids(words: list[str]) -> Q | None:
+    """Persons with one query word on a middle word of the name and every other on any word."""
+    found: set[int] = set()
+    for i, word in enumerate(words):
+        others = [_word_match(w) for j, w in enumerate(words) if j != i]
+        ids = _word_person_ids([_word_match(word), *others], middle=True)
+        chunk = list(ids.values_list("person_id", flat=True)[:MATERIALIZE_CAP + 1])
+        if len(chunk) > MATERIALIZE_CAP or len(found) + len(chunk) > MATERIALIZE_CAP:
+            conditions = _ranked(words, [_word_match(w) for w in words])  # too many: the plain way
+            return None if conditions is None else words_q(conditions)
+        found.update(chunk)
+    return Q(pk__in=sorted(found)) if found else None
 
 
 def person_get(*, actor: User, person_id: int) -> Person:

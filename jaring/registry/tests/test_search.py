@@ -91,6 +91,10 @@ def test_a_middle_word_matches_and_the_parts_do_not_repeat(personas, family):
     assert set(names(person_list(actor=operator, filters=PersonFilters(q="sawaki ode")))) == {"La Ode Hasan Sawaki"}
     assert find(operator, "agus rumbiak maria") == ["Maria Agustina Rumbiak"]
     assert find(operator, "agus kambu sawaki") == []  # every word must match
+    assert find(operator, "agus agustina") == ["Agustina Sawaki", "Maria Agustina Rumbiak"]
+    assert find(operator, "ma agustina") == ["Maria Agustina Rumbiak"]
+    assert find(operator, "ode la sawaki") == find(operator, "la hasan sawaki") == ["La Ode Hasan Sawaki"]
+    assert find(operator, "sawaki la") == ["La Ode Hasan Sawaki"]
 
 
 @pytest.mark.parametrize("q, expected", [
