@@ -14,6 +14,11 @@ from jaring.registry.services import dedup_scan, duplicate_dismiss, person_merge
 BORN = dt.date(1979, 5, 4)
 
 
+def level(candidate, field):  # type: ignore[no-untyped-def]
+    """What the evidence of a candidate pair says of one field."""
+    return next(e["level"] for e in candidate.reasons if e["field"] == field)
+
+
 def test_names_normalise_old_spellings_and_titles():
     assert match_name("Ny. Soekarni") == match_name("Sukarni")
     assert match_name("Djoko Tjandra") == match_name("Joko Candra")
@@ -28,7 +33,7 @@ def test_candidates_find_variants_and_skip_strangers():
             Row(5, "Markus Osok", BORN, "M", None), Row(6, "Sukarni Wanma", BORN, "M", None)]
     found = {(c.a, c.b): c for c in candidates(rows)}
     assert (1, 2) in found and (3, 4) in found
-    assert "tanggal dan bulan lahir tertukar" in found[(3, 4)].reasons
+    assert level(found[(3, 4)], "birth_date") == "swapped"
     assert (2, 5) not in found and (1, 5) not in found
     assert (2, 6) not in found  # same name, other sex: not the same person
 
@@ -113,9 +118,10 @@ def test_candidates_find_realistic_variants():
     ]
     found = _pairs(rows)
     assert {(1, 2), (3, 4), (5, 6), (7, 8), (9, 10)} <= found.keys()
-    assert "tanggal dan bulan lahir tertukar" in found[(1, 2)].reasons
-    assert "tanggal lahir beda satu angka" in found[(7, 8)].reasons
-    assert "tanggal lahir beda satu angka" in found[(9, 10)].reasons
+    assert level(found[(1, 2)], "birth_date") == "swapped"
+    assert level(found[(7, 8)], "birth_date") == "one_keystroke"
+    assert level(found[(9, 10)], "birth_date") == "one_keystroke"
+    assert level(found[(5, 6)], "name") == "first_last"
 
 
 def test_candidates_skip_near_misses():
@@ -145,7 +151,11 @@ def test_common_name_needs_more_than_a_near_date():
     found = _pairs(rows)
     assert (1, 2) not in found
     assert (3, 4) in found
-    assert (5, 6) in found and any(r.startswith("nama umum") for r in found[(5, 6)].reasons)
+    assert (5, 6) in found
+    name = next(e for e in found[(5, 6)].reasons if e["field"] == "name")
+    assert name["level"] == "exact" and name["people"] == 304  # the evidence says how common the name is
+    # An identical name weighs by how rare it is: Herman Kondjol far more than La Tahir.
+    assert name["weight"] < next(e["weight"] for e in found[(3, 4)].reasons if e["field"] == "name") - 5
 
 
 def test_find_reads_columns_and_iso_dates_like_rows():

@@ -256,10 +256,12 @@ def test_pair_whose_person_was_merged_elsewhere_is_stale(login, register_person,
 
 @pytest.mark.parametrize("username", ["operator_sorong", "facilitator_remu", "auditor"])
 def test_list_query_count_is_bounded(login, register_person, personas, django_assert_max_num_queries, username):
-    for day in range(1, 13):  # twelve pairs in Remu, each its own birth date
+    given = ("Agustina", "Maria", "Yosina", "Martha", "Selfina", "Yuliana", "Debora", "Ester", "Ribka", "Hana",
+             "Lince", "Orpa")
+    for day, name in enumerate(given, start=1):  # twelve pairs in Remu, each its own name and birth date
         born = dt.date(1980, 3, day)
-        register_person(full_name="Agustina Sawaki", sex="F", birth_date=born, kelurahan=REMU)
-        register_person(full_name="Agustina Sawaky", sex="F", birth_date=born, kelurahan=REMU)
+        register_person(full_name=f"{name} Sawaki", sex="F", birth_date=born, kelurahan=REMU)
+        register_person(full_name=f"{name} Sawaky", sex="F", birth_date=born, kelurahan=REMU)
     dedup_scan(actor=personas["operator_sorong"])
     assert DuplicateCandidate.objects.count() >= 12
     client = login(username)
