@@ -125,6 +125,7 @@ LEVEL_LABELS = {
     ("kk", "missing"): _("KK tidak ada pada salah satu"),
     ("kelurahan", "same"): _("kelurahan sama"),
     ("kelurahan", "differs"): _("kelurahan berbeda"),
+    ("kelurahan", "missing"): _("kelurahan tidak ada pada salah satu"),
     ("phone", "same"): _("nomor HP sama"),
     ("phone", "differs"): _("nomor HP berbeda"),
     ("phone", "missing"): _("nomor HP tidak ada pada salah satu"),

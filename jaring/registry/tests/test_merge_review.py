@@ -55,6 +55,14 @@ def test_nik_difference_names_positions_and_swaps() -> None:
         assert not nik_difference("9271014405790001", bad).comparable  # type: ignore[arg-type]
 
 
+def test_every_level_the_model_writes_has_a_label() -> None:
+    from jaring.registry.dedup import LEVELS
+    from jaring.registry.evidence import FIELD_LABELS, LEVEL_LABELS
+
+    assert set(LEVELS) <= set(FIELD_LABELS)
+    assert [(f, level) for f, levels in LEVELS.items() for level in levels if (f, level) not in LEVEL_LABELS] == []
+
+
 def test_evidence_rows_never_crash_on_odd_input() -> None:
     rows = evidence_rows(EVIDENCE)
     assert [r.field for r in rows] == ["name", "nik", "birth_date", "sex", "kelurahan", "phone", "shoe_size"]
