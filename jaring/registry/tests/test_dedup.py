@@ -227,3 +227,67 @@ def test_a_pair_with_an_already_merged_person_is_refused(personas, twins, regist
                      keep=third)
     third.refresh_from_db()
     assert third.merged_into is None
+
+
+# --- The evidence model: NIK parts, weights, estimates --------------------------------------------
+
+
+def _evidence(candidate):  # type: ignore[no-untyped-def]
+    return {e["field"]: e for e in candidate.reasons}
+
+
+def test_every_pair_carries_its_evidence_field_by_field():
+    from jaring.registry.dedup import LEVELS
+
+    rows = [Row(1, "Ibu Soekarni Wanma", BORN, "F", None, 7, "0812 3456 7890", "9271014405790001"),
+            Row(2, "Sukarni Wanma", BORN, "F", None, 7, "+62 812-3456-7890", "9271014405790027")]
+    (pair,) = candidates(rows)
+    evidence = _evidence(pair)
+    assert list(evidence) == list(LEVELS)
+    assert all(e["level"] in LEVELS[f] and isinstance(e["weight"], float) for f, e in evidence.items())
+    assert evidence["phone"]["level"] == "same"  # +62 and 0 written alike
+    assert evidence["nik"]["level"] == "region_date"
+    assert 0 <= pair.score <= 100
+
+
+def test_a_nik_one_keystroke_away_is_strong_evidence_a_missing_one_none():
+    # The same name and birth year, another day: not enough alone; with the NIK one digit off in the
+    # region part it is.
+    crowd = [Row(100 + i, name, dt.date(1940, 1, 3) + dt.timedelta(days=61 * i), "M", None, 3, "", "")
+             for i in range(200) for name in ("Markus Osok", "Lukas Osok")]
+    rows = [*crowd, Row(1, "Markus Osok", dt.date(1975, 8, 17), "M", None, 3, "", "9271011708750003"),
+            Row(2, "Markus Osok", dt.date(1975, 8, 27), "M", None, 3, "", "9271021708750003"),
+            Row(3, "Lukas Osok", dt.date(1975, 8, 17), "M", None, 3, "", ""),
+            Row(4, "Lukas Osok", dt.date(1975, 8, 27), "M", None, 3, "", "")]
+    found = _pairs(rows, threshold=0.0001)
+    with_nik, without = _evidence(found[(1, 2)]), _evidence(found[(3, 4)])
+    assert with_nik["nik"]["level"] == "one_keystroke" and with_nik["nik"]["weight"] > 5
+    assert without["nik"]["level"] == "missing" and without["nik"]["weight"] == 0
+    assert found[(1, 2)].score >= 50 > found[(3, 4)].score
+
+
+def test_twins_with_neighbouring_nik_serials_are_not_proposed():
+    # Twins on one family card: the same birth date, NIKs one digit apart (serials counted per
+    # region and day), other given names. Everything but the name agrees; the name decides.
+    rows = [Row(1, "Stefanus Mofu", BORN, "M", 4, 3, "081234567890", "9271010405790001"),
+            Row(2, "Demianus Mofu", BORN, "M", 4, 3, "081234567890", "9271010405790002"),
+            Row(3, "Stefanus Mofu", BORN, "M", None, 5, "", "9271010405790003")]
+    found = _pairs(rows)
+    assert (1, 2) not in found
+    assert _evidence(found[(1, 3)])["nik"]["level"] == "serial_near"  # the re-registration is found
+
+
+def test_an_identical_name_weighs_by_how_rare_it_is_in_this_registry():
+    from jaring.registry import dedup
+
+    crowd = [Row(100 + i, "Yohanes Kambu", dt.date(1950, 1, 2) + dt.timedelta(days=53 * i), "M", None, 3, "", "")
+             for i in range(400)]
+    rows = [*crowd, Row(1, "Yohanes Kambu", dt.date(1988, 2, 14), "M", None, 3, "", ""),
+            Row(2, "Yohanes Kambu", dt.date(1988, 2, 14), "M", None, 4, "", ""),
+            Row(3, "Barnabas Tigtigweria", dt.date(1988, 2, 14), "M", None, 3, "", ""),
+            Row(4, "Barnabas Tigtigweria", dt.date(1988, 2, 14), "M", None, 4, "", "")]
+    found = _pairs(rows, threshold=0.001)
+    common, rare = _evidence(found[(1, 2)])["name"], _evidence(found[(3, 4)])["name"]
+    assert common["people"] == 402 and rare["people"] == 2
+    assert rare["weight"] - common["weight"] > 7
+    assert dedup.last_model is not None and dedup.last_model.facts["records"] == len(rows)
