@@ -369,6 +369,49 @@ def round_by_distrik(*, allocation_round: AllocationRound) -> list[dict[str, Any
              "quota_idr": quotas.get(r["distrik__code"])} for r in rows]
 
 
+
+@dataclass(frozen=True)
+class ApprovalFigures:
+    """What approving a prepared round will do, for its confirmation page: the drafts it creates at
+    most (people no longer enrollable are skipped then), what they cost in all and per month, and
+    per fiscal year the payer's budget still available before and after."""
+
+    selected: int
+    waitlisted: int
+    cost_idr: int
+    monthly_idr: int
+    months: int
+    by_year: list[tuple[int, int, int | None, int | None]]  # year, cost, available now, left after
+
+
+def round_approval_figures(*, actor: User, allocation_round: AllocationRound) -> ApprovalFigures:
+    """Two grouped queries over the round's frozen ranking (selected people per sector and their cost)
+    and the payer's budget available per year (``contributions.selectors.budget_available``)."""
+    from django.db.models import Case, CharField, Count, Value, When
+
+    require_reader(actor)
+    chosen = AllocationEntry.objects.filter(round=allocation_round, status=AllocationEntry.Status.SELECTED)
+    per_sector = (chosen.annotate(sector=Case(When(person__transport_sector=True, then=Value("transport")),
+                                              default=Value("other"), output_field=CharField()))
+                  .values("sector").annotate(n=Count("id"), cost=Sum("cost_idr")))
+    counts: dict[str, int] = {}
+    cost = 0
+    for row in per_sector:
+        counts[row["sector"]] = counts.get(row["sector"], 0) + row["n"]
+        cost += int(row["cost"] or 0)
+    years: dict[int, int] = {}
+    for sector, n in counts.items():
+        for year, idr in (allocation_round.unit_costs or {}).get(sector, {}).items():
+            years[int(year)] = years.get(int(year), 0) + n * int(idr)
+    by_year = []
+    for year, year_cost in sorted(years.items()):
+        available = budget_available(payer=allocation_round.payer, year=year)
+        by_year.append((year, year_cost, available, None if available is None else available - year_cost))
+    months = max(allocation_round.months, 1)
+    return ApprovalFigures(selected=sum(counts.values()), waitlisted=allocation_round.waitlisted_count,
+                           cost_idr=cost, monthly_idr=(cost + months // 2) // months, months=months,
+                           by_year=by_year)
+
 # --- Why this person ----------------------------------------------------------------------------
 
 @dataclass

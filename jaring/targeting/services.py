@@ -17,6 +17,7 @@ from jaring.accounts.capabilities import can, require
 from jaring.accounts.models import User
 from jaring.core.audit import audit_log
 from jaring.core.bulk import bulk_insert
+from jaring.core.confirm import with_comment
 from jaring.core.errors import Conflict, PermissionDenied, ValidationFailed
 from jaring.core.money import add_months, format_idr, format_month, month_start
 from jaring.core.parameters import current_parameters
@@ -257,10 +258,11 @@ def _sector_cost(allocation_round: AllocationRound, counts: dict[str, int]) -> d
 
 
 @transaction.atomic
-def round_approve(*, actor: User, allocation_round: AllocationRound) -> AllocationRound:
+def round_approve(*, actor: User, allocation_round: AllocationRound, comment: str = "") -> AllocationRound:
     """Approve a prepared round: an admin who did not prepare it. The payer's budget line is
     checked again; the selected people still enrollable get a draft membership each (ready for
-    the BPJSTK registration file); the others are marked skipped. One audit event per round."""
+    the BPJSTK registration file); the others are marked skipped. One audit event per round, with
+    the approver's ``comment`` (cleaned, ``core.confirm.clean_comment``) when there is one."""
     if not can(actor, "targeting.decide"):
         raise PermissionDenied(_("Hanya admin yang dapat menyetujui putaran alokasi."), code="not_admin")
     locked = AllocationRound.objects.select_for_update(of=("self",)).select_related(
@@ -327,11 +329,11 @@ def round_approve(*, actor: User, allocation_round: AllocationRound) -> Allocati
     locked.save(update_fields=["status", "approved_by", "approved_at", "enrolled_count", "skipped_count",
                                "committed_by_year"])
     audit_log(actor=actor, action="targeting.round_approve", obj=locked, region_code=locked.payer.region.code
-              if locked.payer.region else "", after={
+              if locked.payer.region else "", after=with_comment({
                   "payer": locked.payer.code, "policy": f"{locked.policy.code} v{locked.policy.version}",
                   "start": format_month(locked.start_month), "months": locked.months,
                   "selected": locked.selected_count, "enrolled": locked.enrolled_count,
-                  "skipped": locked.skipped_count, "committed_by_year": locked.committed_by_year})
+                  "skipped": locked.skipped_count, "committed_by_year": locked.committed_by_year}, comment))
     return locked
 
 

@@ -8,10 +8,13 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,8 +22,9 @@ from jaring.accounts.capabilities import can, capability_required
 from jaring.accounts.reads import personal_data
 from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.core import params as qp
+from jaring.core.confirm import Confirmation, Figure, is_confirmed, last_comment, posted_comment
 from jaring.core.errors import Conflict, JaringError, NotFound, PermissionDenied, ValidationFailed
-from jaring.core.money import add_months, format_month, month_start
+from jaring.core.money import add_months, format_idr, format_month, month_start
 from jaring.membership.models import Payer
 from jaring.registry.models import Occupation
 from jaring.targeting import engine, selectors, services
@@ -244,17 +248,70 @@ def round_detail(request: AuthenticatedHttpRequest, round_id: int) -> HttpRespon
         and can(user, "targeting.prepare") and allocation_round.waitlisted_count > 0,
         "top_up_form": TopUpForm(initial={"months": allocation_round.months,
                                           "start": format_month(max(_next_month(), allocation_round.start_month))}),
-        "statuses": AllocationEntry.Status.choices})
+        "statuses": AllocationEntry.Status.choices,
+        "approval_comment": last_comment(action="targeting.round_approve", object_type="targeting.allocationround",
+                                         object_id=allocation_round.pk)
+        if allocation_round.status == AllocationRound.Status.APPROVED else ""})
+
+
+def _approval_confirmation(request: AuthenticatedHttpRequest, allocation_round: AllocationRound,
+                           comment: str) -> Confirmation:
+    """What approving the round will do, in figures (``selectors.round_approval_figures``), and what
+    stops it now: the maker-checker rule, the admin's capability, the round's status, a missing
+    budget line."""
+    user = request.user
+    figures = selectors.round_approval_figures(actor=user, allocation_round=allocation_round)
+    rows = [
+        Figure(_("Kepesertaan draf yang akan dibuat (paling banyak)"),
+               _("%(n)s kepesertaan") % {"n": intcomma(figures.selected)}, strong=True),
+        Figure(_("Pembayar"), str(allocation_round.payer.name)),
+        Figure(_("Mulai dan lama"), _("%(start)s, %(n)s bulan") % {
+            "start": date_format(allocation_round.start_month, "F Y"), "n": figures.months}),
+        Figure(_("Total iuran per bulan"), format_idr(figures.monthly_idr)),
+        Figure(_("Biaya seluruh putaran"), format_idr(figures.cost_idr), strong=True),
+        Figure(_("Tetap di daftar tunggu"), intcomma(figures.waitlisted)),
+    ]
+    blockers = []
+    for year, cost, available, left in figures.by_year:
+        rows.append(Figure(_("Biaya tahun %(year)s") % {"year": year}, format_idr(cost)))
+        if available is None:
+            blockers.append(_("%(payer)s belum punya pagu anggaran tahun %(year)s.") % {
+                "payer": allocation_round.payer.name, "year": year})
+            continue
+        rows.append(Figure(_("Anggaran tersisa tahun %(year)s sekarang") % {"year": year}, format_idr(available)))
+        rows.append(Figure(_("Anggaran tersisa tahun %(year)s setelahnya") % {"year": year},
+                           format_idr(left), warning=left is not None and left < 0))
+    if allocation_round.status != AllocationRound.Status.PREPARED:
+        blockers.insert(0, _("Putaran ini tidak lagi menunggu persetujuan (status: %(s)s).") % {
+            "s": allocation_round.get_status_display()})
+    elif not can(user, "targeting.decide"):
+        blockers.insert(0, _("Hanya admin yang dapat menyetujui putaran alokasi."))
+    elif allocation_round.prepared_by_id == user.pk:
+        blockers.insert(0, _("Anda menyiapkan putaran ini; persetujuan harus oleh admin lain."))
+    detail = reverse("targeting:round_detail", args=[allocation_round.pk])
+    return Confirmation(
+        title=_("Setujui putaran #%(id)s?") % {"id": allocation_round.pk},
+        action_url=reverse("targeting:round_action", args=[allocation_round.pk, "approve"]),
+        submit_label=_("Ya, setujui dan buat kepesertaan draf"), cancel_url=detail, figures=rows,
+        blockers=blockers, comment=comment,
+        notes=[_("Orang yang tidak lagi dapat didaftarkan (meninggal, sudah punya kepesertaan, di luar umur) "
+                 "dilewati saat persetujuan; anggaran diperiksa lagi.")])
 
 
 @capability_required("targeting.prepare")
 def round_action(request: AuthenticatedHttpRequest, round_id: int, action: str) -> HttpResponse:
+    allocation_round = selectors.round_get(actor=request.user, round_id=round_id)
+    if action == "approve" and not is_confirmed(request):
+        # The first POST (the round page's button) or a GET: what will happen, nothing written.
+        return render(request, "confirm/confirm_page.html", {
+            "nav": "targeting",
+            "confirm": _approval_confirmation(request, allocation_round, posted_comment(request))})
     if request.method != "POST":
         return redirect("targeting:round_detail", round_id)
-    allocation_round = selectors.round_get(actor=request.user, round_id=round_id)
     try:
         if action == "approve":
-            done = services.round_approve(actor=request.user, allocation_round=allocation_round)
+            done = services.round_approve(actor=request.user, allocation_round=allocation_round,
+                                          comment=posted_comment(request))
             messages.success(request, _("Putaran disetujui: %(n)s kepesertaan draf dibuat, %(s)s dilewati.") % {
                 "n": done.enrolled_count, "s": done.skipped_count})
         elif action == "cancel":

@@ -89,12 +89,12 @@ def test_web_flow_prepare_then_another_admin_approves(client, city, pool):
     allocation_round = AllocationRound.objects.get()
     assert response.status_code == 302 and allocation_round.prepared_by == city["operator_sorong"]
     approve = reverse("targeting:round_action", args=[allocation_round.pk, "approve"])
-    client.post(approve)
+    client.post(approve, {"confirmed": "1"})
     assert AllocationRound.objects.get().status == "prepared"  # an operator cannot approve
     client.force_login(city["auditor"])
     assert client.post(reverse("targeting:round_new"), form).status_code == 403
     client.force_login(city["admin_sorong"])
-    client.post(approve)
+    client.post(approve, {"confirmed": "1"})
     assert AllocationRound.objects.get().status == "approved"
     assert Membership.objects.filter(status="draft").count() == 10
     bad = client.get(reverse("targeting:round_new"), {**form, "months": "0"})
