@@ -273,3 +273,49 @@ def invoice_as_dict(invoice: Invoice) -> dict[str, Any]:
 
 def payer_invoices(*, payer: Payer) -> QuerySet[Invoice]:
     return Invoice.objects.filter(payer=payer).order_by("-period")
+
+
+@dataclass(frozen=True)
+class InvoicePaymentPlan:
+    """What a transfer of ``amount_idr`` against an invoice would pay (``invoice_payment_record``'s rule:
+    whole dues, oldest month first, within a month in registration order; the rest unapplied)."""
+
+    amount_idr: int
+    outstanding_idr: int
+    dues_open: int
+    dues_paid: int
+    persons: int
+    applied_idr: int
+    first_period: dt.date | None
+    last_period: dt.date | None
+
+    @property
+    def unapplied_idr(self) -> int:
+        return self.amount_idr - self.applied_idr
+
+    @property
+    def outstanding_after_idr(self) -> int:
+        return self.outstanding_idr - self.applied_idr
+
+    @property
+    def too_much(self) -> bool:
+        return self.amount_idr > self.outstanding_idr
+
+
+def invoice_payment_plan(*, invoice: Invoice, amount_idr: int | None) -> InvoicePaymentPlan:
+    """For the confirmation page: one ordered read of the invoice's open dues (amount, month, person),
+    the payment's cut computed on it as the service does. ``amount_idr`` None: the whole rest."""
+    rows = list(Due.objects.filter(invoice=invoice, status=Due.Status.OPEN).order_by("period", "id")
+                .values_list("amount_idr", "period", "person_id"))
+    outstanding = sum(amount for amount, _p, _person in rows)
+    amount = outstanding if amount_idr is None else amount_idr
+    applied, paying = 0, []
+    for due_amount, period, person in rows:
+        if applied + due_amount > amount:
+            break
+        applied += due_amount
+        paying.append((period, person))
+    return InvoicePaymentPlan(
+        amount_idr=amount, outstanding_idr=outstanding, dues_open=len(rows), dues_paid=len(paying),
+        persons=len({person for _p, person in paying}), applied_idr=applied,
+        first_period=paying[0][0] if paying else None, last_period=paying[-1][0] if paying else None)

@@ -31,6 +31,7 @@ from jaring.contributions.models import (
 )
 from jaring.contributions.selectors import arrears_run_sql, arrears_run_values, max_arrears_months
 from jaring.core.audit import audit_log
+from jaring.core.confirm import with_comment
 from jaring.core.errors import Conflict, ValidationFailed
 from jaring.core.money import add_months, format_month, month_range, month_start
 from jaring.core.parameters import current_parameters
@@ -626,11 +627,12 @@ class InvoicePaymentResult:
 
 @transaction.atomic
 def invoice_payment_record(*, actor: User, invoice: Invoice, paid_on: dt.date, reference: str,
-                           amount_idr: int | None = None) -> InvoicePaymentResult:
+                           amount_idr: int | None = None, comment: str = "") -> InvoicePaymentResult:
     """A transfer against an invoice, whole (``amount_idr`` omitted: what is outstanding) or in part:
     whole dues are paid oldest month first, within a month in registration order; less than one due
     left over is kept on the payment as unapplied. The same reference again with the same amount and
-    date is the same transfer (nothing changes); with other figures it is refused."""
+    date is the same transfer (nothing changes); with other figures it is refused. ``comment`` (the
+    confirmation's, cleaned by ``core.confirm``) is kept in the audit event."""
     require(actor, "money.write")
     reference = reference.strip()
     if not reference:
@@ -670,11 +672,11 @@ def invoice_payment_record(*, actor: User, invoice: Invoice, paid_on: dt.date, r
     invoice.paid_on, invoice.reference = paid_on, reference
     invoice.save(update_fields=["paid_on", "reference"])
     _invoice_totals(invoice)
-    audit_log(actor=actor, action="invoice.pay", obj=invoice,
-              after={"payer": invoice.payer.code, "period": format_month(invoice.period),
-                     "period_to": format_month(invoice.period_to), "paid_on": paid_on.isoformat(),
-                     "reference": reference, "amount_idr": amount, "dues_paid": len(paying),
-                     "unapplied_idr": amount - applied, "status": invoice.status, "total_idr": invoice.total_idr})
+    audit_log(actor=actor, action="invoice.pay", obj=invoice, after=with_comment({
+        "payer": invoice.payer.code, "period": format_month(invoice.period),
+        "period_to": format_month(invoice.period_to), "paid_on": paid_on.isoformat(), "reference": reference,
+        "amount_idr": amount, "dues_paid": len(paying), "unapplied_idr": amount - applied, "status": invoice.status,
+        "total_idr": invoice.total_idr}, comment))
     return InvoicePaymentResult(invoice, payment)
 
 

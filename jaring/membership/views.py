@@ -25,8 +25,10 @@ from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.contributions.models import Invoice, Payment
 from jaring.contributions.selectors import (
     AtRiskFilter,
+    InvoicePaymentPlan,
     at_risk,
     coverage_strip,
+    invoice_payment_plan,
     payer_invoices,
     payer_summary,
     payer_uninvoiced_months,
@@ -40,6 +42,7 @@ from jaring.contributions.services import (
     payment_preview,
     payment_record,
 )
+from jaring.core.confirm import Confirmation, Figure, is_confirmed, posted_comment
 from jaring.core.errors import Conflict, ValidationFailed
 from jaring.core.forms import IsoDateField, show_refusal
 from jaring.core.money import add_months, format_idr, month_start, parse_month
@@ -195,15 +198,63 @@ def payer_invoice_pay(request: AuthenticatedHttpRequest, code: str, invoice_id: 
     form = _invoice_payment_form(invoice, request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        if not is_confirmed(request):
+            plan = invoice_payment_plan(invoice=invoice, amount_idr=data["amount_idr"])
+            if plan.too_much:
+                form.add_error("amount_idr", _("Jumlah %(amount)s melebihi sisa tagihan %(left)s.") % {
+                    "amount": format_idr(plan.amount_idr), "left": format_idr(plan.outstanding_idr)})
+            elif data["paid_on"] > timezone.localdate():
+                form.add_error("paid_on", _("Tanggal bayar tidak boleh di masa depan."))
+            else:  # the payer page's button: what the transfer will pay, nothing written yet
+                return render(request, "confirm/confirm_page.html", {
+                    "nav": "payers", "confirm": _invoice_payment_confirmation(request, payer, invoice, form, plan)})
+            return _payer_page(request, payer, pay_form=(invoice.pk, form))
         try:
             result = invoice_payment_record(actor=request.user, invoice=invoice, paid_on=data["paid_on"],
-                                            reference=data["reference"], amount_idr=data["amount_idr"])
+                                            reference=data["reference"], amount_idr=data["amount_idr"],
+                                            comment=posted_comment(request))
         except (ValidationFailed, Conflict) as exc:
             show_refusal(form, exc)
         else:
             messages.success(request, _invoice_payment_message(result))
             return redirect(f"{_payer_url(payer)}#tagihan-{invoice.pk}")
     return _payer_page(request, payer, pay_form=(invoice.pk, form))
+
+
+def _invoice_payment_confirmation(request: AuthenticatedHttpRequest, payer: Payer, invoice: Invoice,
+                                  form: InvoicePaymentForm, plan: InvoicePaymentPlan) -> Confirmation:
+    data = form.cleaned_data
+
+    def count(n: int) -> str:
+        return number_format(n, force_grouping=True)
+
+    figures = [
+        Figure(_("Tagihan"), f"{payer.name} · {_invoice_label(invoice)}"),
+        Figure(_("Jumlah dibayar"), format_idr(plan.amount_idr), strong=True),
+        Figure(_("Tanggal bayar"), date_format(data["paid_on"], "j F Y")),
+        Figure(_("Nomor SP2D"), data["reference"]),
+        Figure(_("Iuran yang akan lunas"), _("%(dues)s dari %(open)s iuran terbuka (%(persons)s peserta)") % {
+            "dues": count(plan.dues_paid), "open": count(plan.dues_open), "persons": count(plan.persons)},
+            strong=True),
+    ]
+    if plan.first_period is not None and plan.last_period is not None:
+        figures.append(Figure(_("Bulan yang dibayar"), date_format(plan.first_period, "F Y")
+                              if plan.first_period == plan.last_period else
+                              f"{date_format(plan.first_period, 'F Y')} – {date_format(plan.last_period, 'F Y')}"))
+    figures.append(Figure(_("Sisa tagihan sekarang"), format_idr(plan.outstanding_idr)))
+    figures.append(Figure(_("Sisa tagihan setelahnya"), format_idr(plan.outstanding_after_idr)))
+    if plan.unapplied_idr:
+        figures.append(Figure(_("Belum dipakai (kurang dari satu iuran)"), format_idr(plan.unapplied_idr),
+                              warning=True))
+    prefix = form.prefix or ""
+    hidden = [(f"{prefix}-paid_on", data["paid_on"].isoformat()), (f"{prefix}-reference", data["reference"]),
+              (f"{prefix}-amount_idr", str(data["amount_idr"]) if data["amount_idr"] is not None else "")]
+    return Confirmation(
+        title=_("Catat pembayaran tagihan %(invoice)s?") % {"invoice": _invoice_label(invoice)},
+        action_url=reverse("membership:invoice_pay", kwargs={"code": payer.code, "invoice_id": invoice.pk}),
+        submit_label=_("Ya, catat pembayaran"), cancel_url=f"{_payer_url(payer)}#tagihan-{invoice.pk}",
+        figures=figures, hidden=hidden, comment=posted_comment(request),
+        blockers=[] if plan.dues_open else [_("Tagihan ini sudah lunas.")])
 
 
 def _payer_url(payer: Payer) -> str:

@@ -300,6 +300,9 @@ def test_the_office_issues_a_quarter_invoice_and_records_two_payments(browser, l
         page.fill(f"{prefix}reference", "SP2D/KOTA/0001")
         page.fill(f"{prefix}amount_idr", str(4 * due + 1000))
         card.locator("button:has-text('Catat pembayaran')").click()
+        # The confirmation: what the transfer pays, then the second button (issue 14.3).
+        assert "4 dari 9 iuran terbuka" in page.locator("[data-confirm-figures]").inner_text()
+        page.locator("button:has-text('Ya, catat pembayaran')").click()
         page.wait_for_load_state()
         card = page.locator(f"#tagihan-{invoice.pk}")
         card.locator(".badge:has-text('Dibayar sebagian')").wait_for()
@@ -312,6 +315,7 @@ def test_the_office_issues_a_quarter_invoice_and_records_two_payments(browser, l
         card.locator("summary:has-text('Catat pembayaran tagihan ini')").click()
         page.fill(f"{prefix}reference", "SP2D/KOTA/0002")
         card.locator("button:has-text('Catat pembayaran')").click()
+        page.locator("button:has-text('Ya, catat pembayaran')").click()
         page.wait_for_load_state()
         card = page.locator(f"#tagihan-{invoice.pk}")
         card.locator(".badge:has-text('Lunas')").wait_for()

@@ -231,7 +231,8 @@ def test_the_office_issues_a_quarter_invoice_and_records_it_in_two_payments(clie
     # Part of it: whole dues, oldest month first, the rest left unapplied.
     pay = f"/wadah/APBD-KOTA/tagihan/{invoice.pk}/bayar/"
     prefix = f"t{invoice.pk}-"
-    part = {f"{prefix}paid_on": today, f"{prefix}reference": "SP2D-1", f"{prefix}amount_idr": str(4 * due + 1000)}
+    part = {f"{prefix}paid_on": today, f"{prefix}reference": "SP2D-1", f"{prefix}amount_idr": str(4 * due + 1000),
+            "confirmed": "1"}
     response = client.post(pay, part, follow=True)
     assert response.redirect_chain == [(f"/wadah/APBD-KOTA/#tagihan-{invoice.pk}", 302)]
     html = response.content.decode()
@@ -248,7 +249,8 @@ def test_the_office_issues_a_quarter_invoice_and_records_it_in_two_payments(clie
     assert response.context["invoices"][0].pay_form.errors["amount_idr"]
     assert 'value="SP2D-2"' in response.content.decode()
     # The rest: the amount left empty pays all that is outstanding.
-    html = client.post(pay, {f"{prefix}paid_on": today, f"{prefix}reference": "SP2D-2"}, follow=True).content.decode()
+    html = client.post(pay, {f"{prefix}paid_on": today, f"{prefix}reference": "SP2D-2", "confirmed": "1"},
+                       follow=True).content.decode()
     assert "5 iuran lunas" in html and "Tagihan lunas." in html
     invoice.refresh_from_db()
     assert invoice.status == "paid" and invoice.outstanding_idr == 0
@@ -277,7 +279,8 @@ def test_roles_without_money_write_cannot_post(client, personas, payers, city_me
     invoice = invoice_issue(actor=personas["admin_sorong"], payer=payers["city"],
                             period=next_quarter(timezone.localdate()), months=3)
     issue = {"period": f"{invoice.period:%Y-%m}", "months": "3"}
-    pay = {f"t{invoice.pk}-paid_on": timezone.localdate().isoformat(), f"t{invoice.pk}-reference": "SP2D-X"}
+    pay = {f"t{invoice.pk}-paid_on": timezone.localdate().isoformat(), f"t{invoice.pk}-reference": "SP2D-X",
+           "confirmed": "1"}
     for username in ("facilitator_remu", "auditor", "liaison"):
         client.force_login(personas[username])
         assert client.post("/wadah/APBD-KOTA/tagihan/terbitkan/", issue).status_code == 403, username

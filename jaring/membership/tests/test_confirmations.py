@@ -1,0 +1,78 @@
+"""Consequential money actions are confirmed after a page of figures, with an optional comment kept
+in the audit event (issue 14, point 3): recording a payer's transfer against an invoice, ending a
+membership, reactivating a cohort."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from jaring.contributions.models import Due, Invoice, InvoicePayment
+from jaring.contributions.services import invoice_issue
+from jaring.core.models import AuditEvent
+from jaring.membership.services import membership_enrol
+from jaring.membership.tests.test_money_pages import brackets, kpj, next_quarter
+
+HOSTILE = "<b>tebal</b>\x00\x07\u2028" + "x" * 10_000
+
+
+@pytest.fixture
+def invoice(personas: dict[str, Any], payers: dict[str, Any], register_person: Any) -> Invoice:
+    start = next_quarter(timezone.localdate())
+    for _ in range(3):
+        membership_enrol(actor=personas["operator_sorong"], person=register_person(), payer=payers["city"],
+                         programs="JKK,JKM", declared_income_idr=brackets()[0], start_date=start, kpj=kpj())
+    return invoice_issue(actor=personas["admin_sorong"], payer=payers["city"], period=start, months=3)
+
+
+def _pay(invoice: Invoice, **extra: str) -> dict[str, str]:
+    p = f"t{invoice.pk}-"
+    return {f"{p}paid_on": timezone.localdate().isoformat(), f"{p}reference": "SP2D/0001", **extra}
+
+
+def test_an_invoice_payment_is_shown_first_and_changes_nothing(client, personas, invoice):
+    client.force_login(personas["operator_sorong"])
+    url = f"/wadah/APBD-KOTA/tagihan/{invoice.pk}/bayar/"
+    due = invoice.total_idr // 9
+    response = client.post(url, _pay(invoice, **{f"t{invoice.pk}-amount_idr": str(4 * due + 1000)}))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "4 dari 9 iuran terbuka (3 peserta)" in page and 'name="confirmed" value="1"' in page
+    rp = f"Rp{5 * due:,}".replace(",", ".")
+    assert rp in page and "Rp1.000" in page and "Komentar (opsional)" in page
+    assert f'name="t{invoice.pk}-reference" value="SP2D/0001"' in page
+    assert not InvoicePayment.objects.exists() and not Due.objects.filter(status="paid").exists()
+    assert not AuditEvent.objects.filter(action="invoice.pay").exists()
+
+
+def test_a_confirmed_invoice_payment_keeps_the_comment(client, personas, invoice):
+    client.force_login(personas["operator_sorong"])
+    url = f"/wadah/APBD-KOTA/tagihan/{invoice.pk}/bayar/"
+    response = client.post(url, _pay(invoice, confirmed="1", comment=" Transfer BUD \t tahap 1 "))
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.status == "paid"
+    assert AuditEvent.objects.get(action="invoice.pay").after["comment"] == "Transfer BUD tahap 1"
+
+
+def test_a_hostile_comment_on_a_payment_is_cleaned(client, personas, invoice):
+    client.force_login(personas["operator_sorong"])
+    url = f"/wadah/APBD-KOTA/tagihan/{invoice.pk}/bayar/"
+    shown = client.post(url, _pay(invoice, comment=HOSTILE)).content.decode()
+    assert "<b>tebal</b>" not in shown and "&lt;b&gt;tebal&lt;/b&gt;" in shown
+    assert client.post(url, _pay(invoice, confirmed="1", comment=HOSTILE)).status_code == 302
+    comment = AuditEvent.objects.get(action="invoice.pay").after["comment"]
+    assert len(comment) == 500 and comment.startswith("<b>tebal</b> x") and "\x00" not in comment
+
+
+def test_too_much_or_a_future_date_is_refused_on_the_form(client, personas, invoice):
+    client.force_login(personas["operator_sorong"])
+    url = f"/wadah/APBD-KOTA/tagihan/{invoice.pk}/bayar/"
+    response = client.post(url, _pay(invoice, **{f"t{invoice.pk}-amount_idr": str(invoice.total_idr + 1)}))
+    assert response.context["invoices"][0].pay_form.errors["amount_idr"]
+    future = (timezone.localdate().replace(year=timezone.localdate().year + 1)).isoformat()
+    response = client.post(url, _pay(invoice, **{f"t{invoice.pk}-paid_on": future}))
+    assert response.context["invoices"][0].pay_form.errors["paid_on"]
+    assert not InvoicePayment.objects.exists()
