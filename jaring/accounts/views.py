@@ -30,6 +30,7 @@ from jaring.accounts.services import (
 )
 from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.core.middleware import LANGUAGE_SESSION_KEY
+from jaring.core.tasks import tasks_for
 from jaring.regions.models import Region
 
 # One refusal for every failed password login: an unknown username, a wrong password, an inactive
@@ -148,9 +149,10 @@ def otp_enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @capability_required("session")
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The user's areas, then the cards the apps above accounts register (``accounts.home``)."""
+    """The user's areas, the tasks waiting for them (``core.tasks``), then the cards the apps above
+    accounts register (``accounts.home``)."""
     scope = scope_for(request.user)
     areas = list(Region.objects.filter(code__in=scope.codes).select_related("parent").order_by("code"))
     return render(request, "accounts/home.html", {
-        "nav": "home", "areas": areas, "cards": cards_for(request),
+        "nav": "home", "areas": areas, "tasks": tasks_for(request.user), "cards": cards_for(request),
     })

@@ -9,7 +9,9 @@ class ClaimsConfig(AppConfig):
     def ready(self) -> None:
         from jaring.accounts.home import register_home_card
         from jaring.claims.services import move_claims, plan_claims
+        from jaring.claims.tasks import claims_tasks
         from jaring.claims.views import claims_home_card, claims_panel
+        from jaring.core.tasks import register_task_source
         from jaring.registry.panels import register_person_panel
         from jaring.registry.services import register_merge_hook, register_merge_plan
 
@@ -17,3 +19,4 @@ class ClaimsConfig(AppConfig):
         register_merge_plan(plan_claims)
         register_person_panel(claims_panel)
         register_home_card(claims_home_card)
+        register_task_source(claims_tasks)
