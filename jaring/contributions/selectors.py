@@ -319,3 +319,24 @@ def invoice_payment_plan(*, invoice: Invoice, amount_idr: int | None) -> Invoice
         amount_idr=amount, outstanding_idr=outstanding, dues_open=len(rows), dues_paid=len(paying),
         persons=len({person for _p, person in paying}), applied_idr=applied,
         first_period=paying[0][0] if paying else None, last_period=paying[-1][0] if paying else None)
+
+
+@dataclass(frozen=True)
+class DuesAfterEnd:
+    """A membership's dues for the months after an end date: the open ones ``membership_end`` voids,
+    and the paid ones it voids and refunds when the reason refunds (death, total disability)."""
+
+    open_count: int
+    open_idr: int
+    paid_count: int
+    paid_idr: int
+
+
+def dues_after_end(*, membership: Membership, ended_on: dt.date) -> DuesAfterEnd:
+    """One grouped query: the dues after the month of ``ended_on`` (``dues_void_after``'s rule)."""
+    is_open, is_paid = Q(status=Due.Status.OPEN), Q(status=Due.Status.PAID)
+    totals = Due.objects.filter(membership=membership, period__gt=month_start(ended_on)).aggregate(
+        open_n=Count("id", filter=is_open), open_s=Sum("amount_idr", filter=is_open),
+        paid_n=Count("id", filter=is_paid), paid_s=Sum("amount_idr", filter=is_paid))
+    return DuesAfterEnd(open_count=totals["open_n"], open_idr=totals["open_s"] or 0,
+                        paid_count=totals["paid_n"], paid_idr=totals["paid_s"] or 0)

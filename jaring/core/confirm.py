@@ -76,3 +76,25 @@ def last_comment(*, action: str, object_type: str, object_id: Any) -> str:
              .order_by("-id").values_list("after", flat=True).first())
     comment = after.get("comment") if isinstance(after, dict) else None
     return comment if isinstance(comment, str) else ""
+
+
+def comment_field() -> Any:
+    """The optional comment as a form field, for an action whose confirmation is a form of its own:
+    never refused (a NUL or a 10 KB text is cleaned by ``clean_comment``, not an error)."""
+    from django import forms
+    from django.utils.translation import gettext_lazy
+
+    class CommentField(forms.CharField):
+        default_validators: list[Any] = []
+
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.validators = []  # Django's "no NUL" validator: the cleaning below removes them instead
+
+        def clean(self, value: Any) -> str:
+            return clean_comment(value)
+
+    return CommentField(
+        label=gettext_lazy("Komentar (opsional)"), required=False, strip=False,
+        help_text=gettext_lazy("Paling banyak 500 karakter; disimpan di riwayat (audit) bersama tindakan ini."),
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": COMMENT_MAX}))

@@ -17,6 +17,7 @@ from jaring.accounts.capabilities import can, require
 from jaring.accounts.models import User
 from jaring.accounts.selectors import scope_for
 from jaring.core.audit import audit_log, audit_log_many
+from jaring.core.confirm import with_comment
 from jaring.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jaring.core.money import format_month, month_start
 from jaring.core.parameters import current_parameters
@@ -371,7 +372,10 @@ def membership_activate(*, actor: User, membership: Membership, kpj: str, start_
 
 
 @transaction.atomic
-def membership_end(*, actor: User, membership: Membership, reason: str, ended_on: dt.date) -> Membership:
+def membership_end(*, actor: User, membership: Membership, reason: str, ended_on: dt.date,
+                   comment: str = "") -> Membership:
+    """End an open membership on ``ended_on`` for ``reason``; ``comment`` (the confirmation's, cleaned
+    by ``core.confirm``) is kept in the ``membership.end`` event."""
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if reason not in Membership.EndReason.values:
         raise ValidationFailed(_("Alasan berakhir tidak dikenal."), fields={"reason": [reason]})
@@ -384,8 +388,8 @@ def membership_end(*, actor: User, membership: Membership, reason: str, ended_on
     # refunded with it (Perdir 22/PERDIR.02/072022) and are not protected.
     dues_void_after(actor=actor, membership_ids=[membership.pk], after=ended_on,
                     refund_paid=reason in Membership.REFUNDING_END_REASONS)
-    return _transition(actor, membership, "membership.end", status=Membership.Status.ENDED,
-                       end_reason=reason, ended_on=ended_on)
+    return _transition(actor, membership, "membership.end", note=with_comment({}, comment),
+                       status=Membership.Status.ENDED, end_reason=reason, ended_on=ended_on)
 
 
 def memberships_end_for_arrears(*, actor: User, rows: Sequence[tuple[int, dt.date]],
@@ -508,7 +512,7 @@ class ReactivationResult:
 
 def memberships_reactivate(*, actor: User, payer: Payer, document_reference: str,
                            ended_on_from: dt.date | None = None,
-                           membership_ids: Sequence[int] | None = None) -> ReactivationResult:
+                           membership_ids: Sequence[int] | None = None, comment: str = "") -> ReactivationResult:
     """Perdir 22/PERDIR.02/072022's route when a donor's (e.g. a government's) funding came late:
     the collective ``payer``'s memberships ended for ``arrears`` (those ended on or after
     ``ended_on_from``; only ``membership_ids`` when given) become active again — ``ended_on`` and
@@ -522,8 +526,8 @@ def memberships_reactivate(*, actor: User, payer: Payer, document_reference: str
 
     A self payer is refused (a self-payer re-enrols: ``membership_enrol`` continues with the KPJ).
     Needs ``money.write``; one transaction; audited with ``document_reference`` (the SP2D, the
-    funder's letter): one ``payer.reactivate`` event listing the memberships, and one
-    ``membership.reactivate`` event per membership."""
+    funder's letter): one ``payer.reactivate`` event listing the memberships (with the confirmation's
+    ``comment``, cleaned by ``core.confirm``), and one ``membership.reactivate`` event per membership."""
     from jaring.contributions.services import dues_restore_after_end
 
     require(actor, "money.write")
@@ -595,6 +599,7 @@ def memberships_reactivate(*, actor: User, payer: Payer, document_reference: str
             for pk, ended_on in chosen])
         audit_log(actor=actor, action="payer.reactivate", obj=payer,
                   region_code=payer.region.code if payer.region else "",
-                  after={"reference": reference, "ended_from": ended_on_from.isoformat() if ended_on_from else None,
-                         **result.as_dict()})
+                  after=with_comment({"reference": reference,
+                                      "ended_from": ended_on_from.isoformat() if ended_on_from else None,
+                                      **result.as_dict()}, comment))
     return result

@@ -14,6 +14,7 @@ urlpatterns = [
     path("wadah/<path:code>/", views.payer_detail, name="payer_detail"),
     path("orang/<int:person_id>/daftar/", views.person_enrol, name="person_enrol"),
     path("orang/<int:person_id>/bayar/", views.payment_create, name="payment_create"),
+    path("orang/<int:person_id>/akhiri/", views.membership_end_view, name="membership_end"),
     path("risiko/", views.at_risk_list, name="at_risk"),
     path("bpjstk/", views_bpjstk.bpjstk_exchange, name="bpjstk_exchange"),
     path("bpjstk/pekerjaan/<int:job_id>/", views_bpjstk.bpjstk_job, name="bpjstk_job"),

@@ -28,6 +28,7 @@ from jaring.contributions.selectors import (
     InvoicePaymentPlan,
     at_risk,
     coverage_strip,
+    dues_after_end,
     invoice_payment_plan,
     payer_invoices,
     payer_summary,
@@ -50,7 +51,7 @@ from jaring.core.parameters import current_parameters
 from jaring.core.params import choice_param, code_param, int_param
 from jaring.membership.models import Membership, Payer
 from jaring.membership.selectors import membership_current, membership_history, membership_queryset
-from jaring.membership.services import membership_enrol
+from jaring.membership.services import membership_end, membership_enrol
 from jaring.regions.selectors import kelurahan_choices
 from jaring.registry.panels import Panel
 from jaring.registry.views import person_or_404
@@ -398,6 +399,79 @@ def payment_create(request: AuthenticatedHttpRequest, person_id: int) -> HttpRes
     return render(request, "membership/payment_form.html", {
         "nav": "persons", "person": person, "membership": membership, "form": form, "preview": preview,
         "confirm_values": confirm_values})
+
+
+class EndForm(forms.Form):
+    reason = forms.ChoiceField(label=gettext_lazy("Alasan berakhir"),
+                               choices=[("", "—"), *Membership.EndReason.choices])
+    ended_on = IsoDateField(label=gettext_lazy("Tanggal berakhir"))
+
+
+def _end_confirmation(request: AuthenticatedHttpRequest, person: Any, membership: Membership,
+                      data: dict[str, Any]) -> Confirmation:
+    """What ending the membership will do (``contributions.selectors.dues_after_end``)."""
+    reason, ended_on = data["reason"], data["ended_on"]
+    after = dues_after_end(membership=membership, ended_on=ended_on)
+    refunding = reason in Membership.REFUNDING_END_REASONS
+
+    def count(n: int) -> str:
+        return number_format(n, force_grouping=True)
+
+    figures = [
+        Figure(_("Peserta"), f"{person.full_name} · {membership.payer.name}"),
+        Figure(_("Status sekarang"), str(membership.get_status_display())),
+        Figure(_("Berakhir pada"), date_format(ended_on, "j F Y"), strong=True),
+        Figure(_("Alasan"), str(Membership.EndReason(reason).label)),
+        Figure(_("Iuran terbuka sesudah bulan itu yang dibatalkan"), _("%(n)s iuran, %(idr)s") % {
+            "n": count(after.open_count), "idr": format_idr(after.open_idr)}, strong=True),
+    ]
+    if refunding:
+        figures.append(Figure(_("Iuran sudah dibayar sesudah bulan itu yang dikembalikan"), _("%(n)s iuran, %(idr)s")
+                              % {"n": count(after.paid_count), "idr": format_idr(after.paid_idr)},
+                              warning=bool(after.paid_count)))
+    elif after.paid_count:
+        figures.append(Figure(_("Iuran sudah dibayar sesudah bulan itu (tetap tercatat)"), _("%(n)s iuran, %(idr)s")
+                              % {"n": count(after.paid_count), "idr": format_idr(after.paid_idr)}))
+    url = reverse("membership:membership_end", kwargs={"person_id": person.pk})
+    return Confirmation(
+        title=_("Akhiri kepesertaan %(name)s?") % {"name": person.full_name}, action_url=url,
+        submit_label=_("Ya, akhiri kepesertaan"), cancel_url=person.get_absolute_url(), figures=figures,
+        hidden=[("reason", reason), ("ended_on", ended_on.isoformat())], comment=posted_comment(request),
+        notes=[_("Perlindungan berhenti pada tanggal itu. Untuk melindungi orang ini lagi, daftarkan kembali.")])
+
+
+@capability_required("money.write")
+@personal_data("membership.end_form", object_type="registry.person", id_kwarg="person_id")
+def membership_end_view(request: AuthenticatedHttpRequest, person_id: int) -> HttpResponse:
+    """End a person's open membership: the form (reason, date), then what will change with figures
+    (``core.confirm``), then the confirmed POST calls ``membership_end`` with the comment."""
+    person = person_or_404(request, person_id)
+    membership = membership_current(actor=request.user, person=person)
+    posted = request.method == "POST"
+    form = EndForm(request.POST if posted else None, initial={"ended_on": timezone.localdate()})
+    if posted and membership is not None and form.is_valid():
+        data = form.cleaned_data
+        if data["ended_on"] > timezone.localdate():
+            form.add_error("ended_on", _("Tanggal berakhir tidak boleh di masa depan."))
+        elif data["ended_on"] < membership.start_date:
+            form.add_error("ended_on", _("Tanggal berakhir tidak boleh sebelum kepesertaan mulai (%(day)s).") % {
+                "day": date_format(membership.start_date, "j F Y")})
+        elif not is_confirmed(request):
+            return render(request, "confirm/confirm_page.html", {
+                "nav": "persons", "confirm": _end_confirmation(request, person, membership, data)})
+        else:
+            try:
+                ended = membership_end(actor=request.user, membership=membership, reason=data["reason"],
+                                       ended_on=data["ended_on"], comment=posted_comment(request))
+            except (ValidationFailed, Conflict) as exc:
+                show_refusal(form, exc)
+            else:
+                messages.success(request, _("Kepesertaan %(name)s melalui %(payer)s berakhir pada %(day)s.") % {
+                    "name": person.full_name, "payer": ended.payer.name,
+                    "day": date_format(data["ended_on"], "j F Y")})
+                return redirect(person.get_absolute_url())
+    return render(request, "membership/end_form.html", {
+        "nav": "persons", "person": person, "membership": membership, "form": form})
 
 
 AT_RISK_PAGE = 50

@@ -38,6 +38,7 @@ from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.contributions.ledger import REASON_TITLES, StatementResult, payment_statement_import, review_rows
 from jaring.contributions.models import StatementImport
 from jaring.contributions.services import statement_review_resolve
+from jaring.core.confirm import comment_field
 from jaring.core.downloads import report_download
 from jaring.core.errors import Conflict, JaringError, ValidationFailed
 from jaring.core.forms import IsoDateField, clean_upload
@@ -329,6 +330,7 @@ class ReactivateForm(forms.Form):
         label=gettext_lazy("Dokumen dasar (nomor SP2D atau surat pemberi dana)"), max_length=200,
         error_messages={"required": gettext_lazy("Sebutkan dokumen dasar pengaktifan kembali (mis. nomor SP2D "
                                                  "atau surat pemberi dana).")})
+    comment = comment_field()
     confirm = forms.BooleanField(
         label=gettext_lazy("Dana pembayar sudah cair; saya sudah memeriksa angka di atas dan mengaktifkan kembali "
                            "kepesertaan ini."),
@@ -396,7 +398,7 @@ def payer_reactivate(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
         data = form.cleaned_data
         try:
             result = memberships_reactivate(actor=request.user, payer=payer, document_reference=data["reference"],
-                                            ended_on_from=data["ended_from"])
+                                            ended_on_from=data["ended_from"], comment=data["comment"])
         except (ValidationFailed, Conflict) as exc:
             form.add_error("reference" if "reference" in exc.fields else None, str(exc.message))
         else:

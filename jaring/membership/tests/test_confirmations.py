@@ -12,7 +12,9 @@ from django.utils import timezone
 from jaring.contributions.models import Due, Invoice, InvoicePayment
 from jaring.contributions.services import invoice_issue
 from jaring.core.models import AuditEvent
+from jaring.membership.models import Membership
 from jaring.membership.services import membership_enrol
+from jaring.membership.tests.test_bpjstk_pages import lapsed  # noqa: F401  (the fixture)
 from jaring.membership.tests.test_money_pages import brackets, kpj, next_quarter
 
 HOSTILE = "<b>tebal</b>\x00\x07\u2028" + "x" * 10_000
@@ -76,3 +78,98 @@ def test_too_much_or_a_future_date_is_refused_on_the_form(client, personas, invo
     response = client.post(url, _pay(invoice, **{f"t{invoice.pk}-paid_on": future}))
     assert response.context["invoices"][0].pay_form.errors["paid_on"]
     assert not InvoicePayment.objects.exists()
+
+
+# --- Ending a membership ---------------------------------------------------------------------------
+
+@pytest.fixture
+def billed(personas: dict[str, Any], payers: dict[str, Any], register_person: Any) -> Membership:
+    """A city member since two months ago, billed up to next month."""
+    from jaring.contributions.services import billing_run
+    from jaring.core.money import add_months, month_start
+
+    first = add_months(month_start(timezone.localdate()), -2)
+    membership = membership_enrol(actor=personas["operator_sorong"], person=register_person(), payer=payers["city"],
+                                  programs="JKK,JKM", declared_income_idr=brackets()[0], start_date=first, kpj=kpj())
+    for i in range(4):
+        billing_run(actor=personas["operator_sorong"], period=add_months(first, i))
+    return membership
+
+
+def test_ending_a_membership_shows_the_figures_first(client, personas, billed):
+    client.force_login(personas["operator_sorong"])
+    url = f"/orang/{billed.person_id}/akhiri/"
+    assert url in client.get(billed.person.get_absolute_url()).content.decode()
+    form = client.get(url)
+    assert form.status_code == 200 and "Periksa" in form.content.decode()
+    today = timezone.localdate().isoformat()
+    response = client.post(url, {"reason": "moved", "ended_on": today, "comment": "pindah ke Jayapura"})
+    page = response.content.decode()
+    due = Due.objects.filter(membership=billed).first().amount_idr
+    assert "Iuran terbuka sesudah bulan itu yang dibatalkan" in page
+    assert "1 iuran, Rp" + f"{due:,}".replace(",", ".") in page and 'name="confirmed" value="1"' in page
+    assert "pindah ke Jayapura</textarea>" in page
+    billed.refresh_from_db()
+    assert billed.status == "active" and not AuditEvent.objects.filter(action="membership.end").exists()
+    assert not Due.objects.filter(membership=billed, status="void").exists()
+
+
+def test_a_confirmed_end_keeps_the_comment(client, personas, billed):
+    client.force_login(personas["operator_sorong"])
+    url = f"/orang/{billed.person_id}/akhiri/"
+    today = timezone.localdate().isoformat()
+    response = client.post(url, {"reason": "moved", "ended_on": today, "confirmed": "1",
+                                 "comment": "Surat pindah\r\nno. 12"})
+    assert response.status_code == 302
+    billed.refresh_from_db()
+    assert (billed.status, billed.end_reason) == ("ended", "moved")
+    assert Due.objects.filter(membership=billed, status="void").count() == 1
+    event = AuditEvent.objects.get(action="membership.end")
+    assert event.after["comment"] == "Surat pindah no. 12" and event.after["status"] == "ended"
+
+
+def test_ending_refuses_bad_input_and_hostile_comments_never_crash(client, personas, billed):
+    client.force_login(personas["operator_sorong"])
+    url = f"/orang/{billed.person_id}/akhiri/"
+    future = timezone.localdate().replace(year=timezone.localdate().year + 1).isoformat()
+    for data in ({"reason": "moved", "ended_on": future, "confirmed": "1"},
+                 {"reason": "moved", "ended_on": "2000-01-01", "confirmed": "1"},
+                 {"reason": "bogus", "ended_on": timezone.localdate().isoformat(), "confirmed": "1"},
+                 {"reason": "", "ended_on": "", "confirmed": "1"}):
+        response = client.post(url, data)
+        assert response.status_code == 200 and response.context["form"].errors, data
+    billed.refresh_from_db()
+    assert billed.status == "active"
+    today = timezone.localdate().isoformat()
+    shown = client.post(url, {"reason": "withdrawn", "ended_on": today, "comment": HOSTILE}).content.decode()
+    assert "<b>tebal</b>" not in shown
+    assert client.post(url, {"reason": "withdrawn", "ended_on": today, "comment": HOSTILE,
+                             "confirmed": "1"}).status_code == 302
+    assert len(AuditEvent.objects.get(action="membership.end").after["comment"]) == 500
+
+
+def test_only_the_office_ends_memberships(client, personas, billed):
+    url = f"/orang/{billed.person_id}/akhiri/"
+    for username in ("facilitator_remu", "auditor", "liaison"):
+        client.force_login(personas[username])
+        assert client.post(url, {"reason": "moved", "ended_on": timezone.localdate().isoformat(),
+                                 "confirmed": "1"}).status_code in (403, 404), username
+    billed.refresh_from_db()
+    assert billed.status == "active"
+
+
+# --- Reactivating a cohort ---------------------------------------------------------------------------
+
+
+def test_reactivation_keeps_the_comment(client, personas, payers, lapsed):  # noqa: F811
+    client.force_login(personas["operator_sorong"])
+    url = "/wadah/APBD-KOTA/aktifkan-kembali/"
+    page = client.get(url).content.decode()
+    assert "Komentar (opsional)" in page and "Akan diaktifkan kembali" in page
+    refused = client.post(url, {"reference": "SP2D 9", "comment": "belum dicentang"})
+    assert refused.status_code == 200 and "Centang konfirmasi" in refused.content.decode()
+    assert Membership.objects.filter(payer=payers["city"], status="ended").count() == 3
+    response = client.post(url, {"reference": "SP2D 9", "confirm": "on", "comment": HOSTILE, "ended_from": ""})
+    assert response.status_code == 302
+    event = AuditEvent.objects.get(action="payer.reactivate")
+    assert len(event.after["comment"]) == 500 and event.after["comment"].startswith("<b>tebal</b> x")
