@@ -161,6 +161,8 @@ PAGES: dict[str, tuple[Any, tuple[str, ...], str]] = {
     "registry:household_change_kk": (lambda w: f"/keluarga/{w['household'].pk}/kk/ubah/", EDITORS, "blank"),
     "membership:payment_create": (lambda w: f"/orang/{w['person'].pk}/bayar/", EDITORS, "blank"),
     "membership:person_enrol": (lambda w: f"/orang/{w['person'].pk}/daftar/", EDITORS, "blank"),
+    "membership:membership_end": (lambda w: f"/orang/{w['person'].pk}/akhiri/", ("admin_sorong", "operator_sorong"),
+                                  "blank"),
     "claims:claim_report": (lambda w: f"/orang/{w['person'].pk}/klaim/baru/", EDITORS, "blank"),
 }
 # Pages whose POST form is an action, not a record to edit: submitting it is meant to change data
