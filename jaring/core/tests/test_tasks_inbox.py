@@ -85,7 +85,7 @@ def work(personas, payers, register_person):  # type: ignore[no-untyped-def]
     build_candidates(3, on=start)
     allocation_round = round_prepare(actor=operator, data=RoundInput(
         payer=payers["city"], policy=policy, budget_idr=BUDGET, months=12, start=start))
-    return {"round": allocation_round}
+    return {"round": allocation_round, "rejected": rejected}
 
 
 def _counts(user: Any) -> dict[str, int]:
@@ -118,6 +118,9 @@ def test_each_role_sees_its_own_work(personas, payers, work):
     assert _without(_counts(admin), "contributions.lapsing_this_week") == {
         **office, "targeting.rounds_to_approve": 1}
     assert _counts(admin).get("contributions.lapsing_this_week", 0) == _lapsing(admin)
+    # One rejected registration: its link is the person's page, where BPJSTK's reason shows.
+    rejected = next(task for task in tasks_for(operator) if task.key == "membership.rejected")
+    assert rejected.url == f"/orang/{work['rejected'].pk}/" and rejected.urgency == URGENT
 
     # A facilitator: their kelurahan only, no money, no rounds.
     assert _counts(personas["facilitator_remu"]) == {
@@ -136,11 +139,16 @@ def _week(personas: dict[str, Any], who: str) -> int:
     return worklist(actor=personas[f"facilitator_{who}"], where=WorkFilter()).lapsing_this_week
 
 
-def test_counts_follow_the_work(personas, payers, work):
+def test_counts_follow_the_work(personas, payers, register_person, work):
     from jaring.contributions.services import invoice_issue
+    from jaring.membership.services import membership_reject
     from jaring.targeting.services import round_approve
 
     admin = personas["admin_sorong"]
+    second = _enrol(personas, register_person(full_name="Yakob Sawaki"), payers["self"], 0, kpj=False)
+    membership_reject(actor=admin, membership=second, reason="Tanggal lahir berbeda")
+    rejected = next(task for task in tasks_for(admin) if task.key == "membership.rejected")
+    assert (rejected.count, rejected.url) == (2, "/bpjstk/")
     invoice_issue(actor=admin, payer=payers["city"], period=_month(-1))
     counts = _counts(admin)
     assert "contributions.invoices_to_issue" not in counts  # zero: hidden
@@ -217,3 +225,19 @@ def test_a_refused_source_leaves_the_others(personas):
         assert keys == ["test.one"]
     finally:
         task_sources[:] = saved
+
+
+@pytest.mark.parametrize("username", ["admin_sorong", "facilitator_remu"])
+def test_each_source_counts_in_a_few_set_queries(personas, work, username):
+    """One aggregate per task (the at-risk count is ``at_risk``'s two): a handful per source."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jaring.accounts.selectors import scope_for
+
+    user = personas[username]
+    scope_for(user).region_ids  # noqa: B018 - the user's area, read once per request by every page
+    for source in task_sources:
+        with CaptureQueriesContext(connection) as queries:
+            list(source(user))
+        assert len(queries.captured_queries) <= 5, source.__qualname__
