@@ -142,6 +142,9 @@ def seed_demo(*, persons: int = 25_000, seed: int = 2026, today: dt.date | None 
     from jaring.fieldwork.demo import seed_demo_fieldwork
 
     money |= seed_demo_fieldwork(seed=seed, today=today)
+    from jaring.registry.services import dedup_scan
+
+    money["duplicate_candidates"] = dedup_scan(actor=actor)["candidates"]  # the planted second registrations
     audit_log(actor=actor, action="demo.seed", object_type="registry.person",
               after={"persons": len(people), "households": len(rows), "seed": seed, **money})
     return SeedResult(created=True, persons=len(people), households=len(rows), users=logins)

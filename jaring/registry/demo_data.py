@@ -294,7 +294,67 @@ def generate_city(*, seed: int, persons: int, kelurahan: list[DemoKelurahan], to
     builder = _CityBuilder(seed, kelurahan, today)
     while len(builder.persons) < persons:
         builder.household(target=builder.rng.choice([1, 2, 2, 3, 3, 3, 4, 4, 5]))
+    _second_registrations(builder, random.Random(seed + 1), max(3, persons // 500))
     return DemoCity(households=builder.households, persons=builder.persons)
+
+
+TITLES = {"M": ["Bapak", "Bpk.", "Sdr.", "Pak"], "F": ["Ibu", "Ny.", "Mama", "Sdri."]}
+OLD_SPELLINGS = [("u", "oe"), ("j", "dj"), ("y", "j"), ("c", "tj")]
+
+
+def _second_registrations(builder: _CityBuilder, rng: random.Random, count: int) -> None:
+    """Some adults registered twice, as offices get them: by another facilitator or from another
+    list, under a title, an old spelling or capitals, the NIK copied with one digit wrong or taken
+    from a newer card, now and then the day and month swapped; half on the same family card, the
+    rest on a card of their own. What the duplicate review is for (the demo's queue is not empty)."""
+    adults = [p for p in builder.persons if age_on(p.birth_date, builder.today) >= 18]
+    taken = {p.nik for p in builder.persons}
+    for original in rng.sample(adults, min(count, len(adults))):
+        name = original.full_name
+        change = rng.choice(["title", "old_spelling", "capitals", "typo"])
+        if change == "title":
+            name = f"{rng.choice(TITLES[original.sex])} {name}"
+        elif change == "old_spelling":
+            for modern, old in rng.sample(OLD_SPELLINGS, len(OLD_SPELLINGS)):
+                if modern in name.lower():
+                    name = name.replace(modern, old).replace(modern.upper(), old.capitalize())
+                    break
+        elif change == "capitals":
+            name = name.upper()
+        else:
+            at = rng.randrange(1, max(2, len(name) - 1))
+            name = name[:at] + name[at] + name[at:]  # a doubled letter
+        birth = original.birth_date
+        if rng.random() < 0.15 and birth.day <= 12 and birth.day != birth.month:
+            birth = dt.date(birth.year, birth.day, birth.month)
+        nik = original.nik
+        for _ in range(20):  # one digit of the serial or the region mistyped, never another's NIK
+            at = rng.choice([3, 4, 5, 13, 14, 15])
+            nik = original.nik[:at] + str((int(original.nik[at]) + rng.randrange(1, 10)) % 10) + original.nik[at + 1:]
+            if nik not in taken:
+                break
+        if nik in taken:
+            continue
+        taken.add(nik)
+        household_key = original.household_key
+        if rng.random() < 0.5:  # registered on a card of their own, in the same kelurahan
+            first = next(h for h in builder.households if h.key == original.household_key)
+            household_key = len(builder.households) + 1
+            issued = dt.date(rng.randrange(2015, 2026), rng.randrange(1, 13), rng.randrange(1, 29))
+            builder.households.append(DemoHousehold(
+                key=household_key, kk_number=builder.ids.kk(first.kk_number[:6], issued),
+                kelurahan_code=first.kelurahan_code, address=first.address, welfare_decile=first.welfare_decile,
+                decile_source=first.decile_source, decile_date=first.decile_date, pkh_beneficiary=False,
+                data_source=first.data_source))
+        builder.persons.append(DemoPerson(
+            key=len(builder.persons) + 1, household_key=household_key, nik=nik, full_name=name,
+            birth_place=original.birth_place, birth_date=birth, sex=original.sex,
+            relationship="head" if household_key != original.household_key else original.relationship,
+            phone=original.phone if rng.random() < 0.5 else "", occupation=original.occupation,
+            transport_sector=original.transport_sector, declared_income_idr=original.declared_income_idr,
+            disability=original.disability, consent_basis=original.consent_basis,
+            consent_date=original.consent_date, data_source=original.data_source,
+            kelurahan_code=original.kelurahan_code))
 
 
 def facilitator_names(*, seed: int, count: int) -> list[str]:
