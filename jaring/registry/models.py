@@ -334,3 +334,32 @@ class NameWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class HouseholdMembershipChange(models.Model):
+    """One change of the household a person belongs to or of their relationship in it: joining one,
+    moving from one to another (a marriage, a family split), leaving, or a corrected relationship.
+    Written only by ``registry.services.household_move_person`` and ``household_register_member``,
+    each with its audit event; never changed afterwards."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("orang"))
+    from_household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+", verbose_name=_("dari keluarga"))
+    to_household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("ke keluarga"))
+    relationship_before = models.CharField(_("hubungan sebelumnya"), max_length=14,
+                                           choices=Person.Relationship.choices, blank=True)
+    relationship_after = models.CharField(_("hubungan sesudahnya"), max_length=14,
+                                          choices=Person.Relationship.choices, blank=True)
+    reason = models.CharField(_("alasan"), max_length=200, blank=True)
+    changed_at = models.DateTimeField(_("waktu"))
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("oleh"))
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("perubahan anggota keluarga")
+        verbose_name_plural = _("perubahan anggota keluarga")
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.from_household_id} → {self.to_household_id}"

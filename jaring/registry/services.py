@@ -629,30 +629,145 @@ def household_update(*, actor: User, household: Household, data: HouseholdInput)
     return household
 
 
-@transaction.atomic
 def person_set_household(*, actor: User, person: Person, household: Household | None,
                          relationship: str = "") -> Person:
-    """Move a person into another household (a family split, a marriage) or out of any."""
+    """Move a person into another household (a family split, a marriage) or out of any: the same
+    rules and history as ``household_move_person``, for callers that hold the household."""
+    household_move_person(actor=actor, person=person, household=household, relationship=relationship)
+    return Person.objects.select_related("kelurahan", "household").get(pk=person.pk)
+
+
+# --- Household members: who belongs to which household, with history ------------------------------
+# Every change of a person's household or relationship is a ``HouseholdMembershipChange`` row and an
+# audit event (``person.set_household``), written here only. A person follows their household's
+# kelurahan, so a move into a household of another kelurahan needs a user who covers both (the
+# person's and the household's); a household has at most one head (``Relationship.HEAD``).
+
+def _relationship_problem(relationship: str) -> str | None:
+    if relationship and relationship not in Person.Relationship.values:
+        return _("Hubungan keluarga tidak dikenal.")
+    return None
+
+
+def _head_taken(household: Household, person_pk: int | None) -> Conflict | None:
+    heads = Person.objects.filter(household=household, relationship=Person.Relationship.HEAD,
+                                  merged_into__isnull=True)
+    if person_pk is not None:
+        heads = heads.exclude(pk=person_pk)
+    if heads.exists():
+        message = _("Keluarga ini sudah punya kepala keluarga; satu keluarga hanya punya satu kepala keluarga.")
+        return Conflict(message, code="head_exists", fields={"relationship": [message]})
+    return None
+
+
+def _household_by_kk(actor: User, kk_number: str) -> Household:
+    """The household holding this KK number, for a move: an unknown number or one registered in a
+    kelurahan the user does not cover is refused with its reason (never where, nor whose)."""
+    errors: dict[str, list[str]] = {}
+    kk = clean_digits(kk_number or "")
+    if not kk:
+        errors["kk_number"] = [_("Nomor KK wajib diisi.")]
+    for f in kk_findings(kk_number or ""):
+        if f.is_error:
+            errors.setdefault("kk_number", []).append(f.message)
+    if errors:
+        raise ValidationFailed(_("Data keluarga belum benar."), fields=errors)
+    household = (Household.objects.select_related("kelurahan")
+                 .filter(kk_index=cipher().blind_index(kk, kind="kk")).first())
+    if household is None:
+        message = _("Belum ada keluarga dengan nomor KK ini. Tambahkan keluarganya dulu (menu Tambah keluarga).")
+        raise ValidationFailed(message, fields={"kk_number": [message]})
+    return household
+
+
+def _out_of_area(household: Household) -> Conflict:
+    message = _("Keluarga tujuan terdaftar di kelurahan di luar wilayah tugas Anda. Memindahkan orang ke sana "
+                "hanya bisa oleh petugas yang mencakup kedua kelurahan; hubungi Dinas Sosial.")
+    return Conflict(message, code="household_out_of_area", fields={"kk_number": [message]})
+
+
+def _membership_change(*, actor: User, person: Person, before: dict[str, Any], reason: str,
+                       from_household: Household | None) -> Any:
+    from jaring.registry.models import HouseholdMembershipChange
+
+    change = HouseholdMembershipChange.objects.create(
+        person=person, from_household=from_household, to_household=person.household,
+        relationship_before=before["relationship"], relationship_after=person.relationship,
+        reason=reason, changed_at=timezone.now(), changed_by=actor)
+    after = {"household": person.household_id,
+             "kk": person.household.kk_masked if person.household else None,
+             "relationship": person.relationship, "kelurahan": person.kelurahan.code, "change": change.pk}
+    if reason:
+        after["reason"] = reason
+    audit_log(actor=actor, action="person.set_household", obj=person, region_code=person.kelurahan.code,
+              before=before, after=after)
+    return change
+
+
+@transaction.atomic
+def household_move_person(*, actor: User, person: Person, household: Household | None = None,
+                          kk_number: str | None = None, relationship: str = "", reason: str = "") -> Any:
+    """Put a person into a household, with their relationship in it: the household given, or the one
+    holding ``kk_number``; ``household=None`` and no number takes the person out of any household.
+    The same household with another relationship corrects the relationship. Returns the
+    ``HouseholdMembershipChange``, or None when nothing changes."""
     _require_writer(actor)
     scope = scope_for(actor)
-    person = Person.objects.select_for_update(of=("self",)).select_related("kelurahan").get(pk=person.pk)
-    if not scope.contains_code(person.kelurahan.code):
+    person = (Person.objects.select_for_update(of=("self",)).select_related("kelurahan", "household")
+              .get(pk=person.pk))
+    if person.merged_into_id or not scope.contains_code(person.kelurahan.code):
         raise NotFound(_("Orang tidak ditemukan."))
+    relationship = relationship or ""
+    if problem := _relationship_problem(relationship):
+        raise ValidationFailed(problem, fields={"relationship": [problem]})
+    if kk_number is not None:
+        household = _household_by_kk(actor, kk_number)
+    elif household is not None:
+        household = Household.objects.select_related("kelurahan").get(pk=household.pk)
     if household is not None and not scope.contains_code(household.kelurahan.code):
-        raise NotFound(_("Keluarga tidak ditemukan."))
-    if relationship and relationship not in Person.Relationship.values:
-        raise ValidationFailed(_("Hubungan keluarga tidak dikenal."), fields={"relationship": []})
-    if relationship == Person.Relationship.HEAD and household is not None and household.members.filter(
-            relationship=Person.Relationship.HEAD).exclude(pk=person.pk).exists():
-        raise Conflict(_("Keluarga ini sudah punya kepala keluarga."), code="head_exists")
-    before = {"household": person.household_id, "relationship": person.relationship}
+        raise _out_of_area(household)
+    if household is None and relationship:
+        relationship = ""  # outside any household a person has no relationship in one
+    if (person.household_id == (household.pk if household else None)
+            and person.relationship == relationship):
+        return None
+    if household is not None and relationship == Person.Relationship.HEAD and (
+            conflict := _head_taken(household, person.pk)):
+        raise conflict
+    before = {"household": person.household_id,
+              "kk": person.household.kk_masked if person.household else None,
+              "relationship": person.relationship, "kelurahan": person.kelurahan.code}
+    from_household = person.household
     person.household = household
     person.relationship = relationship
     if household is not None:
         person.kelurahan = household.kelurahan
     person.save(update_fields=["household", "relationship", "kelurahan", "updated_at"])
-    audit_log(actor=actor, action="person.set_household", obj=person, region_code=person.kelurahan.code,
-              before=before, after={"household": person.household_id, "relationship": relationship})
+    return _membership_change(actor=actor, person=person, before=before, from_household=from_household,
+                              reason=" ".join((reason or "").split())[:200])
+
+
+@transaction.atomic
+def household_register_member(*, actor: User, household: Household, data: PersonInput, relationship: str = "",
+                              confirm_warnings: bool = False) -> Person:
+    """Register a new person straight into a household (the member step of building a household):
+    the person lives in the household's kelurahan; the registration and the joining are recorded."""
+    _require_writer(actor)
+    household = Household.objects.select_related("kelurahan").get(pk=household.pk)
+    if not scope_for(actor).contains_code(household.kelurahan.code):
+        raise NotFound(_("Keluarga tidak ditemukan."))
+    relationship = relationship or ""
+    if problem := _relationship_problem(relationship):
+        raise ValidationFailed(problem, fields={"relationship": [problem]})
+    if relationship == Person.Relationship.HEAD and (conflict := _head_taken(household, None)):
+        raise conflict
+    data.household, data.kelurahan, data.kk_number = household, household.kelurahan, None
+    data.relationship = relationship
+    data.provided |= {"household", "kelurahan", "relationship"}
+    person = person_register(actor=actor, data=data, confirm_warnings=confirm_warnings)
+    person = Person.objects.select_related("kelurahan", "household").get(pk=person.pk)
+    _membership_change(actor=actor, person=person, before={"household": None, "kk": None, "relationship": ""},
+                       from_household=None, reason="")
     return person
 
 

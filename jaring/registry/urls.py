@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jaring.registry import import_views, review_views, views
+from jaring.registry import household_views, import_views, review_views, views
 
 app_name = "registry"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("keluarga/<int:household_id>/", views.household_detail, name="household_detail"),
     path("keluarga/<int:household_id>/ubah/", views.household_edit, name="household_edit"),
     path("keluarga/<int:household_id>/kk/ubah/", views.household_change_kk, name="household_change_kk"),
+    path("keluarga/<int:household_id>/anggota/", household_views.household_members_step, name="household_members"),
+    path("orang/<int:person_id>/keluarga/", household_views.person_move, name="person_move"),
 ]
 
 urlpatterns += [

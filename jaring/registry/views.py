@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,6 +23,7 @@ from jaring.core.errors import Conflict, NeedsConfirmation, NotFound, Permission
 from jaring.core.money import age_on
 from jaring.regions.selectors import district_choices, kelurahan_choices
 from jaring.registry.forms import HouseholdForm, KkChangeForm, NikChangeForm, PersonForm, occupation_choices
+from jaring.registry.household_selectors import household_history
 from jaring.registry.models import Person
 from jaring.registry.panels import panels_for
 from jaring.registry.selectors import (
@@ -244,7 +246,8 @@ def household_detail(request: AuthenticatedHttpRequest, household_id: int) -> Ht
     today = timezone.localdate()
     members = [(p, age_on(p.birth_date, today)) for p in household_members(actor=request.user, household=household)]
     return render(request, "registry/household_detail.html", {
-        "nav": "persons", "household": household, "members": members})
+        "nav": "persons", "household": household, "members": members,
+        "history": household_history(actor=request.user, household=household)})
 
 
 def _household_form_view(request: AuthenticatedHttpRequest, *, household: Any = None) -> HttpResponse:
@@ -264,6 +267,10 @@ def _household_form_view(request: AuthenticatedHttpRequest, *, household: Any = 
             else:
                 saved = household_create_service(actor=request.user, data=HouseholdInput.of(**form.to_service()))
             messages.success(request, _("Data keluarga disimpan."))
+            if not editing:  # step 2: its members (a person the user came from is offered first)
+                url = reverse("registry:household_members", args=[saved.pk])
+                wanted = qp.int_param(request, "orang")
+                return redirect(f"{url}?orang={wanted}" if wanted else url)
             return redirect("registry:household_detail", household_id=saved.pk)
         except (ValidationFailed, Conflict) as exc:
             form.add_service_errors(exc.fields)
@@ -274,7 +281,7 @@ def _household_form_view(request: AuthenticatedHttpRequest, *, household: Any = 
         except NotFound:
             raise Http404 from None
     return render(request, "registry/household_form.html", {
-        "nav": "persons", "form": form, "household": household, "editing": editing})
+        "nav": "persons" if editing else "household_new", "form": form, "household": household, "editing": editing})
 
 
 @capability_required("registry.write")

@@ -159,6 +159,8 @@ PAGES: dict[str, tuple[Any, tuple[str, ...], str]] = {
     "registry:household_create": (lambda w: "/keluarga/baru/", EDITORS, "blank"),
     "registry:person_change_nik": (lambda w: f"/orang/{w['person'].pk}/nik/ubah/", EDITORS, "blank"),
     "registry:household_change_kk": (lambda w: f"/keluarga/{w['household'].pk}/kk/ubah/", EDITORS, "blank"),
+    "registry:household_members": (lambda w: f"/keluarga/{w['household'].pk}/anggota/", EDITORS, "blank"),
+    "registry:person_move": (lambda w: f"/orang/{w['person'].pk}/keluarga/", EDITORS, "blank"),
     "membership:payment_create": (lambda w: f"/orang/{w['person'].pk}/bayar/", EDITORS, "blank"),
     "membership:person_enrol": (lambda w: f"/orang/{w['person'].pk}/daftar/", EDITORS, "blank"),
     "membership:membership_end": (lambda w: f"/orang/{w['person'].pk}/akhiri/", ("admin_sorong", "operator_sorong"),
