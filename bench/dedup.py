@@ -33,6 +33,10 @@ are identical by data (same normalised name, birth date and sex — no matcher c
 and others. How crowded the names are (distinct names, the commonest, how many people share a
 name with 100 or more others) is printed with the build, since precision depends on it.
 
+Splink beside it (``bench/dedup_splink.py``, the optional extra ``bench``): the same persons, read
+back from the database after the build, linked by Splink on DuckDB in its own process, scored
+against the same truth (``dedup.splink``), with a side-by-side summary on stderr.
+
 Baseline beside it: the naive way — every pair within each kelurahan scored the same way, no
 birth-date or sound-key blocking — timed on a slice of one kelurahan and scaled by pair count.
 """

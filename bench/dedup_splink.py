@@ -24,7 +24,7 @@ what a careful Splink user would write for this registry:
 
 Splink is an optional extra (``pip install -e '.[bench]'``: splink, duckdb, pyarrow, sqlglot);
 without it the benchmark says so and prints Jaring's figures alone. A run that takes longer than
-``TIMEOUT`` seconds is stopped and reported as such.
+``TIMEOUT`` seconds (15 minutes; ``BENCH_SPLINK_TIMEOUT`` to change) is stopped and reported as such.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 THRESHOLD = 0.5
 FLOOR = 0.01
-TIMEOUT = 15 * 60
+TIMEOUT = int(os.environ.get("BENCH_SPLINK_TIMEOUT", 15 * 60))  # seconds; then Splink is stopped and reported
 EM_PAIRS = 5e6  # at most this many blocked pairs per EM session (a hash sample of the records)
 U_PAIRS = 5e6  # pairs sampled for u: Splink advises 1e7 or more; 5e6 gave the same weights at 20,000 persons
 INSTALL_HINT = "pip install -e '.[bench]'"
@@ -154,11 +154,15 @@ def link(table: Any, out_path: str) -> dict[str, Any]:
     frame = db_api.register(table, dataset_display_name="persons")
     linker = Linker(frame, settings(), log_level=logging.WARNING)
     linker.training.estimate_probability_two_random_records_match([block_on("name", "birth_date")], recall=0.7)
+    _step("λ estimated", started)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=17)
+    _step("u estimated", started)
     for rule in (block_on("birth_date"), block_on("name", "birth_year")):
         linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=EM_PAIRS)
+        _step("m estimated (EM)", started)
     trained = time.perf_counter()
     predictions = linker.inference.predict(threshold_match_probability=FLOOR)
+    _step("predicted", started)
     pairs = predictions.as_duckdbpyrelation().select("unique_id_l, unique_id_r, match_probability").arrow()
     if hasattr(pairs, "read_all"):  # newer DuckDB hands back a record batch reader
         pairs = pairs.read_all()
@@ -177,6 +181,12 @@ def link(table: Any, out_path: str) -> dict[str, Any]:
             "lambda": model["probability_two_random_records_match"], "match_weights": weights}
 
 
+def _step(what: str, since: float) -> None:
+    """A line on stderr: the last one says how far a run that was stopped got."""
+    sys.stderr.write(f"STEP {what} after {time.perf_counter() - since:.0f} s\n")
+    sys.stderr.flush()
+
+
 def child(out_path: str) -> None:
     import django
     import splink
@@ -185,6 +195,7 @@ def child(out_path: str) -> None:
     started = time.perf_counter()
     table = load_table()
     loaded = time.perf_counter()
+    _step(f"{table.num_rows:,} persons loaded", started)
     info = link(table, out_path)
     with open("/proc/self/status") as status:
         hwm = next(line for line in status if line.startswith("VmHWM"))
@@ -212,14 +223,16 @@ def compare(*, truth: Truth, jaring: dict[str, Any], env: dict[str, str]) -> dic
         return None
     home = env.get("JARING_HOME") or tempfile.gettempdir()
     out_path = os.path.join(home, "splink-pairs.parquet")
-    progress(f"Splink on {truth.persons:,} persons (stopped after {TIMEOUT // 60} min) …")
+    progress(f"Splink on {truth.persons:,} persons (stopped after {TIMEOUT} s) …")
     started = time.perf_counter()
     out, err, code, anon_mb, timed_out = run_measured(
         [sys.executable, "-m", "bench.dedup_splink", out_path], env, timeout=TIMEOUT)
     seconds = time.perf_counter() - started
     if timed_out or code != 0:
+        steps = [line[5:] for line in err.splitlines() if line.startswith("STEP ")]
+        reached = f" (last step done: {steps[-1]})" if steps else " (persons not loaded yet)"
         reason = (f"stopped after {TIMEOUT} s: Splink did not finish at {truth.persons:,} persons on this machine"
-                  if timed_out else f"failed (exit {code}): {err.strip()[-1500:]}")
+                  f"{reached}" if timed_out else f"failed (exit {code}): {err.strip()[-1500:]}")
         sys.stdout.write(json.dumps({"name": "dedup.splink", "size": truth.persons, "seconds": round(seconds, 3),
                                      "skipped": reason, "peak_anon_rss_mb": anon_mb}) + "\n")
         progress(f"dedup.splink: {reason}")
