@@ -303,22 +303,26 @@ class InvoicePaymentPlan:
 
 
 def invoice_payment_plan(*, invoice: Invoice, amount_idr: int | None) -> InvoicePaymentPlan:
-    """For the confirmation page: one ordered read of the invoice's open dues (amount, month, person),
-    the payment's cut computed on it as the service does. ``amount_idr`` None: the whole rest."""
-    rows = list(Due.objects.filter(invoice=invoice, status=Due.Status.OPEN).order_by("period", "id")
-                .values_list("amount_idr", "period", "person_id"))
-    outstanding = sum(amount for amount, _p, _person in rows)
-    amount = outstanding if amount_idr is None else amount_idr
-    applied, paying = 0, []
-    for due_amount, period, person in rows:
-        if applied + due_amount > amount:
-            break
-        applied += due_amount
-        paying.append((period, person))
+    """For the confirmation page, in two statements whatever the invoice's size: the open dues' count
+    and sum, then the dues a transfer of ``amount_idr`` pays (None: the whole rest) — those whose
+    running total, oldest month first and within a month in registration order, fits in it, which is
+    ``invoice_payment_record``'s rule (whole dues, stopping at the first that does not fit)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*), COALESCE(SUM(amount_idr), 0) FROM contributions_due"
+                       " WHERE invoice_id = %s AND status = %s", [invoice.pk, Due.Status.OPEN])
+        open_count, outstanding = (int(v) for v in cursor.fetchone())
+        amount = outstanding if amount_idr is None else amount_idr
+        cursor.execute(
+            "SELECT COUNT(*), COALESCE(SUM(amount_idr), 0), COUNT(DISTINCT person_id), MIN(period), MAX(period)"
+            " FROM (SELECT amount_idr, period, person_id, SUM(amount_idr) OVER (ORDER BY period, id"
+            " ROWS UNBOUNDED PRECEDING) AS running FROM contributions_due WHERE invoice_id = %s AND status = %s) paying"
+            " WHERE running <= %s", [invoice.pk, Due.Status.OPEN, amount])
+        paid, applied, persons, first, last = cursor.fetchone()
     return InvoicePaymentPlan(
-        amount_idr=amount, outstanding_idr=outstanding, dues_open=len(rows), dues_paid=len(paying),
-        persons=len({person for _p, person in paying}), applied_idr=applied,
-        first_period=paying[0][0] if paying else None, last_period=paying[-1][0] if paying else None)
+        amount_idr=amount, outstanding_idr=outstanding, dues_open=open_count, dues_paid=int(paid),
+        persons=int(persons), applied_idr=int(applied),
+        first_period=_as_date(first) if first is not None else None,
+        last_period=_as_date(last) if last is not None else None)
 
 
 @dataclass(frozen=True)

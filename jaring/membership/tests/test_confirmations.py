@@ -173,3 +173,18 @@ def test_reactivation_keeps_the_comment(client, personas, payers, lapsed):  # no
     assert response.status_code == 302
     event = AuditEvent.objects.get(action="payer.reactivate")
     assert len(event.after["comment"]) == 500 and event.after["comment"].startswith("<b>tebal</b> x")
+
+
+@pytest.mark.parametrize("share", [0, 1, 4, 9])
+def test_the_payment_plan_is_what_the_service_then_pays(personas, invoice, share):
+    from jaring.contributions.selectors import invoice_payment_plan
+    from jaring.contributions.services import invoice_payment_record
+
+    due = invoice.total_idr // 9
+    amount = share * due + 999 if share < 9 else None
+    plan = invoice_payment_plan(invoice=invoice, amount_idr=amount)
+    result = invoice_payment_record(actor=personas["operator_sorong"], invoice=invoice, amount_idr=amount,
+                                    paid_on=timezone.localdate(), reference=f"SP2D-{share}")
+    assert (plan.dues_paid, plan.applied_idr, plan.unapplied_idr) == (
+        result.payment.dues_paid, result.payment.applied_idr, result.payment.unapplied_idr)
+    assert plan.outstanding_after_idr == result.invoice.outstanding_idr and plan.dues_open == 9
