@@ -94,3 +94,13 @@ def test_the_admin_who_prepared_cannot_approve_their_own_round(client, city, poo
     client.force_login(city["admin_2"])
     assert client.post(_url(mine), {"confirmed": "1"}).status_code == 302
     assert AllocationRound.objects.get().status == "approved"
+
+
+def test_the_cli_approval_takes_a_comment(city, prepared):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("allocation", "approve", str(prepared.pk), "--comment", " Nota dinas\x0012 ", "--json",
+                 stdout=io.StringIO())
+    assert AuditEvent.objects.get(action="targeting.round_approve").after["comment"] == "Nota dinas 12"

@@ -18,6 +18,7 @@ class Command(JaringCommand):
         parser.add_argument("--nik", required=True)
         parser.add_argument("--reason", required=True, choices=Membership.EndReason.values)
         parser.add_argument("--date", required=True)
+        parser.add_argument("--comment", default="", help="kept in the audit event (at most 500 characters)")
         parser.add_argument("--as", dest="as_user")
         parser.add_argument("--json", action="store_true")
 
@@ -27,7 +28,7 @@ class Command(JaringCommand):
         if membership is None:
             raise NotFound("this person has no membership")
         membership = membership_end(actor=actor, membership=membership, reason=options["reason"],
-                                    ended_on=parse_date(options["date"], "date"))
+                                    ended_on=parse_date(options["date"], "date"), comment=options["comment"])
         data = {"id": membership.pk, "status": membership.status, "end_reason": membership.end_reason,
                 "ended_on": membership.ended_on.isoformat() if membership.ended_on else None}
         if options["json"]:

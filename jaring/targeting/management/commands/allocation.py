@@ -38,6 +38,7 @@ class Command(JaringCommand):
             p.add_argument("--json", action="store_true")
         p = sub.add_parser("approve", help="approve a prepared round (an admin who did not prepare it)")
         p.add_argument("round", type=int)
+        p.add_argument("--comment", default="", help="kept in the approval's audit event (at most 500 characters)")
         p.add_argument("--as", dest="as_user")
         p.add_argument("--json", action="store_true")
         p = sub.add_parser("top-up", help="a new round over an approved round's waitlist")
@@ -66,7 +67,7 @@ class Command(JaringCommand):
                 self._out(options, _round(round_prepare(actor=actor, data=data)))
         elif action == "approve":
             self._out(options, _round(round_approve(actor=actor, allocation_round=round_get(
-                actor=actor, round_id=options["round"]))))
+                actor=actor, round_id=options["round"]), comment=options["comment"])))
         elif action == "top-up":
             parent = round_get(actor=actor, round_id=options["round"])
             self._out(options, _round(round_top_up(actor=actor, parent=parent, budget_idr=options["budget"],
