@@ -7,6 +7,7 @@ import pytest
 
 from conftest import REMU
 from tests.browser.conftest import shot
+from tests.browser.test_accessibility import axe_violations, report
 from tests.browser.test_registry_flow import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -54,6 +55,7 @@ def test_a_household_with_two_members_on_a_phone(phone, live_server, personas, r
     phone.wait_for_selector("text=Martha Kambu ditambahkan ke keluarga ini")
     _fits(phone)
     shot(phone, "household_members_phone")
+    found = {"members": axe_violations(phone)}
 
     phone.click("text=Selesai")
     phone.wait_for_selector("h1:has-text('Keluarga')")
@@ -63,6 +65,19 @@ def test_a_household_with_two_members_on_a_phone(phone, live_server, personas, r
     assert kk not in phone.content()  # the KK only masked
     _fits(phone)
     shot(phone, "household_detail_phone")
+    found["household"] = axe_violations(phone)
+    # Moving the wife to a KK nobody registered: refused with its reason in the shared error summary.
+    phone.click("table.list >> text=Pindahkan >> nth=1")
+    phone.wait_for_selector("h1:has-text('Pindah keluarga')")
+    phone.fill("#id_kk_number", make_kk(issued=dt.date(2021, 2, 3), serial=32))
+    phone.select_option("#id_relationship", "spouse")
+    phone.click("form button[type=submit]")
+    summary = phone.locator(".error-summary")
+    assert "Belum ada keluarga dengan nomor KK ini" in summary.inner_text()
+    assert phone.evaluate("document.activeElement.classList.contains('error-summary')")
+    _fits(phone)
+    found["move"] = axe_violations(phone)
+    assert not any(found.values()), "axe found serious or critical violations:\n" + report(found)
     household = Household.objects.get()
     assert {p.relationship for p in Person.objects.filter(household=household)} == {"head", "spouse"}
     assert HouseholdMembershipChange.objects.filter(to_household=household).count() == 2

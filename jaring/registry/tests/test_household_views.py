@@ -144,3 +144,18 @@ def test_new_household_from_a_person_offers_that_person(login, register_person):
     assert response["Location"] == f"{reverse('registry:household_members', args=[household.pk])}?orang={person.pk}"
     step = client.get(response["Location"]).content.decode()
     assert "Ribka Mobalen" in step and "Tambahkan ke keluarga ini" in step
+
+
+def test_odd_parameters_never_crash(login, register_person):
+    client = login("facilitator_remu")
+    household = household_create(actor=_operator(), data=HouseholdInput.of(kk_number=KK, kelurahan=REMU))
+    members_url = reverse("registry:household_members", args=[household.pk])
+    for query in ({"orang": "abc"}, {"orang": "99999999999999999999"}, {"q": "\x00"}, {"q": "x" * 500}):
+        assert client.get(members_url, query).status_code in (200, 400), query
+    for data in ({"action": "add", "person": "x"}, {"action": "relationship", "person": "1", "relationship": "boss"},
+                 {"action": "zzz"}):
+        assert client.post(members_url, data).status_code == 200, data
+    move = reverse("registry:person_move", args=[register_person(kelurahan=REMU).pk])
+    assert client.post(move, {"kk_number": "3.27E+15", "relationship": "child"}).status_code == 200
+    create = f"{reverse('registry:household_create')}?orang=abc"
+    assert client.post(create, {"kk_number": "x"}).status_code in (200, 400)
