@@ -99,7 +99,7 @@ def person_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "nav": "persons", "filters": filters, "page": page, "rows": rows, "total": results.count(),
-        "capped": results.capped, "query": query.urlencode(),
+        "capped": results.capped, "approximate": results.approximate, "query": query.urlencode(),
         "districts": district_choices(within_codes=codes),
         "kelurahan_list": kelurahan_choices(within_codes=codes),
         "occupations": occupation_choices()[1:], "age_bands": [(k, v[2]) for k, v in AGE_BANDS.items()],
