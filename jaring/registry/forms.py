@@ -38,6 +38,20 @@ def _add_service_errors(form: forms.Form, fields: dict[str, list[Any]]) -> None:
             form.add_error(target if target in form.fields else None, str(message))
 
 
+class ServiceForm(forms.Form):
+    """A form whose data goes to a service: the service's field errors land on the form's fields."""
+
+    def add_service_errors(self, fields: dict[str, list[Any]]) -> None:
+        _add_service_errors(self, fields)
+
+    def add_refusal(self, exc: Any) -> None:
+        """A service's refusal (ValidationFailed, Conflict) on the form: its field errors, or its
+        message above the form when it names no field."""
+        self.add_service_errors(exc.fields)
+        if not exc.fields:
+            self.add_error(None, str(exc.message))
+
+
 def _clean_nik(nik: str) -> str:
     """The NIK's own rules first, so they show even when other fields are missing."""
     errors = [f.message for f in nik_findings(nik) if f.is_error]
@@ -46,7 +60,7 @@ def _clean_nik(nik: str) -> str:
     return nik
 
 
-class PersonForm(forms.Form):
+class PersonForm(ServiceForm):
     nik = forms.CharField(label=_("NIK"), max_length=40, widget=forms.TextInput(
         attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "16 digit"}))
     # autocomplete="off" on a person's own data: the browser would offer the clerk's name and number.
@@ -99,11 +113,8 @@ class PersonForm(forms.Form):
             data = {k: v for k, v in data.items() if k in changed}
         return data
 
-    def add_service_errors(self, fields: dict[str, list[Any]]) -> None:
-        _add_service_errors(self, fields)
 
-
-class NikChangeForm(forms.Form):
+class NikChangeForm(ServiceForm):
     """A person's NIK replaced by another (a typing error, a new KTP): its own page and audit event."""
 
     nik = forms.CharField(label=_("NIK baru"), max_length=40, widget=forms.TextInput(
@@ -116,11 +127,8 @@ class NikChangeForm(forms.Form):
     def clean_nik(self) -> str:
         return _clean_nik(self.cleaned_data["nik"])
 
-    def add_service_errors(self, fields: dict[str, list[Any]]) -> None:
-        _add_service_errors(self, fields)
 
-
-class KkChangeForm(forms.Form):
+class KkChangeForm(ServiceForm):
     """A household's KK number replaced by another: its own page and audit event."""
 
     kk_number = forms.CharField(label=_("Nomor KK baru"), max_length=40, widget=forms.TextInput(
@@ -129,11 +137,8 @@ class KkChangeForm(forms.Form):
                              help_text=_("Misalnya: salah ketik saat pendaftaran, KK baru."),
                              widget=forms.TextInput(attrs={"autocomplete": "off"}))
 
-    def add_service_errors(self, fields: dict[str, list[Any]]) -> None:
-        _add_service_errors(self, fields)
 
-
-class HouseholdForm(forms.Form):
+class HouseholdForm(ServiceForm):
     kk_number = forms.CharField(label=_("Nomor KK"), max_length=40, widget=forms.TextInput(
         attrs={"inputmode": "numeric", "autocomplete": "off"}))
     address = forms.CharField(label=_("Alamat"), max_length=255, required=False)
@@ -162,6 +167,3 @@ class HouseholdForm(forms.Form):
         if only_changed:
             data = {k: v for k, v in data.items() if k in set(self.changed_data)}
         return data
-
-    def add_service_errors(self, fields: dict[str, list[Any]]) -> None:
-        _add_service_errors(self, fields)

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jaring.accounts.models import User
-from jaring.registry.forms import PersonForm, _add_service_errors
+from jaring.registry.forms import PersonForm, ServiceForm
 from jaring.registry.identity import kk_findings
 from jaring.registry.models import Person
 
@@ -55,7 +55,7 @@ class MemberRelationshipForm(forms.Form):
     relationship = relationship_field(required=False)
 
 
-class MoveForm(forms.Form):
+class MoveForm(ServiceForm):
     """A person moved to (or added to) the household holding a KK number."""
 
     kk_number = forms.CharField(label=_("Nomor KK keluarga tujuan"), max_length=40,
@@ -73,6 +73,3 @@ class MoveForm(forms.Form):
         if errors:
             raise forms.ValidationError(errors)
         return value
-
-    def add_service_errors(self, fields: dict[str, list[Any]]) -> None:
-        _add_service_errors(self, fields)

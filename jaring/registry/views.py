@@ -174,9 +174,7 @@ def _person_form_view(request: AuthenticatedHttpRequest, *, person: Any = None) 
         except NeedsConfirmation as exc:
             warnings = [w["message"] for w in exc.extra.get("warnings", [])]
         except ValidationFailed as exc:
-            form.add_service_errors(exc.fields)
-            if not exc.fields:
-                form.add_error(None, str(exc.message))
+            form.add_refusal(exc)
         except Conflict as exc:
             existing_url = exc.extra.get("existing_url")
             form.add_error("nik" if exc.code == "duplicate_nik" else None, str(exc.message))
@@ -224,9 +222,7 @@ def person_change_nik(request: AuthenticatedHttpRequest, person_id: int) -> Http
         except NeedsConfirmation as exc:
             warnings = [w["message"] for w in exc.extra.get("warnings", [])]
         except ValidationFailed as exc:
-            form.add_service_errors(exc.fields)
-            if not exc.fields:
-                form.add_error(None, str(exc.message))
+            form.add_refusal(exc)
         except Conflict as exc:
             existing_url = exc.extra.get("existing_url")
             form.add_error("nik", str(exc.message))
@@ -273,9 +269,7 @@ def _household_form_view(request: AuthenticatedHttpRequest, *, household: Any = 
                 return redirect(f"{url}?orang={wanted}" if wanted else url)
             return redirect("registry:household_detail", household_id=saved.pk)
         except (ValidationFailed, Conflict) as exc:
-            form.add_service_errors(exc.fields)
-            if not exc.fields:
-                form.add_error(None, str(exc.message))
+            form.add_refusal(exc)
         except PermissionDenied:
             raise DjangoPermissionDenied from None
         except NotFound:
@@ -311,9 +305,7 @@ def household_change_kk(request: AuthenticatedHttpRequest, household_id: int) ->
             messages.success(request, _("Nomor KK diubah."))
             return redirect("registry:household_detail", household_id=household.pk)
         except (ValidationFailed, Conflict) as exc:
-            form.add_service_errors(exc.fields)
-            if not exc.fields:
-                form.add_error(None, str(exc.message))
+            form.add_refusal(exc)
         except PermissionDenied:
             raise DjangoPermissionDenied from None
         except NotFound:
