@@ -223,7 +223,7 @@ def compare(*, truth: Truth, jaring: dict[str, Any], env: dict[str, str]) -> dic
         return None
     home = env.get("JARING_HOME") or tempfile.gettempdir()
     out_path = os.path.join(home, "splink-pairs.parquet")
-    progress(f"Splink on {truth.persons:,} persons (stopped after {TIMEOUT} s) …")
+    progress(f"Splink on {truth.persons:,} persons (time limit {TIMEOUT} s) …")
     started = time.perf_counter()
     out, err, code, anon_mb, timed_out = run_measured(
         [sys.executable, "-m", "bench.dedup_splink", out_path], env, timeout=TIMEOUT)
