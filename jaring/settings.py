@@ -275,6 +275,9 @@ JARING_IMPORT_MAX_UNCOMPRESSED_MB = envint("JARING_IMPORT_MAX_UNCOMPRESSED_MB", 
 JARING_IMPORT_MAX_RATIO = envint("JARING_IMPORT_MAX_RATIO", 100)
 # Import error reports (rows of people, NIKs masked) are deleted after this many days.
 JARING_REPORT_RETENTION_DAYS = envint("JARING_REPORT_RETENTION_DAYS", 30)
+# A registry upload from the web is checked first (a dry run); its file (NIKs in clear) is kept this many
+# hours for "Impor sekarang", then purged with the other expired files (decisions 0027, 0044).
+JARING_IMPORT_CONFIRM_HOURS = envint("JARING_IMPORT_CONFIRM_HOURS", 24)
 # A person merge can be undone this many days after it (registry.services.person_merge_undo, decision 0042).
 JARING_MERGE_UNDO_DAYS = envint("JARING_MERGE_UNDO_DAYS", 30)
 # Background jobs (imports started from the web) run in a thread of the server process; tests

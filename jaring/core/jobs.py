@@ -179,10 +179,30 @@ def mark_interrupted(kind: str) -> int:
     return len(interrupted)
 
 
+CHECK_KEY = "check_sha256"
+
+
+def confirm_deadline(job: Job) -> dt.datetime:
+    """Until when a web upload's check (a dry run whose params carry ``CHECK_KEY``) may be confirmed:
+    ``JARING_IMPORT_CONFIRM_HOURS`` after it was uploaded; its file is kept until then (decision 0027)."""
+    return job.created_at + dt.timedelta(hours=int(getattr(settings, "JARING_IMPORT_CONFIRM_HOURS", 24)))
+
+
+def awaiting_confirmation(moment: float) -> set[str]:
+    """The uploads of succeeded checks still within their confirmation time (kept by the purge)."""
+    hours = int(getattr(settings, "JARING_IMPORT_CONFIRM_HOURS", 24))
+    since = dt.datetime.fromtimestamp(moment, tz=dt.UTC) - dt.timedelta(hours=hours)
+    return {str(p.get("path")) for p in Job.objects.filter(
+        status=Job.Status.SUCCEEDED, params__has_key=CHECK_KEY, created_at__gt=since).values_list("params", flat=True)
+        if isinstance(p, dict) and p.get("path")}
+
+
 def purge_expired_files(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Delete what must not outlive its use (decision 0027): import reports older than
     ``JARING_REPORT_RETENTION_DAYS``; uploads no queued or running job needs (the job deletes its
-    own; these are what a killed server left); reading workers' directories of a dead server.
+    own; these are what a killed server left) and no check awaits confirmation for (``awaiting_confirmation``:
+    an unconfirmed check's file goes after ``JARING_IMPORT_CONFIRM_HOURS``); reading workers' directories
+    of a dead server.
     A file younger than ``QUEUED_GRACE`` is left alone (its job may not be committed yet).
     Returns how many files of each kind went."""
     moment = (now or timezone.now()).timestamp()
@@ -207,6 +227,7 @@ def purge_expired_files(*, now: dt.datetime | None = None) -> dict[str, int]:
     if uploads.is_dir():
         needed = {str(p.get("path")) for p in Job.objects.filter(
             status__in=(Job.Status.QUEUED, Job.Status.RUNNING)).values_list("params", flat=True) if p}
+        needed |= awaiting_confirmation(moment)
         for path in uploads.iterdir():
             if path.is_file() and str(path) not in needed and old(path, grace):
                 path.unlink(missing_ok=True)

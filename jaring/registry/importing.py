@@ -34,6 +34,7 @@ from jaring.accounts.models import User
 from jaring.accounts.selectors import scope_for
 from jaring.core.audit import audit_log
 from jaring.core.bulk import bulk_insert, ids_by_key
+from jaring.core.confirm import with_comment
 from jaring.core.crypto import cipher
 from jaring.core.errors import JaringError, PermissionDenied, ValidationFailed
 from jaring.core.jobs import JobCancelled, Progress, job_begin, job_finish
@@ -557,8 +558,10 @@ IMPORT_JOB = "import.registry"
 
 def import_job_create(*, actor: User, path: Path, profile: str = "auto", dry_run: bool = False,
                       file_name: str = "", sheet: str = "", overwrite: bool = False,
-                      extract_date: dt.date | None = None) -> Job:
-    """A queued import (the web upload): ``import_job_run`` runs it later, in the background."""
+                      extract_date: dt.date | None = None, extra_params: dict[str, Any] | None = None) -> Job:
+    """A queued import (the web upload): ``import_job_run`` runs it later, in the background.
+    ``extra_params``: what the web's check-then-confirm adds (``registry.import_checks``): the check's
+    file hash, or the check job confirmed and the comment, which the audit events keep."""
     if not actor.can_write_registry:
         raise PermissionDenied(_("Peran Anda tidak boleh mengimpor data registri."))
     if profile not in profile_names():
@@ -566,10 +569,19 @@ def import_job_create(*, actor: User, path: Path, profile: str = "auto", dry_run
     job = job_create(actor=actor, kind=IMPORT_JOB,
                      params={"file": file_name or path.name, "path": str(path), "profile": profile,
                              "dry_run": dry_run, "sheet": sheet, "overwrite": overwrite,
-                             "extract_date": extract_date.isoformat() if extract_date else ""})
+                             "extract_date": extract_date.isoformat() if extract_date else "",
+                             **(extra_params or {})})
     audit_log(actor=actor, action="registry.import.queue", object_type="core.job", object_id=str(job.pk),
-              after={"file": file_name or path.name, "profile": profile, "dry_run": dry_run})
+              after={"file": file_name or path.name, "profile": profile, "dry_run": dry_run, **_confirmation(job)})
     return job
+
+
+def _confirmation(job: Job) -> dict[str, Any]:
+    """The check job a confirmed import came from, who confirmed it and their comment (decision 0044)."""
+    if not job.params.get("check_job"):
+        return {}
+    return with_comment({"check_job": job.params["check_job"], "confirmed_by": job.params.get("confirmed_by")},
+                        job.params.get("comment", ""))
 
 
 def import_job_run(job: Job) -> None:
@@ -782,7 +794,8 @@ def _run(*, actor: User, path: Path, table: TableRead, profile: str, dry_run: bo
             result.report = str(target)
         if not dry_run:
             audit_log(actor=actor, action="registry.import", object_type="registry.person", object_id=str(job.pk),
-                      after={"file": path.name, "profile": profile, "overwrite": overwrite, **result.as_dict()})
+                      after={"file": path.name, "profile": profile, "overwrite": overwrite, **result.as_dict(),
+                             **_confirmation(job)})
     return result
 
 

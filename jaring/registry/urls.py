@@ -34,5 +34,7 @@ urlpatterns += [
     path("impor/<int:job_id>/", import_views.import_detail, name="import_detail"),
     path("impor/<int:job_id>/kemajuan/", import_views.import_progress, name="import_progress"),
     path("impor/<int:job_id>/batal/", import_views.import_cancel, name="import_cancel"),
+    path("impor/<int:job_id>/impor/", import_views.import_confirm, name="import_confirm"),
+    path("impor/<int:job_id>/buang/", import_views.import_discard, name="import_discard"),
     path("impor/<int:job_id>/laporan/", import_views.import_report, name="import_report"),
 ]

@@ -27,4 +27,9 @@ def test_upload_shows_the_summary_and_the_report(phone, live_server, personas, t
     assert phone.locator("text=Unduh laporan (XLSX)").count() == 1
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(phone, "import_summary_phone")
+    assert Person.objects.count() == 0  # a check first: nothing saved until "Impor sekarang"
+    phone.fill("#confirm-comment", "Pendataan Remu")
+    phone.click("text=Impor sekarang")
+    phone.wait_for_selector("text=Impor dari pemeriksaan")
+    phone.wait_for_selector("#import-progress table.summary")
     assert Person.objects.count() == 2

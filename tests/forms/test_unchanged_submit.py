@@ -172,6 +172,7 @@ PAGES: dict[str, tuple[Any, tuple[str, ...], str]] = {
 ACTIONS = {
     "login", "logout", "set_language", "simulation", "registry:import_start", "registry:duplicate_scan",
     "registry:duplicate_merge", "registry:duplicate_dismiss", "registry:merge_undo", "registry:import_cancel",
+    "registry:import_confirm", "registry:import_discard",
     "registry:person_reveal_nik", "targeting:round_new", "targeting:round_action", "targeting:policy_create",
     "targeting:scenarios", "targeting:round_detail", "reports:target_set", "reports:dashboard", "target_set",
     "dashboard", "login_otp", "otp_enrol", "membership:invoice_issue", "membership:invoice_pay",

@@ -143,6 +143,11 @@ def via_web(client: Any, capture: Any, personas: dict[str, Any], name: str, data
     assert page.status_code == 200  # the server still answers, with the outcome
     if job.status == Job.Status.FAILED:
         assert job.message.split("(")[0][:40] in page.content.decode()
+    if job.status == Job.Status.SUCCEEDED:  # a check: "Impor sekarang" imports the same file
+        assert Path(job.params["path"]).is_file()
+        with capture(execute=True):
+            client.post(reverse("registry:import_confirm", args=[job.pk]), {"confirmed": "1"})
+        job = Job.objects.filter(kind="import.registry").latest("pk")
     return job, Path(job.params["path"])
 
 

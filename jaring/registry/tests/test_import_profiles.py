@@ -162,7 +162,13 @@ def test_web_form_takes_the_extract_date_and_shows_unused_columns(client, person
         response = client.post(reverse("registry:import_start"), {
             "file": SimpleUploadedFile("dtsen.csv", DTSEN.format(d=2).encode()), "profile": "dtsen",
             "extract_date": "2025-06-30"})
-    job = Job.objects.get(kind="import.registry")
+    check = Job.objects.get(kind="import.registry")
+    assert check.result["imported"] == 3 and check.result["profile"] == "dtsen"
+    page = client.get(response["Location"]).content.decode()
+    assert "ID_KELUARGA, STATUS_DISABILITAS" in page and "Impor sekarang" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("registry:import_confirm", args=[check.pk]), {"confirmed": "1"})
+    job = Job.objects.exclude(pk=check.pk).get(kind="import.registry")
     assert job.result["imported"] == 3 and job.result["deciles_recorded"] == 1
     assert household().decile_date == dt.date(2025, 6, 30)
     page = client.get(response["Location"]).content.decode()

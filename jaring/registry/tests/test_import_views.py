@@ -1,4 +1,4 @@
-"""The import screens: upload, progress, cancel, report — per role."""
+"""The import screens: upload (a check first), confirm or cancel, progress, cancel, report — per role."""
 
 import io
 from pathlib import Path
@@ -31,16 +31,55 @@ def upload(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     return post
 
 
-def test_operator_uploads_and_sees_the_summary_and_report(client, personas, upload):
-    client.force_login(personas["operator_sorong"])
+@pytest.fixture
+def confirm(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """"Impor sekarang" on a check's page; the import runs inline when the request commits."""
+
+    def post(client, check, follow=False, **extra):  # type: ignore[no-untyped-def]
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(reverse("registry:import_confirm", args=[check.pk]), {"confirmed": "1", **extra},
+                               follow=follow)
+
+    return post
+
+
+def test_an_upload_is_checked_first_and_imported_once_confirmed(client, personas, upload, confirm):
+    operator = personas["operator_sorong"]
+    client.force_login(operator)
     response = upload(client)
-    job = Job.objects.get(kind="import.registry")
-    assert response.status_code == 302 and response["Location"] == reverse("registry:import_detail", args=[job.pk])
-    assert job.status == Job.Status.SUCCEEDED and job.result["imported"] == 2 and job.result["rejected"] == 1
-    assert Person.objects.count() == 2
-    assert not Path(job.params["path"]).exists()  # the clear-text upload is gone
+    check = Job.objects.get(kind="import.registry")
+    assert response.status_code == 302 and response["Location"] == reverse("registry:import_detail", args=[check.pk])
+    assert check.status == Job.Status.SUCCEEDED and check.params["dry_run"] is True
+    assert check.result["imported"] == 2 and check.result["rejected"] == 1
+    assert Person.objects.count() == 0  # a check writes nothing
+    path = Path(check.params["path"])
+    assert path.is_file() and path.stat().st_mode & 0o777 == 0o600  # kept, owner-only, for the confirmation
     page = client.get(response["Location"]).content.decode()
-    assert "Selesai" in page and "hx-trigger" not in page  # finished: no more polling
+    assert "Yang akan terjadi" in page and "Impor sekarang" in page and 'name="confirmed" value="1"' in page
+    assert "Orang baru" in page and "Ditolak" in page and "Batalkan" in page
+    assert "hx-trigger" not in page  # finished: no more polling
+    # A POST without confirmed=1 only shows the page again.
+    client.post(reverse("registry:import_confirm", args=[check.pk]), {"comment": "x"})
+    assert Person.objects.count() == 0 and Job.objects.filter(kind="import.registry").count() == 1
+
+    response = confirm(client, check, comment="Data pendataan Remu, diperiksa\x00 bersama lurah")
+    job = Job.objects.exclude(pk=check.pk).get(kind="import.registry")
+    assert response["Location"] == reverse("registry:import_detail", args=[job.pk])
+    assert job.status == Job.Status.SUCCEEDED and job.params["dry_run"] is False and job.result["imported"] == 2
+    assert Person.objects.count() == 2 and job.created_by == operator
+    assert not path.exists()  # the clear-text upload is gone once imported
+    event = AuditEvent.objects.get(action="registry.import", object_id=str(job.pk))
+    assert event.after["comment"] == "Data pendataan Remu, diperiksa bersama lurah"  # NUL cleaned
+    assert event.after["check_job"] == check.pk and event.after["imported"] == 2
+    confirmed = AuditEvent.objects.get(action="registry.import.confirm", object_id=str(check.pk))
+    assert confirmed.actor == operator and confirmed.after["import_job"] == job.pk
+    page = client.get(reverse("registry:import_detail", args=[check.pk])).content.decode()
+    assert "sudah dikonfirmasi" in page and "Impor sekarang" not in page
+    # A second confirmation imports nothing more.
+    confirm(client, check)
+    assert Job.objects.filter(kind="import.registry").count() == 2 and Person.objects.count() == 2
+    page = client.get(reverse("registry:import_detail", args=[job.pk])).content.decode()
+    assert "Selesai" in page
     report = client.get(reverse("registry:import_report", args=[job.pk]))
     assert report.status_code == 200
     book = load_workbook(filename=io.BytesIO(b"".join(report.streaming_content)))
@@ -49,12 +88,73 @@ def test_operator_uploads_and_sees_the_summary_and_report(client, personas, uplo
     assert AuditEvent.objects.filter(action="registry.import.report", actor=personas["operator_sorong"]).exists()
 
 
-def test_dry_run_from_the_web_writes_nothing(client, personas, upload):
+def test_cancel_deletes_the_checked_file(client, personas, upload, confirm):
+    client.force_login(personas["facilitator_remu"])
+    upload(client)
+    check = Job.objects.get(kind="import.registry")
+    path = Path(check.params["path"])
+    assert path.is_file()
+    response = client.post(reverse("registry:import_discard", args=[check.pk]), follow=True)
+    assert "berkasnya dihapus" in response.content.decode() and "Impor sekarang" not in response.content.decode()
+    assert not path.exists() and Person.objects.count() == 0
+    assert AuditEvent.objects.filter(action="registry.import.discard", object_id=str(check.pk)).exists()
+    response = confirm(client, check, follow=True)
+    assert "dibatalkan" in response.content.decode()
+    assert Job.objects.filter(kind="import.registry").count() == 1 and Person.objects.count() == 0
+
+
+def test_an_expired_or_changed_check_cannot_be_confirmed(client, personas, upload, confirm, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jaring.core.jobs import purge_expired_files
+
     client.force_login(personas["operator_sorong"])
-    upload(client, dry_run="on")
-    job = Job.objects.get(kind="import.registry")
-    assert job.result["imported"] == 2 and job.result["dry_run"] is True
-    assert Person.objects.count() == 0
+    upload(client)
+    check = Job.objects.get(kind="import.registry")
+    changed = Path(check.params["path"])
+    changed.write_text(HEADER + ROWS + "Tambahan;9271011403850002;9271010203150007;14/03/1985;L;Remu\n")
+    page = confirm(client, check, follow=True).content.decode()
+    assert "berubah" in page and Person.objects.count() == 0
+    assert Job.objects.filter(kind="import.registry").count() == 1
+
+    upload(client)
+    check = Job.objects.filter(kind="import.registry").latest("pk")
+    path = Path(check.params["path"])
+    later = timezone.now() + dt.timedelta(hours=settings.JARING_IMPORT_CONFIRM_HOURS - 1)
+    purge_expired_files(now=later)
+    assert path.is_file() and changed.is_file()  # awaiting their confirmation
+    Job.objects.filter(pk=check.pk).update(
+        created_at=timezone.now() - dt.timedelta(hours=settings.JARING_IMPORT_CONFIRM_HOURS, minutes=1))
+    page = confirm(client, check, follow=True).content.decode()
+    assert "kedaluwarsa" in page and "Impor sekarang" not in page and Person.objects.count() == 0
+    purge_expired_files(now=timezone.now() + dt.timedelta(hours=1))
+    assert not path.exists()  # an unconfirmed check's file goes with the other expired files
+
+
+def test_only_the_uploader_or_an_admin_may_confirm(client, personas, upload, confirm):
+    client.force_login(personas["facilitator_remu"])
+    upload(client)
+    check = Job.objects.get(kind="import.registry")
+    client.force_login(personas["facilitator_klawasi"])
+    assert confirm(client, check).status_code == 404
+    assert client.post(reverse("registry:import_discard", args=[check.pk])).status_code == 404
+    client.force_login(personas["auditor"])
+    assert confirm(client, check).status_code == 403
+    client.force_login(personas["operator_sorong"])  # sees every import, did not upload this one
+    page = confirm(client, check, follow=True).content.decode()
+    assert "Hanya pengunggah" in page and Person.objects.count() == 0
+    assert Path(check.params["path"]).is_file()
+    client.force_login(personas["admin_sorong"])
+    confirm(client, check, comment="<script>alert(1)</script>" + "a" * 900)
+    job = Job.objects.exclude(pk=check.pk).get(kind="import.registry")
+    assert job.created_by == personas["facilitator_remu"] and Person.objects.count() == 2  # as the uploader
+    event = AuditEvent.objects.get(action="registry.import", object_id=str(job.pk))
+    assert event.after["comment"].startswith("<script>") and len(event.after["comment"]) == 500
+    assert event.after["confirmed_by"] == personas["admin_sorong"].pk
+    page = client.get(reverse("registry:import_detail", args=[check.pk])).content.decode()
+    assert "<script>alert" not in page
 
 
 def test_bad_files_are_refused_with_a_message(client, personas, upload):
@@ -75,7 +175,7 @@ def test_roles_and_areas(client, personas, upload):
     client.force_login(personas["facilitator_remu"])
     upload(client)
     job = Job.objects.get(kind="import.registry")
-    assert job.result["imported"] == 2
+    assert job.result["imported"] == 2 and Person.objects.count() == 0
     client.force_login(personas["facilitator_klawasi"])
     assert client.get(reverse("registry:import_detail", args=[job.pk])).status_code == 404
     assert "data.csv" not in client.get(reverse("registry:import_start")).content.decode()
