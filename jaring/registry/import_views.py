@@ -269,7 +269,7 @@ def import_report(request: AuthenticatedHttpRequest, job_id: int) -> HttpRespons
     return report_download(
         request, _report_path(job), filename=f"laporan-impor-{job.pk}.xlsx",
         expired=_("Laporan impor ini sudah kedaluwarsa dan dihapus (laporan disimpan %(days)s hari). Impor ulang "
-                  "berkasnya dengan \"Periksa saja\" untuk laporan baru.")
+                  "berkasnya (diperiksa dulu, tidak disimpan sebelum dikonfirmasi) untuk laporan baru.")
         % {"days": settings.JARING_REPORT_RETENTION_DAYS},
         back=reverse("registry:import_detail", kwargs={"job_id": job.pk}), action="registry.import.report",
         object_id=str(job.pk), after={"file": job.params.get("file", "")})
