@@ -30,7 +30,14 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            # The trail viewer's keyset paging (jaring.core.trail): each filter, then (at, id).
+            models.Index(fields=["at", "id"], name="audit_at_id"),
+            models.Index(fields=["actor_label", "at", "id"], name="audit_actor_at"),
+            models.Index(fields=["action", "at", "id"], name="audit_action_at"),
+            models.Index(fields=["object_type", "object_id", "at", "id"], name="audit_object_at"),
+        ]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 
