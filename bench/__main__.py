@@ -9,7 +9,7 @@ import sys
 
 BENCHMARKS = {"registry_search": 1_000_000, "billing": 1_000_000, "import_registry": 1_000_000,
               "dedup": 1_000_000, "dashboard": 1_000_000,
-              "allocation": 1_000_000, "page_weight": 600}
+              "allocation": 1_000_000, "page_weight": 600, "audit_log": 10_000_000}
 
 
 def main(argv: list[str] | None = None) -> int:
