@@ -860,9 +860,11 @@ def dedup_scan(*, actor: User, threshold: float | None = None, progress: Any = N
         # its id, so a link to it stays valid); pairs reaching outside the actor's area are left
         # alone, and decided pairs are never touched.
         open_pairs = DuplicateCandidate.objects.filter(status=DuplicateCandidate.Status.OPEN)
-        if not scope_for(actor).covers_every_kelurahan:
-            scoped = person_queryset(actor=actor).values("pk")
-            open_pairs = open_pairs.filter(person_a__in=scoped, person_b__in=scoped)
+        scope = scope_for(actor)
+        if not scope.covers_every_kelurahan:  # joined, not two id subqueries (SQLite walks their product)
+            open_pairs = open_pairs.filter(scope.region_ids_q("person_a__kelurahan_id"),
+                                           scope.region_ids_q("person_b__kelurahan_id"),
+                                           person_a__merged_into__isnull=True, person_b__merged_into__isnull=True)
         wanted = {(c.a, c.b): c for c in found}
         stale, changed = [], []
         for pair in open_pairs.only("id", "person_a_id", "person_b_id", "score", "reasons"):
