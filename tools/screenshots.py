@@ -136,7 +136,8 @@ def people(home: Path) -> dict[str, int]:
         if best is None or score > best[0]:
             best = (score, membership.person_id)
     assert worker is not None and best is not None, "the demo city has nobody to show"
-    return {"worker": worker.pk, "member": best[1]}
+    member = Person.objects.get(pk=best[1])
+    return {"worker": worker.pk, "member": best[1], "household": member.household_id or 0}
 
 
 def take(shots: Shots, who: dict[str, int]) -> None:
@@ -151,6 +152,7 @@ def take(shots: Shots, who: dict[str, int]) -> None:
     operator.goto(f"{base}/duplikat/")
     operator.click("text=Bandingkan →")
     operator.wait_for_url("**/duplikat/*/**")
+    shots.top_at(operator, "h2:has-text('Bukti')")  # the evidence with its weights, then the NIK digits
     shots.save(operator, "duplicate")
     operator.goto(f"{base}/sasaran/putaran/baru/")
     operator.select_option("select[name=payer]", "APBD-KOTA")
@@ -159,9 +161,16 @@ def take(shots: Shots, who: dict[str, int]) -> None:
     operator.click("button:has-text('Siapkan putaran untuk disetujui')")
     operator.wait_for_url("**/sasaran/putaran/*/")
     shots.save(operator, "allocation-round")
+    round_url = operator.url
     operator.context.close()
 
     admin = shots.session("admin", DESKTOP)
+    # The admin approving that round: what will happen, with figures, before anything does.
+    admin.goto(round_url)
+    admin.click("button:has-text('Setujui dan buat kepesertaan draf')")
+    admin.locator("textarea[name=comment]").wait_for()
+    admin.fill("textarea[name=comment]", "Sesuai rapat anggaran 2 Desember.")
+    shots.save(admin, "approve-confirm")
     admin.goto(f"{base}/dasbor/")
     shots.save(admin, "dashboard")
     admin.goto(f"{base}/impor/")
@@ -198,6 +207,9 @@ def take(shots: Shots, who: dict[str, int]) -> None:
     phone.goto(f"{base}/kerja/")
     shots.top_at(phone, "main h1")
     shots.save(phone, "phone-worklist")
+    if who["household"]:  # a household's members step: relationships, add a registered or a new member
+        phone.goto(f"{base}/keluarga/{who['household']}/anggota/")
+        shots.save(phone, "phone-household")
     claim_page(shots, phone)
     # The offline field app once it holds the area, then a person saved without signal, waiting in the outbox.
     phone.goto(f"{base}/lapangan/")
@@ -237,6 +249,8 @@ def take(shots: Shots, who: dict[str, int]) -> None:
     card.locator("input[name$=reference]").fill(f"SP2D/PROV/{month:%Y%m}-1")
     card.locator("input[name$=amount_idr]").fill(str(total * 2 // 3))
     card.locator("button:has-text('Catat pembayaran')").click()
+    office.click("button:has-text('Ya, catat pembayaran')")  # the figures first, then the payment
+    office.wait_for_url("**/wadah/APBD-PROV/**")
     office.locator("article.invoice .badge:has-text('Dibayar sebagian')").first.wait_for()
     shots.top_at(office, "#issue-title")  # the issue form, then the invoice just paid in part
     shots.save(office, "payer-invoices")
