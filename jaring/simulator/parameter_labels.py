@@ -16,7 +16,7 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from jaring.core.money import format_idr
 
@@ -187,13 +187,13 @@ def _value_text(kind: str, value: Any) -> str:
     if kind == "rate":
         return _("Tidak ada") if Decimal(str(value)) == 0 else _percent(value)
     if kind == "months":
-        return _("%(n)s bulan") % {"n": value}
+        return ngettext("%(n)s bulan", "%(n)s bulan", int(value)) % {"n": value}
     if kind == "years":
-        return _("%(n)s tahun") % {"n": value}
+        return ngettext("%(n)s tahun", "%(n)s tahun", int(value)) % {"n": value}
     if kind == "children":
-        return _("%(n)s anak") % {"n": value}
+        return ngettext("%(n)s anak", "%(n)s anak", int(value)) % {"n": value}
     if kind == "working_days":
-        return _("%(n)s hari kerja") % {"n": value}
+        return ngettext("%(n)s hari kerja", "%(n)s hari kerja", int(value)) % {"n": value}
     if kind == "report_days":
         return _("%(n)s × 24 jam") % {"n": value}
     if kind == "day_of_month":

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from jaring.accounts.capabilities import can, capability_required
 from jaring.accounts.reads import personal_data
@@ -263,7 +263,8 @@ def _approval_confirmation(request: AuthenticatedHttpRequest, allocation_round: 
     figures = selectors.round_approval_figures(actor=user, allocation_round=allocation_round)
     rows = [
         Figure(_("Kepesertaan draf yang akan dibuat (paling banyak)"),
-               _("%(n)s kepesertaan") % {"n": intcomma(figures.selected)}, strong=True),
+               ngettext("%(n)s kepesertaan", "%(n)s kepesertaan", figures.selected) % {
+                   "n": intcomma(figures.selected)}, strong=True),
         Figure(_("Pembayar"), str(allocation_round.payer.name)),
         Figure(_("Mulai dan lama"), _("%(start)s, %(n)s bulan") % {
             "start": date_format(allocation_round.start_month, "F Y"), "n": figures.months}),
