@@ -31,6 +31,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "registry.import": FIELD,
     "imports.read": FIELD | {Role.AUDITOR},
     "imports.read_all": OFFICE | {Role.AUDITOR},
+    "imports.confirm_any": frozenset({Role.ADMIN}),  # import a file another user checked (as that user)
     "poverty.read": EVERYONE - {Role.LIAISON},
     "nik.reveal": EVERYONE,
     "duplicates.read": FIELD | {Role.AUDITOR},

@@ -14,7 +14,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jaring.accounts.models import Role, User
+from jaring.accounts.capabilities import can
+from jaring.accounts.models import User
 from jaring.core.audit import audit_log
 from jaring.core.confirm import with_comment
 from jaring.core.errors import PermissionDenied, ValidationFailed
@@ -54,7 +55,7 @@ def is_discarded(check: Job) -> bool:
 def may_confirm(actor: User, check: Job) -> bool:
     """Only who uploaded the file, or an admin, imports it (the import runs as the uploader, in their area)."""
     return actor.can_write_registry and (check.created_by_id == actor.pk or actor.is_superuser
-                                         or actor.role == Role.ADMIN)
+                                         or can(actor, "imports.confirm_any"))
 
 
 def check_blockers(check: Job, *, now: dt.datetime | None = None) -> list[str]:
