@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import permutations
@@ -860,14 +859,6 @@ def _weights(model: Model) -> _Weights:
                     prior=model.prior_weight)
 
 
-def _other_weight(w: _Weights, levels: dict[str, np.ndarray]) -> np.ndarray:
-    family = (levels["kk"] == 0).astype(np.int64)
-    total = w.nik[family, levels["birth_date"], levels["nik"]].copy()
-    for f, table in w.other.items():
-        total += table[family, levels[f]]
-    return total
-
-
 def _name_weight(w: _Weights, model: Model, t: _Table, a: np.ndarray, family: np.ndarray,
                  level: np.ndarray) -> np.ndarray:
     weight = w.name[family.astype(np.int64), level]
@@ -1096,8 +1087,3 @@ def find_all_pairs(*, ids: Sequence[int], names: Sequence[str], births: Sequence
     every = Blocking("semua pasangan", every_pair, n * (n - 1) // 2, FIELDS,
                      lambda limit, rng: _random_pairs(n, limit, rng))
     return _run(t, [every], threshold, set(), 1, None)
-
-
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    started = time.perf_counter()
-    return fn(), time.perf_counter() - started
