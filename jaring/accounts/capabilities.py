@@ -65,6 +65,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "reports.target": frozenset({Role.ADMIN}),
     "reports.snapshot": OFFICE,
     "audit.read": frozenset({Role.ADMIN, Role.AUDITOR}),
+    # An object's own history (who changed what, when) on its page: the office and the auditor;
+    # facilitators and BPJSTK's liaison see none of the trail.
+    "history.read": OFFICE | {Role.AUDITOR},
     "users.manage": frozenset({Role.ADMIN}),
     # Pages any signed-in user may open (the home page, the simulator, the parameters).
     "session": EVERYONE,
