@@ -193,6 +193,22 @@ JARING_LOGIN_WINDOW_SECONDS = envint("JARING_LOGIN_WINDOW_SECONDS", 24 * 3600)
 JARING_2FA_REQUIRED_ROLES = [r.strip() for r in env("JARING_2FA_REQUIRED_ROLES", "admin,operator").split(",")
                              if r.strip()]
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Jaring")
+# Password-reset links (made by an admin or sent by e-mail) work once, for this many minutes; one
+# account gets at most this many e-mailed links an hour.
+JARING_PASSWORD_RESET_MINUTES = envint("JARING_PASSWORD_RESET_MINUTES", 60)
+JARING_PASSWORD_RESET_PER_HOUR = envint("JARING_PASSWORD_RESET_PER_HOUR", 3)
+# E-mail: SMTP when EMAIL_HOST is set, otherwise the console (the link is printed in the server's
+# log, and an admin resets passwords instead).
+EMAIL_HOST = env("EMAIL_HOST")
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                    else "django.core.mail.backends.console.EmailBackend")
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "true") if EMAIL_HOST else False
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "false")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "jaring@localhost")
 # A session ends after this many idle minutes, and in any case SESSION_COOKIE_AGE after login.
 JARING_SESSION_IDLE_MINUTES = envint("JARING_SESSION_IDLE_MINUTES", 30)
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 3600)

@@ -32,6 +32,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     name = models.CharField(_("nama"), max_length=150)
     role = models.CharField(_("peran"), max_length=12, choices=Role.choices)
     phone = models.CharField(_("telepon"), max_length=20, blank=True)
+    # Where a password-reset link is sent (blank: only an admin can reset the password).
+    email = models.EmailField(_("surel"), blank=True, default="")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(auto_now_add=True)
@@ -41,6 +43,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     # The language the user last chose with the switch ("id", "en"; blank: the office's default),
     # activated again at each login on any device (accounts.services.user_set_language).
     language = models.CharField(_("bahasa"), max_length=8, blank=True, default="")
+    # Set when an admin gives a temporary password: every page asks for a new one until it is changed.
+    must_change_password = models.BooleanField(default=False)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
