@@ -19,6 +19,7 @@ Every write is one service with one audit event; passwords and tokens never ente
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -217,6 +218,32 @@ def _regions(codes: Iterable[str]) -> list[Any]:
     return regions
 
 
+USERNAME_RE = re.compile(r"[\w.@+-]{1,150}")
+
+
+def _text(value: str | None, field: str, limit: int) -> str:
+    """A short text field, trimmed; control characters and overlong values are refused by name."""
+    value = (value or "").strip()
+    if len(value) > limit or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        reason = _("Paling panjang %(n)s huruf, tanpa karakter kendali.") % {"n": limit}
+        raise ValidationFailed(_("Isian %(field)s terlalu panjang atau memuat karakter kendali.") % {"field": field},
+                               fields={field: [reason]})
+    return value
+
+
+def _email(value: str | None) -> str:
+    from django.core.validators import validate_email
+
+    value = _text(value, "email", 254)
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            reason = _("Alamat surel tidak sah.")
+            raise ValidationFailed(reason, fields={"email": [reason]}) from None
+    return value
+
+
 def _actor_user(actor: Any) -> User | None:
     return actor if isinstance(actor, User) else None
 
@@ -245,9 +272,10 @@ def user_add(*, actor: Any, username: str, name: str, role: str, areas: Iterable
     if admin is not None:
         require(admin, "users.manage")
     username = (username or "").strip()
-    if not username or len(username) > 150 or any(ch.isspace() for ch in username):
-        raise ValidationFailed(_("Nama pengguna wajib diisi, tanpa spasi, paling panjang 150 huruf."),
-                               fields={"username": [_("Nama pengguna tidak sah.")]})
+    if not USERNAME_RE.fullmatch(username):
+        raise ValidationFailed(_("Nama pengguna wajib diisi: huruf, angka dan . _ - @ saja, tanpa spasi, paling "
+                                 "panjang 150."), fields={"username": [_("Nama pengguna tidak sah.")]})
+    name, phone, email = _text(name, "name", 150), _text(phone, "phone", 20), _email(email)
     codes = [r.code for r in _regions(areas)]
     if role in Role.values:
         _check_grant(admin, role=role, codes=codes)
@@ -290,9 +318,9 @@ def user_update(*, actor: Any, user: User, name: str | None = None, phone: str |
             raise ValidationFailed(_("Pendamping harus punya wilayah tugas."), fields={"areas": []})
         _ensure_an_admin_remains(user, role=new_role, codes=new_codes)
     before = {"name": user.name, "phone": user.phone, "email": user.email, "role": user.role, "areas": old_codes}
-    user.name = (name.strip() or user.username) if name is not None else user.name
-    user.phone = phone.strip() if phone is not None else user.phone
-    user.email = email.strip() if email is not None else user.email
+    user.name = (_text(name, "name", 150) or user.username) if name is not None else user.name
+    user.phone = _text(phone, "phone", 20) if phone is not None else user.phone
+    user.email = _email(email) if email is not None else user.email
     user.role = new_role
     after = {"name": user.name, "phone": user.phone, "email": user.email, "role": user.role, "areas": new_codes}
     old, new = diff(before, after)
