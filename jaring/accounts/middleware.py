@@ -1,4 +1,5 @@
-"""Session lifetime and the second factor, enforced for every web request in one place."""
+"""Session lifetime, the second factor and a forced password change, enforced for every web
+request in one place."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -100,3 +101,45 @@ class TwoFactorMiddleware:
         if request.method == "GET":
             response["Location"] += "?" + urlencode({"next": request.get_full_path()})
         return response
+
+
+# The pages a logged-in user who still has a temporary password may open: the change page itself,
+# the way out, the language switch, the second factor's pages (which come first) and a reset link.
+PASSWORD_OPEN_URL_NAMES = frozenset({"password_change", "logout", "set_language", "login_otp", "otp_enrol",
+                                     "password_reset_confirm", "favicon"})
+
+
+class PasswordChangeMiddleware:
+    """A user who logged in with a temporary password (``must_change_password``, set when an admin
+    resets it) is sent to the password-change page from every page until they chose their own;
+    the session API answers 403. API tokens are not sessions and are not affected. Sits after
+    TwoFactorMiddleware: the second factor is asked first."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user: Any = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated and getattr(user, "must_change_password", False)
+                and not request.path_info.startswith(settings.STATIC_URL or "/static/")):
+            try:
+                name = resolve(request.path_info).url_name
+            except Resolver404:
+                name = None
+            if name not in PASSWORD_OPEN_URL_NAMES:
+                return self.refuse(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def refuse(request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"error": {"code": "password_change_required", "message": _(
+                "Ganti dulu kata sandi sementara Anda di halaman Akun, lalu coba lagi.")}}, status=403)
+        target = reverse("password_change")
+        if request.method == "GET":
+            target += "?" + urlencode({"next": request.get_full_path()})
+        if request.headers.get("HX-Request"):  # htmx would swap the whole page into a fragment
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)
