@@ -67,6 +67,7 @@ from jaring.core.crypto import cipher
 from jaring.core.errors import Conflict, NotFound, ValidationFailed
 from jaring.core.forms import show_refusal
 from jaring.core.params import choice_param
+from jaring.core.trail import history_for
 from jaring.registry.identity import mask_identifier
 from jaring.registry.panels import Panel
 from jaring.registry.views import person_or_404
@@ -291,7 +292,9 @@ def _claim_page(request: AuthenticatedHttpRequest, claim: Claim, *, bound: dict[
         "nav": "claims", "claim": claim, "person": claim.person, "deadline_rows": deadline_rows,
         "next_deadline": following, "next_label": DEADLINE_LABELS[following.kind] if following else "",
         "documents": documents, "heirs": _heir_rows(claim), "payments": claim.payments.all(), "today": today,
-        "can_write": can_write, "children": children, "scholarship": scholarship, **forms_}, status=status)
+        "can_write": can_write, "children": children, "scholarship": scholarship,
+        "history": history_for(request, "claims.claim", [claim.pk], allowed=can(request.user, "history.read")),
+        **forms_}, status=status)
 
 
 @capability_required("claims.read")

@@ -13,12 +13,14 @@ with no region, such as sign-ins and reads, belong to no area and are left out).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from jaring.core.models import AuditEvent
 
@@ -146,3 +148,172 @@ def changes(event: AuditEvent) -> list[tuple[str, str, str, bool]]:
     after = event.after if isinstance(event.after, dict) else ({"": event.after} if event.after else {})
     keys = list(before) + [k for k in after if k not in before]
     return [(str(k), _shown(before.get(k)), _shown(after.get(k)), before.get(k) != after.get(k)) for k in keys]
+
+
+# --- One object's history on its own page (issue 15 point 5) -------------------------------------
+#
+# The person, household, membership and claim pages show the newest events of their object to the
+# roles holding ``history.read``: who changed what, when. One query on the ``audit_object_at`` index
+# (object_type, object_id, at, id), newest first, one row more than shown to know whether more exist.
+# The auditor's page reads, which the ``personal_data`` decorator records on the same object (no
+# ``before``, an ``after`` of the path and the query), are not changes and are left out; the
+# audited actions of services (a NIK shown whole, a scan opened) stay in.
+
+HISTORY_SIZE = 20
+HISTORY_ALL = 200  # "?riwayat=semua": the page asks for every recent event, still bounded
+HISTORY_PARAM = "riwayat"
+HISTORY_ALL_VALUE = "semua"
+_VALUE_MAX = 300
+_LONG_DIGITS = re.compile(r"\d{16}")
+
+# What an action did, in words for staff; an action not listed shows its code.
+ACTION_LABELS: dict[str, Any] = {
+    "person.register": _("Didaftarkan"),
+    "person.update": _("Data diubah"),
+    "person.import_update": _("Diubah lewat impor berkas"),
+    "person.change_nik": _("NIK diganti"),
+    "person.reveal_nik": _("NIK ditampilkan utuh"),
+    "person.assign_kpj": _("Nomor KPJ dicatat"),
+    "person.set_household": _("Keluarga atau hubungan diubah"),
+    "person.merge": _("Data ganda digabung ke data ini"),
+    "person.merge_undo": _("Penggabungan dibatalkan"),
+    "person.set_reminders": _("Pengaturan pengingat diubah"),
+    "person.verify_nik": _("NIK diperiksa ke Dukcapil"),
+    "membership.move": _("Dipindahkan dari data yang digabung"),
+    "claim.move": _("Dipindahkan dari data yang digabung"),
+    "fieldwork.move": _("Dipindahkan dari data yang digabung"),
+    "reminder.move": _("Dipindahkan dari data yang digabung"),
+    "household.create": _("Keluarga dibuat"),
+    "household.update": _("Data keluarga diubah"),
+    "household.change_kk": _("Nomor KK diganti"),
+    "household.reveal_kk": _("Nomor KK ditampilkan utuh"),
+    "membership.enrol": _("Didaftarkan sebagai peserta"),
+    "membership.enrol_collective": _("Didaftarkan sebagai peserta"),
+    "membership.submit": _("Diajukan ke BPJSTK"),
+    "membership.activate": _("Kepesertaan aktif"),
+    "membership.reject": _("Ditolak BPJSTK"),
+    "membership.end": _("Kepesertaan diakhiri"),
+    "membership.reactivate": _("Kepesertaan diaktifkan kembali"),
+    "membership.move_start": _("Tanggal mulai digeser"),
+    "claim.open": _("Klaim dilaporkan"),
+    "claim.outcome": _("Akibat kejadian dicatat"),
+    "claim.report_made": _("Laporan ke BPJSTK dicatat"),
+    "claim.heir_add": _("Ahli waris ditambahkan"),
+    "claim.child_add": _("Anak ditambahkan"),
+    "claim.child_update": _("Data anak diubah"),
+    "claim.child_end": _("Beasiswa anak berhenti"),
+    "claim.document": _("Dokumen diterima"),
+    "claim.documents_complete": _("Dokumen lengkap"),
+    "claim.scan_add": _("Pindaian diunggah"),
+    "claim.scan_view": _("Pindaian dibuka"),
+    "claim.scan_delete": _("Pindaian dihapus"),
+    "claim.submit": _("Diajukan ke BPJSTK"),
+    "claim.settle": _("Pembayaran BPJSTK dicatat"),
+    "claim.reject": _("Ditolak BPJSTK"),
+    "claim.lapse": _("Klaim kedaluwarsa"),
+    "claim.follow_up": _("Klaim lanjutan dibuat"),
+}
+
+# The fields of the registry's snapshots in the words of their forms; any other field shows its key.
+FIELD_LABELS: dict[str, Any] = {
+    "nik": _("NIK"),
+    "full_name": _("Nama lengkap"),
+    "birth_place": _("Tempat lahir"),
+    "birth_date": _("Tanggal lahir"),
+    "sex": _("Jenis kelamin"),
+    "kelurahan": _("Kelurahan"),
+    "household": _("Keluarga"),
+    "relationship": _("Hubungan dalam keluarga"),
+    "phone": _("Nomor HP"),
+    "occupation": _("Pekerjaan"),
+    "declared_income_idr": _("Penghasilan yang dilaporkan (Rp)"),
+    "disability": _("Disabilitas"),
+    "consent_basis": _("Dasar pemrosesan data (UU 27/2022)"),
+    "consent_date": _("Tanggal persetujuan"),
+    "data_source": _("Sumber data"),
+    "death_date": _("Meninggal"),
+    "nik_verification": _("Dukcapil"),
+    "kk": _("Nomor KK"),
+    "address": _("Alamat"),
+    "welfare_decile": _("Desil kesejahteraan (1–10)"),
+    "decile_source": _("Sumber data desil"),
+    "decile_date": _("Tanggal data desil"),
+    "pkh_beneficiary": _("Keluarga penerima PKH"),
+    "status": _("Status"),
+    "reason": _("Alasan"),
+}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    event: AuditEvent
+    label: str  # the action in words
+    changes: list[tuple[str, str, str]]  # (field, before, after) of the fields that changed, shown masked
+
+
+@dataclass(frozen=True)
+class ObjectHistory:
+    object_type: str
+    object_id: str  # the page's own object (the audit trail link); a panel may span several
+    rows: list[HistoryRow]
+    more: bool  # older events exist beyond ``rows``
+    expanded: bool = False  # the page asked for the longer list
+
+    @property
+    def anchor(self) -> str:
+        return "riwayat-" + re.sub(r"[^a-z0-9]+", "-", self.object_type.lower())
+
+
+def masked(text: str) -> str:
+    """A value as the history shows it: a 16-digit number (a NIK or a KK) masked, at most 300 characters.
+    Services store identifiers masked already; this is the display's own guard."""
+    text = _LONG_DIGITS.sub(lambda m: m[0][:4] + "*" * 8 + m[0][-4:], text)
+    return text if len(text) <= _VALUE_MAX else text[:_VALUE_MAX - 1] + "…"
+
+
+def _value(raw: str, value: Any) -> str:
+    if value is True:
+        return str(_("Ya"))
+    if value is False:
+        return str(_("Tidak"))
+    return masked(raw)
+
+
+def _history_row(event: AuditEvent) -> HistoryRow:
+    before = event.before if isinstance(event.before, dict) else {}
+    after = event.after if isinstance(event.after, dict) else {}
+    rows = [(str(FIELD_LABELS.get(field, field)), _value(b, before.get(field)), _value(a, after.get(field)))
+            for field, b, a, changed in changes(event) if changed and (b or a)]
+    return HistoryRow(event=event, label=str(ACTION_LABELS.get(event.action, event.action)), changes=rows)
+
+
+def _page_read() -> Q:
+    """An auditor's page read as ``jaring.accounts.reads.record_read`` writes it."""
+    return Q(before__isnull=True, after__has_keys=["path", "query"])
+
+
+def object_history(object_type: str, object_ids: Iterable[object], *, limit: int = HISTORY_SIZE,
+                   expanded: bool = False) -> ObjectHistory:
+    """The newest ``limit`` events of the objects ``object_ids`` of ``object_type`` (newest first,
+    page reads left out), each with its changed fields, and whether older ones exist. One query; none
+    when there is no object. The caller has already shown the objects are the user's to see."""
+    ids = list(dict.fromkeys(str(i) for i in object_ids))
+    first = ids[0] if ids else ""
+    if not ids:
+        return ObjectHistory(object_type=object_type, object_id=first, rows=[], more=False, expanded=expanded)
+    qs = AuditEvent.objects.filter(object_type=object_type)
+    qs = qs.filter(object_id=first) if len(ids) == 1 else qs.filter(object_id__in=ids)
+    events = list(qs.exclude(_page_read()).defer("ip").order_by("-at", "-id")[:limit + 1])
+    return ObjectHistory(object_type=object_type, object_id=first, rows=[_history_row(e) for e in events[:limit]],
+                         more=len(events) > limit, expanded=expanded)
+
+
+def history_for(request: Any, object_type: str, object_ids: Iterable[object], *,
+                allowed: bool) -> ObjectHistory | None:
+    """A page's history section: ``None`` (and no query) unless ``allowed`` (the user holds
+    ``history.read``); the longer list when the page was opened with ``?riwayat=semua``."""
+    if not allowed:
+        return None
+    expanded = request.GET.get(HISTORY_PARAM) == HISTORY_ALL_VALUE
+    return object_history(object_type, object_ids, limit=HISTORY_ALL if expanded else HISTORY_SIZE,
+                          expanded=expanded)

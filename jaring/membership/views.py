@@ -49,6 +49,7 @@ from jaring.core.forms import IsoDateField, show_refusal
 from jaring.core.money import add_months, format_idr, month_start, parse_month
 from jaring.core.parameters import current_parameters
 from jaring.core.params import choice_param, code_param, int_param
+from jaring.core.trail import history_for
 from jaring.membership.models import Membership, Payer
 from jaring.membership.selectors import membership_current, membership_history, membership_queryset
 from jaring.membership.services import membership_end, membership_enrol
@@ -66,6 +67,11 @@ def membership_panel(request: AuthenticatedHttpRequest, person: Any) -> Panel:
         "protection": protection(person=person),
         "can_pay": current is not None and current.status == "active" and current.payer.is_self
         and can(request.user, "payment.record"),
+        # The events of every membership of the person, newest first (a membership has no page of its
+        # own); the audit trail link is for the current one, else the newest.
+        "changes": history_for(request, "membership.membership",
+                               [m.pk for m in ([current] if current else []) + list(history)],
+                               allowed=can(request.user, "history.read")),
     })
 
 

@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jaring.accounts.capabilities import capability_required
+from jaring.accounts.capabilities import can, capability_required
 from jaring.accounts.reads import personal_data
 from jaring.accounts.selectors import scope_for
 from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.core import params as qp
 from jaring.core.errors import Conflict, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
 from jaring.core.money import age_on
+from jaring.core.trail import ObjectHistory, history_for
 from jaring.regions.selectors import district_choices, kelurahan_choices
 from jaring.registry.forms import HouseholdForm, KkChangeForm, NikChangeForm, PersonForm, occupation_choices
 from jaring.registry.household_selectors import household_history
@@ -128,7 +129,14 @@ def person_detail(request: AuthenticatedHttpRequest, person_id: int) -> HttpResp
     return render(request, "registry/person_detail.html", {
         "nav": "persons", "person": person, "members": members,
         "age": age_on(person.birth_date, timezone.localdate()), "panels": panels_for(request, person),
+        "history": _person_history(request, person),
     })
+
+
+def _person_history(request: AuthenticatedHttpRequest, person: Person) -> ObjectHistory | None:
+    """The person's own events (registry.person) for a user holding ``history.read``; their memberships'
+    events are in the membership panel, a claim's on the claim's page."""
+    return history_for(request, "registry.person", [person.pk], allowed=can(request.user, "history.read"))
 
 
 @capability_required("nik.reveal")
@@ -142,6 +150,7 @@ def person_reveal_nik(request: AuthenticatedHttpRequest, person_id: int) -> Http
     return render(request, "registry/person_detail.html", {
         "nav": "persons", "person": person, "members": members, "revealed_nik": nik,
         "age": age_on(person.birth_date, timezone.localdate()), "panels": panels_for(request, person),
+        "history": _person_history(request, person),
     })
 
 
@@ -243,7 +252,9 @@ def household_detail(request: AuthenticatedHttpRequest, household_id: int) -> Ht
     members = [(p, age_on(p.birth_date, today)) for p in household_members(actor=request.user, household=household)]
     return render(request, "registry/household_detail.html", {
         "nav": "persons", "household": household, "members": members,
-        "history": household_history(actor=request.user, household=household)})
+        "history": household_history(actor=request.user, household=household),
+        "changes": history_for(request, "registry.household", [household.pk],
+                               allowed=can(request.user, "history.read"))})
 
 
 def _household_form_view(request: AuthenticatedHttpRequest, *, household: Any = None) -> HttpResponse:
