@@ -198,6 +198,7 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "Jaring")
 # account gets at most this many e-mailed links an hour.
 JARING_PASSWORD_RESET_MINUTES = envint("JARING_PASSWORD_RESET_MINUTES", 60)
 JARING_PASSWORD_RESET_PER_HOUR = envint("JARING_PASSWORD_RESET_PER_HOUR", 3)
+JARING_PASSWORD_RESET_PER_IP_HOUR = envint("JARING_PASSWORD_RESET_PER_IP_HOUR", 20)
 # E-mail: SMTP when EMAIL_HOST is set, otherwise the console (the link is printed in the server's
 # log, and an admin resets passwords instead).
 EMAIL_HOST = env("EMAIL_HOST")

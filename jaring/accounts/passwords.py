@@ -8,7 +8,8 @@ any older link.
 
 A request by e-mail answers the same whatever was typed: whether an account exists, has an e-mail
 address or is inactive is never shown. Requests for one account are limited
-(``JARING_PASSWORD_RESET_PER_HOUR``) so nobody can flood a mailbox; every request is in the trail.
+(``JARING_PASSWORD_RESET_PER_HOUR``), as are requests from one address
+(``JARING_PASSWORD_RESET_PER_IP_HOUR``) so nobody can flood a mailbox; every request is in the trail.
 """
 
 from __future__ import annotations
@@ -79,15 +80,21 @@ def reset_request(*, identifier: str, base_url: str, ip: str | None = None) -> N
     identifier = (identifier or "").strip()[:254]
     if not identifier:
         return
+    from jaring.core.models import AuditEvent
+
+    since = timezone.now() - dt.timedelta(hours=1)
+    if ip and AuditEvent.objects.filter(action="password_reset.request", ip=ip, at__gte=since).count() \
+            >= settings.JARING_PASSWORD_RESET_PER_IP_HOUR:
+        # One address asking for many accounts' links: nothing is looked up or sent for an hour.
+        audit_log(actor=ANONYMOUS, action="password_reset.throttled", object_type="accounts.user",
+                  after={"scope": "ip"})
+        return
     users = list(User.objects.filter(is_active=True).exclude(email="")
                  .filter(Q(username=identifier) | Q(email__iexact=identifier))[:5])
     if not users:
         audit_log(actor=ANONYMOUS, action="password_reset.request", object_type="accounts.user",
                   after={"sent": False})
         return
-    from jaring.core.models import AuditEvent
-
-    since = timezone.now() - dt.timedelta(hours=1)
     for user in users:
         recent = AuditEvent.objects.filter(object_type="accounts.user", object_id=str(user.pk),
                                            action="password_reset.request", at__gte=since).count()

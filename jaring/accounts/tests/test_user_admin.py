@@ -272,3 +272,22 @@ def test_login_facts_count_recent_failed_logins(personas: dict[str, Any]) -> Non
         login_failed(user=remu, username=remu.username, ip="10.0.0.1")
     facts = user_admin.login_facts(remu)
     assert facts.failed_recent == 3 and facts.last_failed is not None and facts.active_tokens == 0
+
+
+def test_one_address_asking_for_many_links_is_stopped(personas: dict[str, Any]) -> None:
+    from django.core import mail
+
+    from jaring.accounts.passwords import reset_request
+    from jaring.core.context import RequestInfo, current_request
+
+    for user in personas.values():
+        User.objects.filter(pk=user.pk).update(email=f"{user.username}@example.org")
+    token = current_request.set(RequestInfo(ip="10.9.8.7", request_id="r", channel="web"))
+    try:
+        with override_settings(JARING_PASSWORD_RESET_PER_IP_HOUR=3):
+            for username in ["nobody", "facilitator_remu", "facilitator_klawasi", "auditor", "liaison"]:
+                reset_request(identifier=username, base_url="http://testserver/", ip="10.9.8.7")
+    finally:
+        current_request.reset(token)
+    assert [m.to for m in mail.outbox] == [["facilitator_remu@example.org"], ["facilitator_klawasi@example.org"]]
+    assert AuditEvent.objects.filter(action="password_reset.throttled", after__scope="ip").count() == 2
