@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from jaring.api import bpjstk, claims, fieldwork, money, views
+from jaring.api import bpjstk, claims, fieldwork, money, users, views
 from jaring.api.docs import DocsView, SchemaView
 from jaring.reports.api import DashboardFigures
 
@@ -51,6 +51,14 @@ urlpatterns = [
     path("reports/", include("jaring.reports.api")),
     path("field/", include("jaring.offline.api_urls")),
     path("targeting/", include("jaring.targeting.api")),
+    path("users/", users.UserListCreate.as_view(), name="api-users"),
+    path("users/<int:user_id>/", users.UserDetail.as_view(), name="api-user"),
+    path("users/<int:user_id>/deactivate/", users.UserDeactivate.as_view(), name="api-user-deactivate"),
+    path("users/<int:user_id>/reactivate/", users.UserReactivate.as_view(), name="api-user-reactivate"),
+    path("users/<int:user_id>/reset-password/", users.UserResetPassword.as_view(), name="api-user-reset-password"),
+    path("users/<int:user_id>/revoke-tokens/", users.UserRevokeTokens.as_view(), name="api-user-revoke-tokens"),
+    path("users/<int:user_id>/unlock/", users.UserUnlock.as_view(), name="api-user-unlock"),
+    path("users/<int:user_id>/reset-2fa/", users.UserResetSecondFactor.as_view(), name="api-user-reset-2fa"),
     path("schema/", SchemaView.as_view(), name="api-schema"),
     path("docs/", DocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -109,7 +109,8 @@ def world(personas: dict[str, Any], register_person: Any) -> dict[str, Any]:
     return {"claim_id": claim.pk,
             "person_id": person.pk, "household_id": person.household_id or 999999, "membership_id": membership.pk,
             "policy_id": policy.pk, "code": payer.code, "candidate_id": 999999, "merge_id": 999999, "job_id": 999999,
-            "round_id": 999999, "invoice_id": 999999, "action": "cancel"}
+            "round_id": 999999, "invoice_id": 999999, "action": "cancel",
+            "user_id": personas["facilitator_remu"].pk}
 
 
 def _path(route: str, world: dict[str, Any]) -> str | None:
@@ -185,6 +186,8 @@ PAIRS = [
     ("/sasaran/kebijakan/", "/api/v1/targeting/policies/"),
     ("/sasaran/kebijakan/{policy_id}/", "/api/v1/targeting/policies/{policy_id}/"),
     ("/sasaran/", "/api/v1/targeting/rounds/"),
+    ("/pengguna/", "/api/v1/users/"),
+    ("/pengguna/{user_id}/", "/api/v1/users/{user_id}/"),
 ]
 
 
