@@ -218,7 +218,7 @@ def _regions(codes: Iterable[str]) -> list[Any]:
     return regions
 
 
-USERNAME_RE = re.compile(r"[\w.@+-]{1,150}")
+USERNAME_RE = re.compile(r"[\w.@+-]{1,150}", re.ASCII)  # ASCII: typed on any keyboard, filtered in the trail
 
 
 def _text(value: str | None, field: str, limit: int) -> str:

@@ -147,7 +147,8 @@ def world(personas: dict[str, Any], register_person: Any) -> dict[str, Any]:
                          kind="self", region_code=CITY)
     membership_enrol(actor=operator, person=person, payer=payer, programs=["jkk", "jkm"],
                      declared_income_idr=1_000_000, start_date=dt.date(2026, 1, 1), kpj="26000000001")
-    return {"person": person, "household": household, "policy": policy, "payer": payer}
+    return {"person": person, "household": household, "policy": policy, "payer": payer,
+            "facilitator": personas["facilitator_remu"], "admin": personas["admin_sorong"]}
 
 
 # url name → (how to build the path, roles that may use it, what an unchanged submit must do)
@@ -166,6 +167,9 @@ PAGES: dict[str, tuple[Any, tuple[str, ...], str]] = {
     "membership:membership_end": (lambda w: f"/orang/{w['person'].pk}/akhiri/", ("admin_sorong", "operator_sorong"),
                                   "blank"),
     "claims:claim_report": (lambda w: f"/orang/{w['person'].pk}/klaim/baru/", EDITORS, "blank"),
+    "user_detail": (lambda w: f"/pengguna/{w['facilitator'].pk}/", ("admin_sorong",), "edit"),
+    "user_create": (lambda w: "/pengguna/baru/", ("admin_sorong",), "blank"),
+    "password_change": (lambda w: "/akun/kata-sandi/", EDITORS, "blank"),
 }
 # Pages whose POST form is an action, not a record to edit: submitting it is meant to change data
 # (create a round, a policy, a target, run a job) or only to read (login, language, simulation).
@@ -180,7 +184,9 @@ ACTIONS = {
     "claims:claim_document", "claims:claim_submit", "claims:claim_settle", "claims:claim_reject",
     "claims:claim_outcome", "claims:claim_reported", "claims:claim_heir", "claims:claim_child",
     "claims:claim_scan_upload", "reports:claims", "fieldwork:event_attendee", "fieldwork:event_create",
-    "fieldwork:visit_record",
+    "fieldwork:visit_record", "users", "user_deactivate", "user_reactivate", "user_reset_link",
+    "user_reset_password", "user_revoke_tokens", "user_totp_reset", "user_unlock", "account_otp_reset",
+    "account_token_create", "account_token_revoke", "password_reset", "password_reset_confirm",
 }
 
 

@@ -134,7 +134,8 @@ def world(personas, register_person, client, django_capture_on_commit_callbacks)
                    "job_id": job.pk, "code": payer.code, "round_id": allocation_round.pk, "action": "approve",
                    "policy_id": policy.pk, "membership_id": membership.pk, "invoice_id": 999999, "claim_id": 999999,
                    "scan_id": 999999, "child_id": 999999, "merge_id": 999999, "event_id": 999999, "visit_id": 999999,
-                   "code@api/v1/regions/": REMU},
+                   "code@api/v1/regions/": REMU, "user_id": personas["facilitator_remu"].pk, "token_id": 999999,
+                   "uidb64": "MQ", "token": "x-y"},
         "extra": [
             reverse("targeting:scenarios") + f"?payer=APBD-KOTA&policy={policy.pk}&budget_idr=5000000"
             f"&months=12&start={round_start:%Y-%m}&max_decile=2",
