@@ -220,9 +220,19 @@ def user_set_language(*, actor: User, language: str) -> bool:
     return True
 
 
+def _reachable(actor: Any, user: User) -> None:
+    """An admin acts only on users within their reach (``user_admin.manageable``); the CLI's
+    installation actor (None) and the user themselves always may."""
+    from jaring.accounts.user_admin import manageable
+
+    if isinstance(actor, User) and actor.pk != user.pk and not manageable(actor, user):
+        raise NotFound(_("Pengguna tidak ditemukan."))
+
+
 @transaction.atomic
 def user_unlock(*, actor: Any, user: User) -> None:
     """Lift an account lock and forget the account's failed logins (an admin, after checking)."""
+    _reachable(actor, user)
     before = {"locked_until": user.locked_until.isoformat() if user.locked_until else None}
     key = login_throttle_keys(username=user.username, ip=None)[LoginThrottle.Scope.ACCOUNT]
     LoginThrottle.objects.filter(key=key).delete()
@@ -280,6 +290,7 @@ def _backup_codes_replace(user: User) -> list[str]:
 def user_totp_reset(*, actor: Any, user: User) -> int:
     """Remove every second-factor device of a user (a lost phone): they enrol again at their next
     login. Returns how many devices were removed."""
+    _reachable(actor, user)
     removed = 0
     for model in (TOTPDevice, StaticDevice):
         removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
