@@ -132,21 +132,31 @@ FAILED_DAYS = 30
 def login_facts(user: User) -> LoginFacts:
     """What an admin checks before unlocking or resetting: last login, recent failed attempts
     (from the trail), the lock, live tokens and the second factor."""
+    return login_facts_many([user])[user.pk]
+
+
+def login_facts_many(users: Sequence[User]) -> dict[int, LoginFacts]:
+    """``login_facts`` for a page of users in three queries, whatever the page's length."""
     from django.db.models import Count, Max
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from jaring.core.models import AuditEvent
 
+    ids = [u.pk for u in users]
     since = timezone.now() - dt.timedelta(days=FAILED_DAYS)
-    failed = (AuditEvent.objects.filter(object_type="accounts.user", object_id=str(user.pk),
+    failed = {int(row["object_id"]): row for row in
+              AuditEvent.objects.filter(object_type="accounts.user", object_id__in=[str(i) for i in ids],
                                         action="login.failed", at__gte=since)
-              .aggregate(n=Count("id"), last=Max("at")))
-    locked = user.locked_until if user.locked_until and user.locked_until > timezone.now() else None
-    return LoginFacts(
-        last_login=user.last_login, failed_recent=failed["n"] or 0, last_failed=failed["last"],
-        locked_until=locked,
-        active_tokens=ApiToken.objects.filter(user=user, revoked_at__isnull=True).count(),
-        has_second_factor=TOTPDevice.objects.filter(user=user, confirmed=True).exists())
+              .order_by().values("object_id").annotate(n=Count("id"), last=Max("at"))}
+    tokens = dict(ApiToken.objects.filter(user_id__in=ids, revoked_at__isnull=True).order_by()
+                  .values_list("user_id").annotate(n=Count("id")))
+    devices = set(TOTPDevice.objects.filter(user_id__in=ids, confirmed=True).values_list("user_id", flat=True))
+    now = timezone.now()
+    return {u.pk: LoginFacts(
+        last_login=u.last_login, failed_recent=failed.get(u.pk, {}).get("n", 0),
+        last_failed=failed.get(u.pk, {}).get("last"),
+        locked_until=u.locked_until if u.locked_until and u.locked_until > now else None,
+        active_tokens=tokens.get(u.pk, 0), has_second_factor=u.pk in devices) for u in users}
 
 
 def grantable_roles(actor: User) -> list[str]:
@@ -277,6 +287,9 @@ def user_add(*, actor: Any, username: str, name: str, role: str, areas: Iterable
                                  "panjang 150."), fields={"username": [_("Nama pengguna tidak sah.")]})
     name, phone, email = _text(name, "name", 150), _text(phone, "phone", 20), _email(email)
     codes = [r.code for r in _regions(areas)]
+    if role == Role.FACILITATOR and not codes:
+        reason = _("Pendamping harus punya wilayah tugas.")
+        raise ValidationFailed(reason, fields={"areas": [reason]})
     if role in Role.values:
         _check_grant(admin, role=role, codes=codes)
     temp = ""
@@ -315,7 +328,8 @@ def user_update(*, actor: Any, user: User, name: str | None = None, phone: str |
         _not_self(admin, user, _("mengubah peran atau wilayah"))
         _check_grant(admin, role=new_role, codes=new_codes)
         if new_role == Role.FACILITATOR and not new_codes:
-            raise ValidationFailed(_("Pendamping harus punya wilayah tugas."), fields={"areas": []})
+            reason = _("Pendamping harus punya wilayah tugas.")
+            raise ValidationFailed(reason, fields={"areas": [reason]})
         _ensure_an_admin_remains(user, role=new_role, codes=new_codes)
     before = {"name": user.name, "phone": user.phone, "email": user.email, "role": user.role, "areas": old_codes}
     user.name = (_text(name, "name", 150) or user.username) if name is not None else user.name

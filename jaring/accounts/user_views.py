@@ -57,7 +57,8 @@ def users(request: AuthenticatedHttpRequest) -> HttpResponse:
     form.is_valid()  # a refused filter is shown on the form and left out
     found = user_admin.users_for(request.user, **form.filters())
     page = Paginator(found, USERS_PAGE).get_page(request.GET.get("page"))
-    rows = [Row(user=u, facts=user_admin.login_facts(u), everywhere=_everywhere(u)) for u in page.object_list]
+    facts = user_admin.login_facts_many(list(page.object_list))
+    rows = [Row(user=u, facts=facts[u.pk], everywhere=_everywhere(u)) for u in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "accounts/users/user_list.html", {
