@@ -144,7 +144,7 @@ def login_facts_many(users: Sequence[User]) -> dict[int, LoginFacts]:
 
     ids = [u.pk for u in users]
     since = timezone.now() - dt.timedelta(days=FAILED_DAYS)
-    failed: dict[int, dict[str, Any]] = {int(row["object_id"]): row for row in
+    failed: dict[int, dict[str, Any]] = {int(row["object_id"]): dict(row) for row in
               AuditEvent.objects.filter(object_type="accounts.user", object_id__in=[str(i) for i in ids],
                                         action="login.failed", at__gte=since)
               .order_by().values("object_id").annotate(n=Count("id"), last=Max("at"))}
