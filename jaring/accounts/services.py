@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from jaring.accounts.models import ApiToken, AreaAssignment, LoginThrottle, Role, User
 from jaring.core.audit import audit_log
+from jaring.core.confirm import with_comment
 from jaring.core.errors import Conflict, NotFound, ValidationFailed
 from jaring.regions.selectors import region_by_code
 
@@ -76,13 +77,13 @@ def user_set_areas(*, actor: Any, user: User, codes: Iterable[str]) -> None:
 
 
 @transaction.atomic
-def user_set_active(*, actor: Any, user: User, active: bool) -> None:
+def user_set_active(*, actor: Any, user: User, active: bool, comment: str = "") -> None:
     """Deactivate (or reactivate) an account: a deactivated user can neither log in nor use a token."""
     before = user.is_active
     User.objects.filter(pk=user.pk).update(is_active=active)
     user.is_active = active
     audit_log(actor=actor, action="user.activate" if active else "user.deactivate", obj=user,
-              before={"is_active": before}, after={"is_active": active})
+              before={"is_active": before}, after=with_comment({"is_active": active}, comment))
 
 
 @transaction.atomic
@@ -230,7 +231,7 @@ def _reachable(actor: Any, user: User) -> None:
 
 
 @transaction.atomic
-def user_unlock(*, actor: Any, user: User) -> None:
+def user_unlock(*, actor: Any, user: User, comment: str = "") -> None:
     """Lift an account lock and forget the account's failed logins (an admin, after checking)."""
     _reachable(actor, user)
     before = {"locked_until": user.locked_until.isoformat() if user.locked_until else None}
@@ -238,7 +239,8 @@ def user_unlock(*, actor: Any, user: User) -> None:
     LoginThrottle.objects.filter(key=key).delete()
     User.objects.filter(pk=user.pk).update(locked_until=None)
     user.locked_until = None
-    audit_log(actor=actor, action="user.unlock", obj=user, before=before, after={"locked_until": None})
+    audit_log(actor=actor, action="user.unlock", obj=user, before=before,
+              after=with_comment({"locked_until": None}, comment))
 
 
 # --- Second factor (TOTP) ---------------------------------------------------------------------------
@@ -287,14 +289,15 @@ def _backup_codes_replace(user: User) -> list[str]:
 
 
 @transaction.atomic
-def user_totp_reset(*, actor: Any, user: User) -> int:
+def user_totp_reset(*, actor: Any, user: User, comment: str = "") -> int:
     """Remove every second-factor device of a user (a lost phone): they enrol again at their next
     login. Returns how many devices were removed."""
     _reachable(actor, user)
     removed = 0
     for model in (TOTPDevice, StaticDevice):
         removed += model.objects.filter(user=user).delete()[1].get(model._meta.label, 0)
-    audit_log(actor=actor, action="user.totp_reset", obj=user, after={"devices_removed": removed})
+    audit_log(actor=actor, action="user.totp_reset", obj=user,
+              after=with_comment({"devices_removed": removed}, comment))
     return removed
 
 

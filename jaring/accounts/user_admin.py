@@ -37,6 +37,7 @@ from jaring.accounts.models import ApiToken, AreaAssignment, Role, User
 from jaring.accounts.selectors import Scope, scope_for
 from jaring.accounts.services import SYSTEM_USERNAME, user_create
 from jaring.core.audit import audit_log, diff
+from jaring.core.confirm import with_comment
 from jaring.core.errors import Conflict, NotFound, ValidationFailed
 from jaring.regions.selectors import region_by_code
 
@@ -350,7 +351,7 @@ def user_update(*, actor: Any, user: User, name: str | None = None, phone: str |
 
 
 @transaction.atomic
-def user_activate(*, actor: Any, user: User, active: bool) -> bool:
+def user_activate(*, actor: Any, user: User, active: bool, comment: str = "") -> bool:
     """Deactivate or reactivate an account (not one's own; not the last admin). A deactivated user
     cannot log in, their sessions end at the next request and their tokens are refused."""
     from jaring.accounts.services import user_set_active
@@ -365,21 +366,21 @@ def user_activate(*, actor: Any, user: User, active: bool) -> bool:
         _ensure_an_admin_remains(user, active=False)
     else:
         _check_grant(admin, role=user.role, codes=sorted(user.areas.values_list("region__code", flat=True)))
-    user_set_active(actor=actor, user=user, active=active)
+    user_set_active(actor=actor, user=user, active=active, comment=comment)
     return True
 
 
-def _reset_path(*, actor: Any, user: User, reason: str) -> str:
+def _reset_path(*, actor: Any, user: User, reason: str, comment: str = "") -> str:
     from jaring.accounts.passwords import reset_path
 
     path = reset_path(user)
-    audit_log(actor=actor, action="user.reset_link", obj=user,
-              after={"reason": reason, "valid_minutes": settings.JARING_PASSWORD_RESET_MINUTES})
+    audit_log(actor=actor, action="user.reset_link", obj=user, after=with_comment(
+        {"reason": reason, "valid_minutes": settings.JARING_PASSWORD_RESET_MINUTES}, comment))
     return path
 
 
 @transaction.atomic
-def user_reset_password(*, actor: Any, user: User, method: str = "temporary") -> Credentials:
+def user_reset_password(*, actor: Any, user: User, method: str = "temporary", comment: str = "") -> Credentials:
     """An admin resets a user's password: a temporary password shown once (asked to change at the
     next login), or a one-time link to set a new one. A temporary password ends the user's
     sessions at once; a link leaves the old password working until the link is used."""
@@ -389,7 +390,7 @@ def user_reset_password(*, actor: Any, user: User, method: str = "temporary") ->
     if admin is not None and not manageable(admin, user):
         raise NotFound(_("Pengguna tidak ditemukan."))
     if method == "link":
-        return Credentials(reset_path=_reset_path(actor=actor, user=user, reason="admin"))
+        return Credentials(reset_path=_reset_path(actor=actor, user=user, reason="admin", comment=comment))
     if method != "temporary":
         raise ValidationFailed(_("Cara atur ulang tidak dikenal."), fields={"method": [str(method)[:20]]})
     temp = temporary_password()
@@ -397,14 +398,15 @@ def user_reset_password(*, actor: Any, user: User, method: str = "temporary") ->
     user.must_change_password = True
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
-    audit_log(actor=actor, action="user.reset_password", obj=user, after={"method": "temporary"})
+    audit_log(actor=actor, action="user.reset_password", obj=user,
+              after=with_comment({"method": "temporary"}, comment))
     if user.locked_until is not None:
         user_unlock(actor=actor, user=user)
     return Credentials(temporary_password=temp)
 
 
 @transaction.atomic
-def user_revoke_tokens(*, actor: Any, user: User) -> int:
+def user_revoke_tokens(*, actor: Any, user: User, comment: str = "") -> int:
     """Revoke every live API token of ``user`` (a lost laptop, a leaver). Returns how many."""
     admin = _actor_user(actor)
     if admin is not None and admin.pk != user.pk and not manageable(admin, user):
@@ -413,7 +415,8 @@ def user_revoke_tokens(*, actor: Any, user: User) -> int:
     prefixes = sorted(live.values_list("prefix", flat=True))
     count = live.update(revoked_at=timezone.now())
     if count:
-        audit_log(actor=actor, action="api_token.revoke_all", obj=user, after={"revoked": count, "prefixes": prefixes})
+        audit_log(actor=actor, action="api_token.revoke_all", obj=user,
+                  after=with_comment({"revoked": count, "prefixes": prefixes}, comment))
     return count
 
 

@@ -31,7 +31,7 @@ from jaring.accounts.capabilities import capability_required
 from jaring.accounts.models import User
 from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.accounts.user_forms import UserCreateForm, UserFilterForm, UserForm
-from jaring.core.confirm import Confirmation, Figure, is_confirmed
+from jaring.core.confirm import Confirmation, Figure, is_confirmed, posted_comment
 from jaring.core.errors import Conflict, ValidationFailed
 
 USERS_PAGE = 50
@@ -139,35 +139,35 @@ class Action:
     title: str | Promise
     submit: str | Promise
     notes: Callable[[User, user_admin.LoginFacts], list[str]]
-    run: Callable[[User, User], Any]
+    run: Callable[[User, User, str], Any]  # actor, user, comment
 
 
-def _deactivate(actor: User, user: User) -> str:
-    if not user_admin.user_activate(actor=actor, user=user, active=False):
+def _deactivate(actor: User, user: User, comment: str) -> str:
+    if not user_admin.user_activate(actor=actor, user=user, active=False, comment=comment):
         return _("Akun ini sudah nonaktif.")
     return _("Akun %(u)s dinonaktifkan.") % {"u": user.username}
 
 
-def _reactivate(actor: User, user: User) -> str:
-    if not user_admin.user_activate(actor=actor, user=user, active=True):
+def _reactivate(actor: User, user: User, comment: str) -> str:
+    if not user_admin.user_activate(actor=actor, user=user, active=True, comment=comment):
         return _("Akun ini sudah aktif.")
     return _("Akun %(u)s aktif kembali.") % {"u": user.username}
 
 
-def _revoke(actor: User, user: User) -> str:
-    n = user_admin.user_revoke_tokens(actor=actor, user=user)
+def _revoke(actor: User, user: User, comment: str) -> str:
+    n = user_admin.user_revoke_tokens(actor=actor, user=user, comment=comment)
     if not n:
         return _("Tidak ada token aktif.")
     return ngettext("%(n)s token API dicabut.", "%(n)s token API dicabut.", n) % {"n": n}
 
 
-def _unlock(actor: User, user: User) -> str:
-    services.user_unlock(actor=actor, user=user)
+def _unlock(actor: User, user: User, comment: str) -> str:
+    services.user_unlock(actor=actor, user=user, comment=comment)
     return _("Kunci akun %(u)s dibuka; hitungan gagal masuknya dihapus.") % {"u": user.username}
 
 
-def _totp_reset(actor: User, user: User) -> str:
-    services.user_totp_reset(actor=actor, user=user)
+def _totp_reset(actor: User, user: User, comment: str) -> str:
+    services.user_totp_reset(actor=actor, user=user, comment=comment)
     return _("Verifikasi dua langkah %(u)s diatur ulang: ia mendaftarkan ponselnya lagi saat masuk berikutnya.") % {
         "u": user.username}
 
@@ -192,11 +192,11 @@ ACTIONS: dict[str, Action] = {
         submit=gettext_lazy("Ya, buat kata sandi sementara"),
         notes=lambda u, f: [_("Kata sandi lama tidak berlaku lagi dan sesinya berakhir. Kata sandi sementara "
                               "ditampilkan sekali; ia harus menggantinya saat masuk.")],
-        run=lambda a, u: user_admin.user_reset_password(actor=a, user=u, method="temporary")),
+        run=lambda a, u, c: user_admin.user_reset_password(actor=a, user=u, method="temporary", comment=c)),
     "reset_link": Action(
         title=gettext_lazy("Buat tautan atur ulang kata sandi untuk %(u)s?"), submit=gettext_lazy("Ya, buat tautan"),
         notes=_minutes_note,
-        run=lambda a, u: user_admin.user_reset_password(actor=a, user=u, method="link")),
+        run=lambda a, u, c: user_admin.user_reset_password(actor=a, user=u, method="link", comment=c)),
     "revoke_tokens": Action(
         title=gettext_lazy("Cabut semua token API %(u)s?"), submit=gettext_lazy("Ya, cabut semua token"),
         notes=lambda u, f: [_("Aplikasi atau skrip yang memakai token ini berhenti bekerja.")],
@@ -259,9 +259,9 @@ def user_action(request: AuthenticatedHttpRequest, user_id: int, action: str) ->
             action_url=reverse(f"user_{action}", kwargs={"user_id": user.pk}),
             figures=_figures(user, facts), notes=spec.notes(user, facts),
             blockers=_blockers(action, request.user, user, facts))
-        return render(request, "accounts/users/confirm.html", {"nav": "users", "confirm": confirm, "account": user})
+        return render(request, "confirm/confirm_page.html", {"nav": "users", "confirm": confirm})
     try:
-        result = spec.run(request.user, user)
+        result = spec.run(request.user, user, posted_comment(request))
     except (ValidationFailed, Conflict) as exc:
         messages.error(request, str(exc.message))
         return redirect(detail_url)

@@ -307,3 +307,15 @@ def test_a_refused_edit_is_a_message_on_the_form_and_changes_nothing(client: Any
     assert response.status_code == 200 and response.context["form"].errors
     assert response.context["account"].name == "Maria Mobalen"
     assert User.objects.get(pk=remu.pk).name == "Maria Mobalen"
+
+
+def test_an_action_asks_first_and_keeps_the_comment_in_its_audit_event(client: Any,
+                                                                      personas: dict[str, Any]) -> None:
+    remu = personas["facilitator_remu"]
+    url = reverse("user_deactivate", kwargs={"user_id": remu.pk})
+    page = _as(client, personas["admin_sorong"]).get(url)
+    assert page.status_code == 200 and 'name="comment"' in page.content.decode()
+    assert User.objects.get(pk=remu.pk).is_active  # the GET only shows what will happen
+    client.post(url, {"confirmed": "1", "comment": "Pindah tugas ke\x00 Distrik Klawasi"})
+    event = AuditEvent.objects.get(action="user.deactivate", object_id=str(remu.pk))
+    assert event.after == {"is_active": False, "comment": "Pindah tugas ke Distrik Klawasi"}
