@@ -14,6 +14,7 @@ from django.core.validators import validate_email
 from jaring.accounts.models import User
 from jaring.accounts.services import cli_actor
 from jaring.accounts.user_admin import Credentials, user_for_username
+from jaring.core.commands import JaringCommand
 from jaring.core.errors import ValidationFailed
 from jaring.core.params import has_control_chars
 
@@ -31,6 +32,19 @@ def actor_of(options: dict[str, Any]) -> User:
 def target(options: dict[str, Any], actor: User) -> User:
     """The user named on the command line, if ``actor`` manages them (else NotFound, exit 4)."""
     return user_for_username(actor, options["username"])
+
+
+class UserCommand(JaringCommand):
+    """A command on one user: ``USERNAME [--actor ADMIN] [--json]``."""
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("username")
+        add_actor_argument(parser)
+        parser.add_argument("--json", action="store_true")
+
+    def actor_and_user(self, options: dict[str, Any]) -> tuple[User, User]:
+        actor = actor_of(options)
+        return actor, target(options, actor)
 
 
 def checked_text(value: str | None, field: str) -> str | None:

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jaring.accounts.management.user_cli import actor_of, add_actor_argument, local_time, target
+from jaring.accounts.management.user_cli import UserCommand, local_time
 from jaring.accounts.user_info import user_as_dict
-from jaring.core.commands import JaringCommand
 
 
 def show_lines(data: dict[str, Any]) -> list[str]:
@@ -27,16 +26,11 @@ def show_lines(data: dict[str, Any]) -> list[str]:
     ]
 
 
-class Command(JaringCommand):
+class Command(UserCommand):
     help = "Show a user the actor manages: jaring user show USERNAME [--json] [--actor ADMIN]."
 
-    def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("username")
-        add_actor_argument(parser)
-        parser.add_argument("--json", action="store_true")
-
     def handle(self, *args: Any, **options: Any) -> None:
-        data = user_as_dict(target(options, actor_of(options)))
+        data = user_as_dict(self.actor_and_user(options)[1])
         if options["json"]:
             self.emit_json(data)
             return
