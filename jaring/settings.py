@@ -12,6 +12,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 from whitenoise.compress import Compressor
 
+from jaring.core.logs import logging_config
 from jaring.core.secrets import load_or_create_secrets, restrict_umask, secure_home
 
 # Before anything is written: every file Jaring creates is owner-only (0600, folders 0700).
@@ -96,6 +97,8 @@ MIDDLEWARE = [
     # dynamic response (a 413 included) gets the CSP and no-store (decision 0021).
     "jaring.core.security.SecurityHeadersMiddleware",
     "jaring.core.middleware.RequestContextMiddleware",
+    # X-Request-ID on every response; with JARING_LOG_FORMAT=json, one access line per request.
+    "jaring.core.logs.AccessLogMiddleware",
     "jaring.api.errors.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "jaring.core.middleware.LanguageMiddleware",
@@ -135,7 +138,9 @@ TEMPLATES = [
 _sqlite_path = JARING_HOME / "jaring.sqlite3"
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", f"sqlite:///{_sqlite_path}"), conn_max_age=envint("DB_CONN_MAX_AGE", 0)
+        env("DATABASE_URL", f"sqlite:///{_sqlite_path}"), conn_max_age=envint("DB_CONN_MAX_AGE", 0),
+        # A kept connection is checked before a request reuses it (after a database restart).
+        conn_health_checks=envint("DB_CONN_MAX_AGE", 0) > 0,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -233,6 +238,8 @@ if JARING_ENV == "production":
     # the header setting when clients can reach the app directly. SECURE_SSL_REDIRECT=false when
     # the proxy already redirects HTTP to HTTPS.
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "true")
+    # Probes of the process manager or load balancer come over plain HTTP (docs/deploy.md).
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "true")
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
@@ -360,9 +367,7 @@ JARING_RULES_EXTRA = [p.strip() for p in env("JARING_RULES_EXTRA", "").split(","
 # commands (backup, restore) reach it through this setting: core imports no app above it (decision 0026).
 JARING_CLI_ACTOR = "jaring.accounts.services.cli_actor"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
-}
+# Logs on stderr: plain text, or with JARING_LOG_FORMAT=json one JSON object a line with the request
+# id and user id, and an access line per request (jaring.core.logs, docs/deploy.md).
+JARING_LOG_FORMAT = env("JARING_LOG_FORMAT", "text").strip().lower()
+LOGGING = logging_config(JARING_LOG_FORMAT, env("LOG_LEVEL", "WARNING"))

@@ -21,7 +21,7 @@ ROLES = ("admin_sorong", "operator_sorong", "facilitator_remu", "facilitator_kla
 # Routes open to anyone or handled by Django itself: the login flow, the language switch, the site
 # icon, the Django admin (read-only, superusers only) and the API's own schema pages.
 EXEMPT = {"login", "logout", "login_otp", "otp_enrol", "password_reset_confirm", "password_reset", "set_language",
-          "favicon", "api-schema", "api-docs"}
+          "favicon", "api-schema", "api-docs", "healthz", "readyz"}
 NAME = "Yuliana Tapilatu"
 PHONE = "081298765432"
 

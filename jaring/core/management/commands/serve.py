@@ -5,7 +5,7 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 def waitress_options(*, host: str, port: int, threads: int, trusted_proxy: str = "") -> dict[str, Any]:
@@ -42,19 +42,49 @@ class Command(BaseCommand):
         parser.add_argument("--trusted-proxy", default=os.environ.get("JARING_TRUSTED_PROXY", ""),
                             help="IP address of a reverse proxy whose X-Forwarded-Proto/-For headers to trust "
                                  "(or '*' when only the proxy can reach this port).")
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("JARING_WORKERS", "0")),
+                            help="Serve with gunicorn and this many worker processes (PostgreSQL: 2 x cores + 1; "
+                                 "SQLite: 1). Without it, one waitress process. See docs/deploy.md.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from waitress import serve
 
         from jaring.core.staticbuild import static_build
 
+        if options["workers"]:
+            from django.db import connection
+
+            from jaring.core.prodserver import workers_problem
+
+            problem = workers_problem(options["workers"], connection.vendor)
+            if problem:
+                raise CommandError(problem)
+
         # Before the application exists: WhiteNoise lists STATIC_ROOT once, when it starts.
         started = time.monotonic()
         if static_build():
             self.stdout.write(f"Static files built (hashed, gzip and brotli) in {time.monotonic() - started:.1f} s.")
+
+        if options["workers"]:
+            self._gunicorn(options)
+            return
 
         from jaring.wsgi import application
 
         self.stdout.write(f"Jaring: http://{options['host']}:{options['port']}/  (Ctrl+C to stop)")
         serve(application, **waitress_options(host=options["host"], port=options["port"],
                                               threads=options["threads"], trusted_proxy=options["trusted_proxy"]))
+
+    def _gunicorn(self, options: dict[str, Any]) -> None:
+        from django.db import connections
+
+        from jaring.core.prodserver import gunicorn_options, run_gunicorn
+
+        connections.close_all()  # nothing open across gunicorn's fork
+        self.stdout.write(f"Jaring: http://{options['host']}:{options['port']}/  gunicorn, {options['workers']} "
+                          f"worker(s) x {options['threads']} threads  (Ctrl+C to stop)")
+        self.stdout.flush()
+        run_gunicorn(gunicorn_options(host=options["host"], port=options["port"], workers=options["workers"],
+                                      threads=options["threads"], trusted_proxy=options["trusted_proxy"],
+                                      json_logs=settings.JARING_LOG_FORMAT == "json"),
+                     trusted_proxy=options["trusted_proxy"])
