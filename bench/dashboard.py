@@ -3,8 +3,13 @@
 
 Figures (one JSON line each):
 - ``dashboard.build``: writing the data set (set-based SQL; not Jaring's code);
-- ``dashboard.snapshot``: ``snapshot_refresh`` of all 24 months (what the nightly CLI run does),
-  beside the running month alone (what opening a stale dashboard may do);
+- ``dashboard.snapshot``: ``snapshot_refresh`` of all 24 months in one pass (what the nightly CLI
+  run does), beside the per-month statements of before (``reports.legacy``: 24 passes) timed in
+  the same run — above ``LEGACY_MAX_SIZE`` persons they would take too long, and the baseline is
+  the README's measured 323 s at 1,000,000 persons (SQLite); the running month alone rides along;
+- ``dashboard.snapshot_touched``: after one late payment applied from BPJSTK's payment file (paid
+  three months ago), ``snapshot_refresh_touched`` refreshing only its kelurahan and months, beside
+  the per-month statements of before for those months (measured, or scaled from 323 s);
 - ``dashboard``: the page's server time for an admin (whole city) through Django's test client —
   middleware, selectors, SVG charts, template — median of repeated requests, with its query count;
   the baseline computes the same headline figures live from the dues, without the snapshot (the
@@ -22,6 +27,8 @@ import time
 from bench.harness import django_home, emit, progress, summary_ms
 
 MONTHS = 24
+LEGACY_MAX_SIZE = 200_000  # above it the per-month statements are not re-run (323 s at 1,000,000)
+README_LEGACY_SECONDS = 323.0
 
 
 def _month(today: dt.date, back: int) -> dt.date:
@@ -129,35 +136,50 @@ def users() -> tuple[object, object]:
 
 
 def live_seconds(today: dt.date) -> float:
-    """The same headline figures counted from the dues, without the snapshot."""
+    """The same headline figures counted from the dues, without the snapshot: the running month's
+    rows by the per-month statements, and the members/protected trend."""
     from django.db import connection
 
-    from jaring.contributions.selectors import arrears_run_values, max_arrears_months
     from jaring.core.money import add_months, month_start
-    from jaring.reports import services
+    from jaring.reports import legacy
 
     period = month_start(today)
-    limit = max_arrears_months(today)  # the snapshot's own values (reports.services._refresh_month)
-    values = {**arrears_run_values(today, window=add_months(period, -(limit + 2))), "period": period,
-              "limit": limit, "decile": 1}
-    # The snapshot statements without their INSERT line: the WITH clause and the SELECT alone.
-    def select_only(sql: str) -> str:
-        head, insert = sql.split("INSERT INTO", 1)
-        return head + "SELECT " + insert.split("SELECT", 1)[1]
-
-    coverage = select_only(services._COVERAGE_SQL)
-    households = select_only(services._HOUSEHOLD_SQL)
     started = time.perf_counter()
+    legacy.month_rows(period, today, 1)
     with connection.cursor() as cursor:
-        cursor.execute(coverage, values)
-        cursor.fetchall()
-        cursor.execute(households, values)
-        cursor.fetchall()
         cursor.execute("SELECT d.period, COUNT(*), SUM(CASE WHEN d.status = 'paid' THEN 1 ELSE 0 END)"
                        " FROM contributions_due d WHERE d.period >= %s AND d.status <> 'void' GROUP BY d.period",
                        [add_months(period, -(MONTHS - 1))])
         cursor.fetchall()
     return time.perf_counter() - started
+
+
+def legacy_seconds(today: dt.date) -> dict[dt.date, float]:
+    """Each of the 24 months counted by the per-month statements of before, timed month by month."""
+    from jaring.reports import legacy
+    from jaring.reports.rebuild import month_for
+
+    times = {}
+    for back in range(MONTHS - 1, -1, -1):
+        month = month_for(_month(today, back), today)
+        started = time.perf_counter()
+        legacy.month_rows(month.period, month.as_of, 1)
+        times[month.period] = time.perf_counter() - started
+        progress(f"per-month statements: {month.period:%Y-%m} {times[month.period]:.1f} s")
+    return times
+
+
+def late_payment(actor: object, today: dt.date) -> tuple[int, dt.date]:
+    """One open due of three months ago paid on its due date, as BPJSTK's payment file reports it."""
+    from jaring.contributions.models import Due
+    from jaring.contributions.services import StatementPayment, statement_payments_apply
+
+    due = Due.objects.filter(status="open", period=_month(today, 3)).order_by("pk").first()
+    assert due is not None
+    statement_payments_apply(actor=actor, payments=[StatementPayment(  # type: ignore[arg-type]
+        due_id=due.pk, membership_id=due.membership_id, amount_idr=due.amount_idr, paid_on=due.due_date,
+        channel="bpjstk_office", reference="BENCH-LATE-1")])
+    return due.pk, due.due_date
 
 
 def time_page(user: object, repeats: int = 15) -> tuple[list[float], int, int, int]:
@@ -193,7 +215,8 @@ def run(*, size: int, database_url: str | None = None) -> None:
         from django.utils import timezone
 
         from jaring.accounts.services import system_user
-        from jaring.reports.services import snapshot_refresh
+        from jaring.reports.models import SnapshotMark
+        from jaring.reports.services import snapshot_refresh, snapshot_refresh_touched
 
         today = timezone.localdate()
         started = time.perf_counter()
@@ -202,14 +225,38 @@ def run(*, size: int, database_url: str | None = None) -> None:
              dues=counts["dues"], households=counts["households"])
         admin, facilitator = users()
         actor = system_user()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = snapshot_refresh(actor=actor, months=MONTHS, trigger="bench")
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         current = snapshot_refresh(actor=actor, months=1, trigger="bench").months[0]
-        emit("dashboard.snapshot", size, seconds, rows=counts["dues"], baseline_seconds=current.seconds,
-             baseline="refreshing the running month alone", database=connection.vendor, months=MONTHS,
-             snapshot_rows=sum(m.rows for m in result.months), protected_now=current.protected,
+        if size <= LEGACY_MAX_SIZE:
+            per_month = legacy_seconds(today)
+            baseline, label = sum(per_month.values()), "the per-month statements of before, 24 passes, this run"
+        else:
+            per_month = {}
+            baseline = README_LEGACY_SECONDS
+            label = "README: the per-month rebuild before, 1,000,000 persons, SQLite (323 s; not re-run)"
+        emit("dashboard.snapshot", size, seconds, rows=counts["dues"], baseline_seconds=baseline, baseline=label,
+             database=connection.vendor, months=MONTHS, snapshot_rows=sum(m.rows for m in result.months),
+             process_cpu_seconds=round(cpu, 3), load_average=os.getloadavg()[0],
+             running_month_seconds=round(current.seconds, 3), protected_now=current.protected,
              members_now=current.members, at_risk_now=current.at_risk)
+        due_id, paid_on = late_payment(admin, today)
+        marks = SnapshotMark.objects.count()
+        started = time.perf_counter()
+        touched = snapshot_refresh_touched(actor=actor, trigger="bench")
+        touched_seconds = time.perf_counter() - started
+        periods = [m["period"] for m in touched.months]
+        kelurahan = sorted({k for m in touched.months for k in m["kelurahan"]})
+        if per_month:
+            before = sum(t for p, t in per_month.items() if f"{p:%Y-%m}" in periods)
+            label = f"the per-month statements of before for the {len(periods)} months touched, this run"
+        else:
+            before = README_LEGACY_SECONDS * len(periods) / MONTHS
+            label = f"README's 323 s per 24 months, scaled to the {len(periods)} months touched"
+        emit("dashboard.snapshot_touched", size, touched_seconds, baseline_seconds=before, baseline=label,
+             database=connection.vendor, due=due_id, paid_on=paid_on.isoformat(), marks=marks, months=periods,
+             kelurahan=kelurahan, full_rebuild_seconds=round(seconds, 3))
         live = min(live_seconds(today) for _ in range(2))
         times, queries, raw, packed = time_page(admin)
         stats = summary_ms(times)

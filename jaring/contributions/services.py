@@ -35,6 +35,7 @@ from jaring.core.confirm import with_comment
 from jaring.core.errors import Conflict, ValidationFailed
 from jaring.core.money import add_months, format_month, month_range, month_start
 from jaring.core.parameters import current_parameters
+from jaring.core.touched import persons_touched
 from jaring.membership.models import FUNDING_RULES_CLASS, Membership, Payer
 from jaring.rules import Parameters, RulesInputError, calculate_contribution
 from jaring.rules.calendar import due_date as rules_due_date
@@ -457,6 +458,8 @@ def payment_record(*, actor: User, membership: Membership, amount_idr: int, paid
     if balance != credit_before:
         CreditEntry.objects.create(membership=membership, amount_idr=balance - credit_before, payment=payment,
                                    reason=CreditEntry.Reason.PAYMENT)
+    if paid:  # the months it paid count as paid from paid_on (a late entry changes past snapshots)
+        persons_touched(Due.objects.filter(membership=membership).values("person_id"), since=paid_on)
     audit_log(actor=actor, action="payment.record", obj=payment,
               after={"membership": membership.pk, "amount_idr": amount_idr, "paid_on": paid_on.isoformat(),
                      "channel": channel, "reference": reference,
@@ -666,6 +669,8 @@ def invoice_payment_record(*, actor: User, invoice: Invoice, paid_on: dt.date, r
         applied += due_amount
     for chunk in _chunks(paying, 500):
         Due.objects.filter(pk__in=chunk, status=Due.Status.OPEN).update(status=Due.Status.PAID, paid_on=paid_on)
+    if paying:
+        persons_touched(Due.objects.filter(invoice=invoice).values("person_id"), since=paid_on)
     payment = InvoicePayment.objects.create(invoice=invoice, amount_idr=amount, paid_on=paid_on, reference=reference,
                                             dues_paid=len(paying), applied_idr=applied,
                                             unapplied_idr=amount - applied, created_by=actor)
@@ -752,6 +757,7 @@ def statement_payments_apply(*, actor: User, payments: list[StatementPayment]) -
             for chunk in _chunks(ids, 500):
                 Due.objects.filter(pk__in=chunk, status=Due.Status.OPEN).update(status=Due.Status.PAID,
                                                                                 paid_on=paid_on)
+                persons_touched(Due.objects.filter(pk__in=chunk).values("person_id"), since=paid_on)
     return len(payments)
 
 

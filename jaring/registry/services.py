@@ -25,6 +25,7 @@ from jaring.accounts.selectors import scope_for
 from jaring.core.audit import audit_log, audit_log_many, diff
 from jaring.core.crypto import cipher
 from jaring.core.errors import Conflict, NeedsConfirmation, NotFound, PermissionDenied, ValidationFailed
+from jaring.core.touched import households_touched, persons_touched
 from jaring.regions.models import Region
 from jaring.regions.selectors import region_lookup
 from jaring.registry.identity import (
@@ -806,12 +807,14 @@ def persons_fill_from_import(*, actor: User, changes: PersonChanges, job_id: int
                 for start in range(0, len(ids), 500):
                     if model.objects.filter(pk__in=ids[start:start + 500]).exclude(kelurahan_id__in=allowed).exists():
                         raise PermissionDenied(_("Impor ini mengubah data di luar wilayah Anda."))
+        persons_touched(list(changes))  # the kelurahan they are counted in before and after the change
         now = timezone.now()
         with connection.cursor() as cursor:
             for column, pairs in updates.items():
                 if pairs:  # column names come from IMPORT_FILLABLE, never from the file
                     cursor.executemany(f"UPDATE registry_person SET {column} = %s, updated_at = %s "  # noqa: S608
                                        "WHERE id = %s", [(value, now, pk) for value, pk in pairs])
+        persons_touched(list(changes))
         audit_log_many(actor=actor, action="person.import_update", object_type="registry.person", events=[
             (str(pk), {"job": job_id, **before}, after) for pk, (before, after) in changes.items()])
     return len(changes)
@@ -1455,5 +1458,6 @@ def household_deciles_record(entries: list[tuple[int, int, str, Any]], job_id: i
                 household.decile_date = row.extract_date
                 changed.append(household)
         Household.objects.bulk_update(changed, fields, batch_size=500)
+        households_touched([h.pk for h in changed])  # their kelurahan's decile-1 counts, every month
         updated += len(changed)
     return {"recorded": len(new), "updated": updated}

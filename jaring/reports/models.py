@@ -32,6 +32,23 @@ class SnapshotMonth(models.Model):
         return f"{self.period:%Y-%m} @ {self.refreshed_at:%Y-%m-%d %H:%M}"
 
 
+class SnapshotMark(models.Model):
+    """A kelurahan whose figures changed from ``since`` on (``None``: every month), noted by a lower
+    app's service in its own transaction (``core.touched``). ``services.snapshot_refresh_touched``
+    refreshes those kelurahan in the months counted as of ``since`` or later, then deletes the marks
+    it read (decision 0046). Bookkeeping: no audit event of its own; the refresh has one."""
+
+    kelurahan = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    since = models.DateField(null=True)
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tanda ringkasan berubah")
+
+    def __str__(self) -> str:
+        return f"{self.kelurahan_id} since {self.since or '-'}"
+
+
 class CoverageSnapshot(models.Model):
     """Counts of one month for one (kelurahan, payer kind, occupation, sex).
 

@@ -2,9 +2,10 @@
 
 The reports app reads every other app's tables and writes none of them (ARCHITECTURE §2).
 
-A snapshot month is rebuilt whole, set-based: one ``INSERT … SELECT … GROUP BY`` for the coverage
-counts, one for the extremely poor households, two small grouped counts for the facilitators.
-Re-running a month replaces it (idempotent). Decision 0015 says what a snapshot holds.
+Snapshot months are counted together in one set-based pass over the dues (``rebuild``), then each
+month is copied into the snapshot tables with its facilitator counts. Re-running a month replaces
+it (idempotent). Decision 0015 says what a snapshot holds; 0046 how it is counted at once, and how
+a write's changed kelurahan are refreshed alone.
 """
 
 from __future__ import annotations
@@ -15,91 +16,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Count, Exists, Min, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jaring.accounts.capabilities import require
 from jaring.accounts.models import Role, User
 from jaring.accounts.services import system_user
-from jaring.contributions.selectors import arrears_run_sql, arrears_run_values, max_arrears_months
+from jaring.contributions.selectors import EPOCH
 from jaring.core.audit import audit_log
 from jaring.core.errors import ValidationFailed
 from jaring.core.money import add_months, format_month, month_range, month_start
 from jaring.membership.models import Membership
-from jaring.registry.models import Person
+from jaring.regions.models import Region
+from jaring.registry.models import Household, Person
+from jaring.reports import rebuild
 from jaring.reports.models import (
     CoverageSnapshot,
     CoverageTarget,
     FacilitatorSnapshot,
     HouseholdSnapshot,
+    SnapshotMark,
     SnapshotMonth,
 )
-
-# Members are the month's dues. Protected is rules.protection's one definition, counted in SQL: the
-# membership had started and not ended on the day, and had no month in arrears then (the latest
-# past-due month paid as known on the day) — so the running month counts while it is paid *or not yet
-# due*, and a past month counts when it was paid by its last day (rebuilding it later gives the same
-# count). At risk are memberships with 1 up to the allowed months in arrears as of the day; "in
-# arrears" is contributions.selectors.ARREARS_RUN_SQL, the one definition billing_close, the at-risk
-# list and rules.protection read. Lapsed are memberships billing_close ended for arrears in the month.
-#
-# The runs look only at the last (limit + 2) months before the month and the month itself: dues are
-# billed every month, so a membership whose unpaid run starts earlier has more than ``limit``
-# unpaid months inside that window and is lapsing, not at risk — exactly as if all were counted.
-# (So the last paid month is looked for inside the window too: one paid before it makes no difference.)
-#
-# "No arrears run" is a LEFT JOIN to the runs (``nr.membership_id IS NULL``), never a NOT EXISTS
-# inside the CASE: PostgreSQL would run that as a correlated subplan scanning the runs once per due.
-# The runs are counted once a month into a temporary table that both statements read.
-_RUNS = "reports_snapshot_runs"
-_RUNS_CREATE = (f"CREATE TEMPORARY TABLE {_RUNS} AS SELECT r.membership_id, COUNT(*) AS n FROM ("  # noqa: S608
-                + arrears_run_sql() + ") r GROUP BY r.membership_id")
-_RUNS_INDEX = f"CREATE INDEX {_RUNS}_m ON {_RUNS} (membership_id)"
-_RUNS_DROP = f"DROP TABLE IF EXISTS {_RUNS}"
-_PROTECTED = """(m.status IN ('active', 'ended') AND m.start_date <= %(as_of)s
-                  AND (m.ended_on IS NULL OR m.ended_on >= %(as_of)s) AND nr.membership_id IS NULL)"""
-_COVERAGE_SQL = """
-INSERT INTO reports_coveragesnapshot (period, kelurahan_id, payer_kind, occupation_id, sex,
-                                      members, protected, at_risk, lapsed)
-SELECT %(period)s, pe.kelurahan_id, pa.kind, pe.occupation_id, pe.sex,
-       SUM(x.members), SUM(x.protected), SUM(x.at_risk), SUM(x.lapsed)
-FROM (
-    SELECT d.person_id, d.payer_id, 1 AS members,
-           CASE WHEN {protected} THEN 1 ELSE 0 END AS protected, 0 AS at_risk, 0 AS lapsed
-    FROM contributions_due d JOIN membership_membership m ON m.id = d.membership_id
-         LEFT JOIN reports_snapshot_runs nr ON nr.membership_id = m.id
-    WHERE d.period = %(period)s AND d.status <> 'void'
-  UNION ALL
-    SELECT m.person_id, m.payer_id, 0, 0, 1, 0
-    FROM membership_membership m JOIN reports_snapshot_runs r ON r.membership_id = m.id AND r.n <= %(limit)s
-    WHERE m.start_date <= %(as_of)s AND m.status IN ('active', 'ended')
-      AND (m.ended_on IS NULL OR m.ended_on > %(as_of)s)
-  UNION ALL
-    SELECT m.person_id, m.payer_id, 0, 0, 0, 1
-    FROM membership_membership m
-    WHERE m.end_reason = 'arrears' AND m.ended_on >= %(period)s AND m.ended_on <= %(as_of)s
-) x
-JOIN registry_person pe ON pe.id = x.person_id
-JOIN membership_payer pa ON pa.id = x.payer_id
-GROUP BY pe.kelurahan_id, pa.kind, pe.occupation_id, pe.sex
-""".replace("{protected}", _PROTECTED)
-
-# Households of the extremely poor deciles, and those with a member protected (the same rule).
-# ``d.status <> 'void'`` lets SQLite use the partial (person, period) index of one_payer_per_person_month.
-_HOUSEHOLD_SQL = """WITH covered AS (
-    SELECT DISTINCT pe.household_id
-    FROM contributions_due d JOIN membership_membership m ON m.id = d.membership_id
-         JOIN registry_person pe ON pe.id = d.person_id
-         LEFT JOIN reports_snapshot_runs nr ON nr.membership_id = m.id
-    WHERE d.period = %(period)s AND d.status <> 'void' AND pe.household_id IS NOT NULL AND {protected})
-INSERT INTO reports_householdsnapshot (period, kelurahan_id, decile1_households, decile1_protected)
-SELECT %(period)s, h.kelurahan_id, COUNT(*), SUM(CASE WHEN c.household_id IS NULL THEN 0 ELSE 1 END)
-FROM registry_household h LEFT JOIN covered c ON c.household_id = h.id
-WHERE h.welfare_decile IS NOT NULL AND h.welfare_decile <= %(decile)s
-GROUP BY h.kelurahan_id
-""".replace("{protected}", _PROTECTED)
 
 
 def extreme_poverty_decile() -> int:
@@ -154,47 +95,197 @@ def snapshot_refresh(*, actor: User, period: dt.date | None = None, months: int 
                      today: dt.date | None = None, trigger: str = "manual") -> RefreshResult:
     """Rebuild the snapshot of one month (``period``) or of the last ``months`` months.
 
-    Each month is replaced whole in its own transaction, with its audit event: a long backfill never
-    holds the database's write lock for more than one month's statements."""
+    The months are counted together, in one pass over the dues (``rebuild``; reads only), then
+    each month is replaced whole in its own short transaction, with its audit event: a long
+    backfill never holds the database's write lock for more than one month's copy. Marks of
+    changed kelurahan (decision 0046) that this rebuild covers are cleared."""
     require(actor, "reports.snapshot")
     today = today or timezone.localdate()
+    periods = snapshot_periods(period=period, months=months, today=today)
+    upto = _last_mark()
     result = RefreshResult()
-    for month in snapshot_periods(period=period, months=months, today=today):
-        result.months.append(_refresh_month(actor, month, today, trigger))
+    for span in rebuild.spans([rebuild.month_for(p, today) for p in periods]):
+        result.months += _refresh_span(actor, span, trigger)
+    _marks_covered(upto, {m.period for m in result.months})
     return result
 
 
-def _refresh_month(actor: User, period: dt.date, today: dt.date, trigger: str) -> MonthResult:
+def _refresh_span(actor: User, span: list[rebuild.Month], trigger: str) -> list[MonthResult]:
     started = time.perf_counter()
-    next_month = add_months(period, 1)
-    as_of = min(today, next_month - dt.timedelta(days=1))
-    limit = max_arrears_months(as_of)
-    values = {**arrears_run_values(as_of, window=add_months(period, -(limit + 2))), "period": period,
-              "limit": limit, "decile": extreme_poverty_decile()}
+    try:
+        with connection.cursor() as cursor:
+            rebuild.compute(cursor, span, decile=extreme_poverty_decile())
+        share = (time.perf_counter() - started) / len(span)
+        return [_write_month(actor, i, month, share, trigger) for i, month in enumerate(span)]
+    finally:
+        _drop_temporary()
+
+
+def _drop_temporary() -> None:
+    """The pass's temporary tables, gone; after a failure inside a transaction they go with its
+    rollback, and the failure is what the caller sees."""
+    try:
+        with connection.cursor() as cursor:
+            rebuild.drop(cursor)
+    except DatabaseError:
+        if not connection.in_atomic_block:
+            raise
+
+
+_COPY_COVERAGE = """INSERT INTO reports_coveragesnapshot (period, kelurahan_id, payer_kind, occupation_id, sex,
+                                          members, protected, at_risk, lapsed)
+SELECT %s, kelurahan_id, payer_kind, occupation_id, sex, members, protected, at_risk, lapsed
+FROM snap_cov WHERE i = %s"""
+_COPY_HOUSEHOLDS = """INSERT INTO reports_householdsnapshot (period, kelurahan_id, decile1_households,
+                                           decile1_protected)
+SELECT %s, kelurahan_id, households, protected FROM snap_hh WHERE i = %s"""
+
+
+def _write_month(actor: User, i: int, month: rebuild.Month, share: float, trigger: str) -> MonthResult:
+    started = time.perf_counter()
+    period = month.period
     with transaction.atomic():
         CoverageSnapshot.objects.filter(period=period).delete()
         HouseholdSnapshot.objects.filter(period=period).delete()
         FacilitatorSnapshot.objects.filter(period=period).delete()
         with connection.cursor() as cursor:
-            cursor.execute(_RUNS_DROP)
-            cursor.execute(_RUNS_CREATE, values)
-            cursor.execute(_RUNS_INDEX)
-            cursor.execute(_COVERAGE_SQL, values)
-            cursor.execute(_HOUSEHOLD_SQL, values)
-            cursor.execute(_RUNS_DROP)
-        _facilitator_month(period, next_month)
+            cursor.execute(_COPY_COVERAGE, [period, i])
+            cursor.execute(_COPY_HOUSEHOLDS, [period, i])
+        _facilitator_month(period, add_months(period, 1))
         totals = CoverageSnapshot.objects.filter(period=period).aggregate(
             rows=Count("id"), members=Sum("members"), protected=Sum("protected"), at_risk=Sum("at_risk"),
             lapsed=Sum("lapsed"))
-        seconds = time.perf_counter() - started
-        month = MonthResult(period=period, as_of=as_of, rows=totals["rows"], members=totals["members"] or 0,
-                            protected=totals["protected"] or 0, at_risk=totals["at_risk"] or 0,
-                            lapsed=totals["lapsed"] or 0, seconds=seconds)
+        seconds = share + time.perf_counter() - started
+        result = MonthResult(period=period, as_of=month.as_of, rows=totals["rows"], members=totals["members"] or 0,
+                             protected=totals["protected"] or 0, at_risk=totals["at_risk"] or 0,
+                             lapsed=totals["lapsed"] or 0, seconds=seconds)
         SnapshotMonth.objects.update_or_create(period=period, defaults={
-            "as_of": as_of, "refreshed_at": timezone.now(), "seconds": seconds, "refreshed_by": actor})
+            "as_of": month.as_of, "refreshed_at": timezone.now(), "seconds": seconds, "refreshed_by": actor})
         audit_log(actor=actor, action="reports.snapshot", object_type="reports.snapshotmonth",
-                  object_id=format_month(period), after={**month.as_dict(), "trigger": trigger})
-    return month
+                  object_id=format_month(period), after={**result.as_dict(), "trigger": trigger})
+    return result
+
+
+# --- Marks and the refresh of what changed (decision 0046) --------------------------------------
+
+_MARK_PERSONS = """INSERT INTO reports_snapshotmark (kelurahan_id, since, marked_at)
+SELECT k.kelurahan_id, {since}, %s FROM (
+    SELECT pe.kelurahan_id FROM registry_person pe WHERE pe.id IN ({ids})
+    UNION SELECT h.kelurahan_id FROM registry_person pe JOIN registry_household h ON h.id = pe.household_id
+    WHERE pe.id IN ({ids})) k"""
+_MARK_HOUSEHOLDS = """INSERT INTO reports_snapshotmark (kelurahan_id, since, marked_at)
+SELECT DISTINCT h.kelurahan_id, {since}, %s FROM registry_household h WHERE h.id IN ({ids})"""
+
+
+def snapshot_mark(kind: str, rows: Any, since: dt.date | None = None) -> None:
+    """``core.touched``'s listener (registered in ``ReportsConfig.ready``): note as changed from
+    ``since`` on (``None``: every month) the kelurahan of ``rows`` — persons (their kelurahan and
+    their households') or households, as a queryset of ids or the ids. One ``INSERT … SELECT`` in
+    the caller's transaction (500 ids a statement when given ids). Bookkeeping without an audit
+    event: the caller's event says what changed, the refresh has its own."""
+    sql = _MARK_PERSONS if kind == "persons" else _MARK_HOUSEHOLDS
+    if hasattr(rows, "query"):
+        inner, params = rows.order_by().query.sql_with_params()
+        copies = 2 if kind == "persons" else 1
+        with connection.cursor() as cursor:
+            # (PostgreSQL types a bare NULL as text; SQLite would read CAST(… AS DATE) as a number.)
+            day = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
+            cursor.execute(sql.format(ids=inner, since=day), [since, timezone.now(), *(list(params) * copies)])
+        return
+    ids = sorted({int(r) for r in rows})
+    model = Person if kind == "persons" else Household
+    for start in range(0, len(ids), 500):
+        snapshot_mark(kind, model.objects.filter(pk__in=ids[start:start + 500]).values("pk"), since)
+
+
+def _last_mark() -> int:
+    return SnapshotMark.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def _marks_covered(upto: int, periods: set[dt.date]) -> None:
+    """Clear the marks up to ``upto`` whose months a rebuild of ``periods`` has counted again: all of
+    them when every snapshot month was rebuilt, else those dated after the last month's day left."""
+    if not upto:
+        return
+    left = SnapshotMonth.objects.exclude(period__in=periods).order_by("-as_of").values_list("as_of", flat=True).first()
+    marks = SnapshotMark.objects.filter(pk__lte=upto)
+    if left is not None:
+        marks = marks.filter(since__gt=left)
+    marks.delete()
+
+
+@dataclass
+class TouchedResult:
+    months: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"months": self.months, "seconds": round(self.seconds, 3)}
+
+
+def snapshot_refresh_touched(*, actor: User, today: dt.date | None = None, trigger: str = "touched") -> TouchedResult:
+    """Refresh what the marks say changed: for each kelurahan marked, the snapshot months counted as
+    of its earliest ``since`` or later; then delete the marks read (marks added meanwhile stay)."""
+    require(actor, "reports.snapshot")
+    upto = _last_mark()
+    if not upto:
+        return TouchedResult()
+    since = dict(SnapshotMark.objects.filter(pk__lte=upto).order_by().values_list("kelurahan_id")
+                 .annotate(first=Min(Coalesce("since", Value(EPOCH)))).values_list("kelurahan_id", "first"))
+    pairs: dict[dt.date, list[int]] = {}
+    for month in SnapshotMonth.objects.order_by("period"):
+        kelurahan = sorted(k for k, day in since.items() if day <= month.as_of)
+        if kelurahan:
+            pairs[month.period] = kelurahan
+    result = snapshot_refresh_areas(actor=actor, pairs=pairs, today=today, trigger=trigger)
+    SnapshotMark.objects.filter(pk__lte=upto).delete()
+    return result
+
+
+def snapshot_refresh_areas(*, actor: User, pairs: dict[dt.date, list[int]], today: dt.date | None = None,
+                           trigger: str = "touched") -> TouchedResult:
+    """Replace only the rows of the given (month, kelurahan) pairs (``{period: [kelurahan id, …]}``)
+    in months that have a snapshot, each month counted as of the day its snapshot is (so its rows
+    stay of one day). Other rows are not rewritten. One audit event per month, naming the kelurahan.
+    Facilitator figures are not per kelurahan: the nightly rebuild refreshes them."""
+    require(actor, "reports.snapshot")
+    today = today or timezone.localdate()
+    started = time.perf_counter()
+    known = {m.period: m.as_of for m in SnapshotMonth.objects.filter(period__in=list(pairs))}
+    wanted = {month_start(p): sorted({int(k) for k in ks}) for p, ks in pairs.items() if ks}
+    months = [rebuild.month_for(p, today, as_of=known[p]) for p in sorted(wanted) if p in known]
+    result = TouchedResult()
+    for span in rebuild.spans(months):
+        kelurahan = sorted({k for m in span for k in wanted[m.period]})
+        try:
+            with connection.cursor() as cursor:
+                rebuild.compute(cursor, span, decile=extreme_poverty_decile(), kelurahan_ids=kelurahan)
+            for i, month in enumerate(span):
+                result.months.append(_write_areas(actor, i, month, wanted[month.period], trigger))
+        finally:
+            _drop_temporary()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _write_areas(actor: User, i: int, month: rebuild.Month, kelurahan: list[int], trigger: str) -> dict[str, Any]:
+    period = month.period
+    ids = ", ".join(str(k) for k in kelurahan)
+    with transaction.atomic():
+        CoverageSnapshot.objects.filter(period=period, kelurahan_id__in=kelurahan).delete()
+        HouseholdSnapshot.objects.filter(period=period, kelurahan_id__in=kelurahan).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(f"{_COPY_COVERAGE} AND kelurahan_id IN ({ids})", [period, i])
+            cursor.execute(f"{_COPY_HOUSEHOLDS} AND kelurahan_id IN ({ids})", [period, i])
+        totals = CoverageSnapshot.objects.filter(period=period, kelurahan_id__in=kelurahan).aggregate(
+            rows=Count("id"), members=Sum("members"), protected=Sum("protected"), at_risk=Sum("at_risk"),
+            lapsed=Sum("lapsed"))
+        codes = sorted(Region.objects.filter(pk__in=kelurahan).values_list("code", flat=True))
+        after = {"period": format_month(period), "as_of": month.as_of.isoformat(), "kelurahan": codes,
+                 **{k: v or 0 for k, v in totals.items()}, "trigger": trigger}
+        audit_log(actor=actor, action="reports.snapshot", object_type="reports.snapshotmonth",
+                  object_id=format_month(period), after=after)
+    return after
 
 
 def _month_bounds(period: dt.date, next_month: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -222,7 +313,8 @@ def _facilitator_month(period: dt.date, next_month: dt.date) -> None:
 
 def snapshot_refresh_if_stale(*, viewer: User, today: dt.date | None = None) -> list[dt.date]:
     """What the dashboard does when opened: refresh the running month if its snapshot is older than
-    ``JARING_SNAPSHOT_MAX_AGE`` seconds, and the month before if it was last refreshed before it ended.
+    ``JARING_SNAPSHOT_MAX_AGE`` seconds, and the month before if it was last refreshed before it ended;
+    then the kelurahan and months that writes marked as changed (decision 0046).
 
     Only when that is cheap: a month whose last refresh took longer than
     ``JARING_SNAPSHOT_INLINE_SECONDS`` is left to the scheduled ``jaring reports snapshot`` (a
@@ -234,7 +326,8 @@ def snapshot_refresh_if_stale(*, viewer: User, today: dt.date | None = None) -> 
     today = today or timezone.localdate()
     current = month_start(today)
     previous = add_months(current, -1)
-    rows = {r.period: r for r in SnapshotMonth.objects.filter(period__in=[previous, current])}
+    rows = {r.period: r for r in SnapshotMonth.objects.filter(period__in=[previous, current])
+            .annotate(marked=Exists(SnapshotMark.objects.all()))}
     max_age = dt.timedelta(seconds=int(getattr(settings, "JARING_SNAPSHOT_MAX_AGE", 900)))
     inline = float(getattr(settings, "JARING_SNAPSHOT_INLINE_SECONDS", 2.0))
     now = timezone.now()
@@ -245,12 +338,16 @@ def snapshot_refresh_if_stale(*, viewer: User, today: dt.date | None = None) -> 
     row = rows.get(previous)
     if row is not None and row.as_of < current - dt.timedelta(days=1):
         stale.insert(0, previous)
+    marked = any(r.marked for r in rows.values())
     cost = max((r.seconds for r in rows.values()), default=0.0)
-    if not stale or cost > inline:
+    if not (stale or marked) or cost > inline:
         return []
     actor = system_user()
+    trigger = f"dashboard:{viewer.username}"
     for period in stale:
-        snapshot_refresh(actor=actor, period=period, today=today, trigger=f"dashboard:{viewer.username}")
+        snapshot_refresh(actor=actor, period=period, today=today, trigger=trigger)
+    if marked:
+        snapshot_refresh_touched(actor=actor, today=today, trigger=trigger)
     return stale
 
 
