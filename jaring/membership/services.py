@@ -23,13 +23,40 @@ from jaring.core.money import format_month, month_start
 from jaring.core.parameters import current_parameters
 from jaring.core.params import PAYER_CODE_RE, has_control_chars
 from jaring.membership.models import FUNDING_FROM_KIND, BudgetLine, FundingSource, Membership, Payer
-from jaring.regions.selectors import region_by_code
+from jaring.regions.selectors import region_by_code, region_subtree_q
 from jaring.registry.identity import kpj_clean
 from jaring.registry.models import Person
 from jaring.registry.services import MergePlanPart, kpj_problem, merge_moved, person_assign_kpj
 from jaring.rules import RulesInputError, calculate_contribution, protection_start, registration_age_problems
 
 PROGRAMMES = ("JKK", "JKM", "JHT")
+
+
+def payer_covers(payer: Payer, kelurahan_code: str) -> bool:
+    """True when ``payer`` may pay for a person living in ``kelurahan_code`` (decision 0048): a payer
+    of a region (a city, a province, a village fund's kelurahan) pays only for people inside it; a
+    payer without a region (the self payer, a national CSR) for anyone in the deployment."""
+    region = payer.region
+    return region is None or kelurahan_code == region.code or kelurahan_code.startswith(region.code + ".")
+
+
+def _payer_region_allowed(actor: User, code: str) -> bool:
+    """A payer's region is one the actor sees payers of (``selectors.payer_visible_q``): inside their
+    area, or a government above the deployment's root when they cover the root (decision 0048)."""
+    from jaring.regions.selectors import ancestor_codes, tenant_root
+
+    scope = scope_for(actor)
+    root = tenant_root()
+    return scope.contains_code(code) or (scope.contains_code(root) and code in ancestor_codes(root))
+
+
+def _payer_area_problem(payer: Payer, person: Person) -> ValidationFailed | None:
+    if payer_covers(payer, person.kelurahan.code):
+        return None
+    assert payer.region is not None
+    message = _("%(payer)s membayar hanya untuk warga %(region)s; %(name)s tinggal di luar wilayah itu.") % {
+        "payer": payer.name, "region": payer.region.name, "name": person.full_name}
+    return ValidationFailed(message, fields={"payer": [message]}, code="payer_area")
 
 
 @transaction.atomic
@@ -66,6 +93,8 @@ def payer_create(*, actor: User, code: str, name: str, kind: str, wadah_code: st
         region = region_by_code(region_code)
         if region is None:
             errors["region"] = [_("Kode wilayah tidak dikenal: %(c)s") % {"c": region_code}]
+        elif not _payer_region_allowed(actor, region.code):
+            errors["region"] = [_("Wilayah pembayar di luar wilayah Anda: %(c)s") % {"c": region.code}]
     if errors:
         raise ValidationFailed(_("Data pembayar belum benar."), fields=errors)
     if Payer.objects.filter(code=code.strip()).exists():
@@ -175,6 +204,9 @@ def membership_enrol(*, actor: User, person: Person, payer: Payer, programs: Any
         raise NotFound(_("Orang tidak ditemukan."))
     if not payer.is_self and not can(actor, "membership.enrol_collective"):
         raise PermissionDenied(_("Pendamping hanya dapat mendaftarkan peserta mandiri."))
+    area_problem = _payer_area_problem(payer, person)
+    if area_problem is not None:
+        raise area_problem
     chosen = _programmes(programs)
     if person.death_date:
         raise ValidationFailed(_("Orang ini tercatat sudah meninggal."), fields={"person": []})
@@ -236,12 +268,13 @@ def memberships_create_drafts(*, actor: User, payer: Payer, person_ids: Sequence
     callers that chose the people themselves (an approved allocation round).
 
     The guarantees of ``membership_enrol`` hold: office roles only; the income is a bracket
-    value; a person outside the actor's area, dead, merged, outside the registration age, with
-    an open membership (any payer) or with a month from the start on already billed is left
-    out; the ``one_open_membership_per_person`` index has the last word (``ON CONFLICT DO
-    NOTHING``). Drafts are inserted in the order of ``person_ids`` (the BPJSTK file follows it).
-    One audit event lists every membership created with its person. Returns
-    ``{person_id: membership_id}`` for the people who got one; the caller reports the rest.
+    value; a person outside the actor's area or the payer's region (``payer_covers``), dead,
+    merged, outside the registration age, with an open membership (any payer) or with a month
+    from the start on already billed is left out; the ``one_open_membership_per_person`` index
+    has the last word (``ON CONFLICT DO NOTHING``). Drafts are inserted in the order of
+    ``person_ids`` (the BPJSTK file follows it). One audit event lists every membership created
+    with its person. Returns ``{person_id: membership_id}`` for the people who got one; the
+    caller reports the rest.
     A draft never starts before today (no backdating: ``ValidationFailed`` ``backdated``). A
     person with a KPJ keeps it: the draft reads it from the person (``Membership.kpj``)."""
     from jaring.contributions.models import Due
@@ -260,6 +293,8 @@ def memberships_create_drafts(*, actor: User, payer: Payer, person_ids: Sequence
         raise ValidationFailed(exc.message, fields={exc.field: [exc.message]}) from None
     wanted = list(dict.fromkeys(int(pk) for pk in person_ids))
     scope_q = scope_for(actor).region_ids_q("kelurahan_id")
+    if payer.region is not None:  # a payer of a region pays only for its people (``payer_covers``)
+        scope_q &= region_subtree_q([payer.region.code], field="kelurahan__code")
     first_month = month_start(start_date)
     open_membership = Membership.objects.filter(person_id=OuterRef("pk"), status__in=Membership.OPEN_STATUSES)
     billed = Due.objects.filter(person_id=OuterRef("pk"), period__gte=first_month).exclude(status=Due.Status.VOID)

@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -51,9 +52,9 @@ from jaring.core.parameters import current_parameters
 from jaring.core.params import choice_param, code_param, int_param
 from jaring.core.trail import history_for
 from jaring.membership.models import Membership, Payer
-from jaring.membership.selectors import membership_current, membership_history, membership_queryset
+from jaring.membership.selectors import membership_current, membership_history, membership_queryset, payers_visible
 from jaring.membership.services import membership_end, membership_enrol
-from jaring.regions.selectors import kelurahan_choices
+from jaring.regions.selectors import ancestor_codes, kelurahan_choices
 from jaring.registry.panels import Panel
 from jaring.registry.views import person_or_404
 
@@ -79,7 +80,8 @@ def membership_panel(request: AuthenticatedHttpRequest, person: Any) -> Panel:
 @capability_required("money.read")
 def payer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     year = timezone.localdate().year
-    rows = [(payer, payer_summary(payer=payer, year=year)) for payer in Payer.objects.order_by("kind", "name")]
+    rows = [(payer, payer_summary(payer=payer, year=year))
+            for payer in payers_visible(actor=request.user).order_by("kind", "name")]
     return render(request, "membership/payer_list.html", {"nav": "payers", "rows": rows, "year": year})
 
 
@@ -87,8 +89,8 @@ def payer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 
-def _payer_or_404(code: str) -> Payer:
-    payer = Payer.objects.filter(code=code).first()
+def _payer_or_404(request: AuthenticatedHttpRequest, code: str) -> Payer:
+    payer = payers_visible(actor=request.user).filter(code=code).first()
     if payer is None:
         raise Http404
     return payer
@@ -164,14 +166,14 @@ def _payer_page(request: AuthenticatedHttpRequest, payer: Payer, *, issue_form: 
 @capability_required("money.read")
 @personal_data("payer.view", object_type="membership.payer", id_kwarg="code")
 def payer_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
-    return _payer_page(request, _payer_or_404(code))
+    return _payer_page(request, _payer_or_404(request, code))
 
 
 @capability_required("money.write")
 @personal_data("payer.view", object_type="membership.payer", id_kwarg="code")
 def payer_invoice_issue(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Issue (or top up) the payer's invoice for a month or a block of months."""
-    payer = _payer_or_404(code)
+    payer = _payer_or_404(request, code)
     if request.method != "POST":
         return redirect("membership:payer_detail", code=payer.code)
     form = InvoiceIssueForm(request.POST)
@@ -196,7 +198,7 @@ def payer_invoice_issue(request: AuthenticatedHttpRequest, code: str) -> HttpRes
 @personal_data("payer.view", object_type="membership.payer", id_kwarg="code")
 def payer_invoice_pay(request: AuthenticatedHttpRequest, code: str, invoice_id: int) -> HttpResponse:
     """Record a transfer (SP2D) against one invoice, whole or in part."""
-    payer = _payer_or_404(code)
+    payer = _payer_or_404(request, code)
     invoice = Invoice.objects.filter(pk=invoice_id, payer=payer).first()
     if invoice is None:
         raise Http404
@@ -328,7 +330,11 @@ def person_enrol(request: AuthenticatedHttpRequest, person_id: int) -> HttpRespo
     refuses them any other payer); every refusal of the service shows on the form."""
     person = person_or_404(request, person_id)
     today = timezone.localdate()
-    payers = Payer.objects.filter(is_active=True).order_by("kind", "name")
+    payers = (payers_visible(actor=request.user).filter(is_active=True)
+              # only the payers that may pay for this person (membership.services.payer_covers)
+              .filter(Q(region__code__in=[*ancestor_codes(person.kelurahan.code), person.kelurahan.code])
+                      | Q(region__isnull=True))
+              .order_by("kind", "name"))
     if not can(request.user, "membership.enrol_collective"):
         payers = payers.filter(kind=Payer.Kind.SELF)
     brackets = current_parameters().on(today, field="start").value("income_brackets", "brackets_idr")

@@ -99,3 +99,24 @@ def district_choices(*, within_codes: Iterable[str] | None = None) -> QuerySet[R
                 q |= Q(code=".".join(parts[:3]))
         qs = qs.filter(q)
     return qs.order_by("name")
+
+
+def tenant_root() -> str:
+    """The deployment's root region (``JARING_TENANT_REGION``): a city ("96.71") or a province ("96")
+    whose cities are its tenants (decision 0048). Area-less office users see it whole."""
+    from django.conf import settings
+
+    return str(settings.JARING_TENANT_REGION)
+
+
+def ancestor_codes(code: str) -> list[str]:
+    """The codes above ``code``, the top first: ``96.71.01`` → ``["96", "96.71"]``."""
+    parts = code.split(".")
+    return [".".join(parts[:depth]) for depth in range(1, len(parts))]
+
+
+def child_level(level: str) -> str:
+    """The level just below ``level`` (a kelurahan has none: itself)."""
+    order = [Region.Level.PROVINCE, Region.Level.CITY, Region.Level.DISTRICT, Region.Level.KELURAHAN]
+    index = order.index(Region.Level(level))
+    return order[min(index + 1, len(order) - 1)]
