@@ -19,13 +19,17 @@ from jaring.reports.selectors import dashboard
 
 class DashboardFigures(APIView):
     capability = "reports.read"
-    @extend_schema(parameters=[OpenApiParameter("period", str, description="YYYY-MM; default: this month")],
+    @extend_schema(parameters=[OpenApiParameter("period", str, description="YYYY-MM; default: this month"),
+                               OpenApiParameter("area", str, description="a region code inside the user's "
+                                                "area (a city, a distrik): its figures, rows one level down")],
                    responses=OpenApiTypes.OBJECT)
     def get(self, request: AuthenticatedRequest) -> Response:
         period = p.month_param(request, "period")
-        figures = dashboard(actor=request.user, period=period)
+        area = p.code_param(request, "area")
+        figures = dashboard(actor=request.user, period=period, area=area)
         auditor_read_log(actor=request.user, action="dashboard.view", object_type="reports.dashboard",
-                     object_id=format_month(figures.period), after={"channel": "api"})
+                     object_id=format_month(figures.period),
+                     after={"channel": "api", **({"area": area} if area else {})})
         return Response(figures.as_dict())
 
 

@@ -19,7 +19,7 @@ from jaring.accounts.selectors import scope_for
 from jaring.core.money import add_months, format_month, month_start
 from jaring.membership.models import Payer
 from jaring.regions.models import Region
-from jaring.regions.selectors import region_subtree_q
+from jaring.regions.selectors import ancestor_codes, region_subtree_q
 from jaring.reports.models import (
     CoverageSnapshot,
     CoverageTarget,
@@ -99,6 +99,7 @@ class FacilitatorRow:
     name: str
     username: str
     areas: list[str]
+    area_codes: list[str] = field(default_factory=list)
     registrations: int = 0
     registrations_12m: int = 0
     enrolments: int = 0
@@ -123,6 +124,15 @@ class Dashboard:
     trend: list[TrendMonth]
     decile: Decile | None
     facilitators: list[FacilitatorRow] = field(default_factory=list)
+    # The roll-up (decision 0048): the region the figures are for when the viewer chose one inside
+    # their area ("" = their whole area), and the path from the top of their area down to it.
+    focus: str = ""
+    breadcrumb: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def drillable(self) -> bool:
+        """True when an area row opens the same figures one level down (not for kelurahan rows)."""
+        return self.area_level != Region.Level.KELURAHAN
 
     @property
     def target_pct(self) -> float | None:
@@ -141,6 +151,8 @@ class Dashboard:
             "as_of": snap.as_of.isoformat() if snap else None,
             "refreshed_at": snap.refreshed_at.isoformat() if snap else None,
             "areas": self.scope_codes,
+            "focus": self.focus or None,
+            "breadcrumb": [{"code": code, "name": name} for code, name in self.breadcrumb],
             "totals": rows([self.totals])[0],
             "target": ({"year": self.target.year, "workers": self.target.workers, "source": self.target.source,
                         "protected_pct": self.target_pct} if self.target else None),
@@ -171,12 +183,63 @@ def _scoped(qs: QuerySet[Any], actor: User) -> QuerySet[Any]:
     return qs.filter(scope.region_ids_q("kelurahan_id"))
 
 
+# The field of a coverage row (one kelurahan) naming the region above it at each level: the roll-up
+# kelurahan → distrik → kabupaten/kota → provinsi is a GROUP BY on one of these.
+LEVEL_FIELD = {
+    Region.Level.KELURAHAN: "kelurahan__code",
+    Region.Level.DISTRICT: "kelurahan__parent__code",
+    Region.Level.CITY: "kelurahan__parent__parent__code",
+    Region.Level.PROVINCE: "kelurahan__parent__parent__parent__code",
+}
+_LEVEL_BY_PARTS = [Region.Level.PROVINCE, Region.Level.CITY, Region.Level.DISTRICT, Region.Level.KELURAHAN]
+
+
+def _common_code(codes: list[str]) -> str:
+    """The deepest region containing every code ("" when they lie in different provinces)."""
+    if not codes:
+        return ""
+    split = [code.split(".") for code in codes]
+    common: list[str] = []
+    for parts in zip(*split, strict=False):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return ".".join(common)
+
+
 def _area_level(codes: list[str]) -> str:
-    """Kelurahan rows when the whole area lies in one distrik (a facilitator), distrik rows otherwise."""
-    districts = {".".join(code.split(".")[:3]) for code in codes}
-    if codes and all(code.count(".") >= 2 for code in codes) and len(districts) == 1:
-        return Region.Level.KELURAHAN
-    return Region.Level.DISTRICT
+    """The rows of the area table: the level just below the region containing the whole area —
+    cities for a province, distrik for a city, kelurahan for a distrik or a facilitator's
+    kelurahan in one distrik; a kelurahan alone is its own row."""
+    if not codes:
+        return Region.Level.DISTRICT
+    common = _common_code(codes)
+    parts = len(common.split(".")) if common else 0
+    return _LEVEL_BY_PARTS[min(parts, len(_LEVEL_BY_PARTS) - 1)]
+
+
+def _focus_check(actor: User, area: str) -> str:
+    """``area`` if it is a region inside the actor's area, else NotFound (another city looks absent)."""
+    from django.utils.translation import gettext
+
+    from jaring.core.errors import NotFound
+
+    if area and scope_for(actor).contains_code(area) and Region.objects.filter(code=area).exists():
+        return area
+    raise NotFound(gettext("Wilayah tidak ditemukan di wilayah Anda."))
+
+
+def _breadcrumb(actor: User, focus: str) -> list[tuple[str, str]]:
+    """The regions from the top of the actor's area down to ``focus`` (code, name); the first is
+    the whole area (the page without ``wilayah``)."""
+    scope = scope_for(actor)
+    top = _common_code(list(scope.codes))
+    codes = [top] if top else []
+    if focus and focus != top:
+        codes += [c for c in [*ancestor_codes(focus), focus]
+                  if scope.contains_code(c) and (not top or c.startswith(top + "."))]
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    return [(code, names[code]) for code in codes if code in names]
 
 
 def coverage_target(*, year: int) -> Target | None:
@@ -188,22 +251,35 @@ def coverage_target(*, year: int) -> Target | None:
     return Target(year=year, workers=workers, source="JARING_COVERAGE_TARGET") if workers > 0 else None
 
 
-def dashboard(*, actor: User, period: dt.date | None = None) -> Dashboard:
-    """Every figure of the coverage dashboard for one month (default: the running month)."""
+def dashboard(*, actor: User, period: dt.date | None = None, area: str = "") -> Dashboard:
+    """Every figure of the coverage dashboard for one month (default: the running month).
+
+    ``area``: a region inside the actor's area (a city of a province, a distrik of a city) to see
+    its figures alone, its rows one level down (the roll-up, decision 0048); a region outside the
+    actor's area is NotFound."""
     period = month_start(period or timezone.localdate())
     scope = scope_for(actor)
-    codes = list(scope.codes)
-    whole = scope.covers_every_kelurahan
+    focus = _focus_check(actor, area) if area else ""
+    codes = [focus] if focus else list(scope.codes)
+    whole = scope.covers_every_kelurahan and not focus
     first = add_months(period, -(TREND_MONTHS - 1))
     months = {m.period: m for m in SnapshotMonth.objects.filter(period__gte=first, period__lte=period)}
     snapshot = months.get(period)
-    month = _scoped(CoverageSnapshot.objects.filter(period=period), actor)
+
+    def scoped(qs: QuerySet[Any]) -> QuerySet[Any]:
+        qs = _scoped(qs, actor)
+        if focus:
+            qs = qs.filter(kelurahan_id__in=list(Region.objects.filter(
+                region_subtree_q([focus]), level=Region.Level.KELURAHAN).values_list("id", flat=True)))
+        return qs
+
+    month = scoped(CoverageSnapshot.objects.filter(period=period))
     level = _area_level(codes)
 
-    # Areas: every distrik (or kelurahan) in scope is listed, with zeros where nothing is counted.
+    # Areas: every region of the level in scope is listed, with zeros where nothing is counted.
     areas = {r.code: Row(r.code, r.name) for r in Region.objects.filter(region_subtree_q(codes), level=level)
              .order_by("code").only("code", "name")}
-    area_field = "kelurahan__code" if level == Region.Level.KELURAHAN else "kelurahan__parent__code"
+    area_field = LEVEL_FIELD[Region.Level(level)]
     for values in month.order_by().values(area_field).annotate(**_sums()):
         code = values[area_field]
         areas.setdefault(code, Row(code, code)).add(values)
@@ -225,8 +301,8 @@ def dashboard(*, actor: User, period: dt.date | None = None) -> Dashboard:
     for values in month.order_by().values("sex").annotate(**_sums()):
         sexes.setdefault(values["sex"], Row(values["sex"], values["sex"])).add(values)
 
-    trend_rows = {v["period"]: v for v in _scoped(CoverageSnapshot.objects.filter(period__gte=first,
-                                                                                  period__lte=period), actor)
+    trend_rows = {v["period"]: v for v in scoped(CoverageSnapshot.objects.filter(period__gte=first,
+                                                                                 period__lte=period))
                   .order_by().values("period").annotate(**_sums())}
     trend = []
     for i in range(TREND_MONTHS):
@@ -239,7 +315,7 @@ def dashboard(*, actor: User, period: dt.date | None = None) -> Dashboard:
     if actor.sees_poverty_data:
         from jaring.reports.services import extreme_poverty_decile
 
-        sums = _scoped(HouseholdSnapshot.objects.filter(period=period), actor).aggregate(
+        sums = scoped(HouseholdSnapshot.objects.filter(period=period)).aggregate(
             households=Sum("decile1_households"), protected=Sum("decile1_protected"))
         decile = Decile(extreme_poverty_decile(), sums["households"] or 0, sums["protected"] or 0)
 
@@ -248,7 +324,10 @@ def dashboard(*, actor: User, period: dt.date | None = None) -> Dashboard:
         totals=totals, target=coverage_target(year=period.year) if whole else None,
         by_area=list(areas.values()), by_payer=list(payers.values()), by_occupation=occupations,
         by_sex=list(sexes.values()), trend=trend, decile=decile,
-        facilitators=facilitator_rows(actor=actor, period=period))
+        facilitators=[f for f in facilitator_rows(actor=actor, period=period)
+                      if not focus or any(a == focus or a.startswith(focus + ".") or focus.startswith(a + ".")
+                                          for a in f.area_codes)],
+        focus=focus, breadcrumb=_breadcrumb(actor, focus) if focus else [])  # top: no query more
 
 
 def facilitator_rows(*, actor: User, period: dt.date) -> list[FacilitatorRow]:
@@ -266,6 +345,7 @@ def facilitator_rows(*, actor: User, period: dt.date) -> list[FacilitatorRow]:
         row = rows.setdefault(user_id, FacilitatorRow(user_id, name, username, []))
         if code:
             row.areas.append(area_name)
+            row.area_codes.append(code)
             area_codes.setdefault(user_id, []).append(code)
     if actor.role != Role.FACILITATOR and not scope.covers_every_kelurahan:
         rows = {i: r for i, r in rows.items() if any(scope.contains_code(c) for c in area_codes.get(i, []))}

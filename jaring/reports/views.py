@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.claims import figures as claim_figures
 from jaring.claims.models import Claim
 from jaring.core import params as qp
-from jaring.core.errors import ValidationFailed
+from jaring.core.errors import NotFound, ValidationFailed
 from jaring.core.money import format_month, month_start
 from jaring.reports import charts
 from jaring.reports.selectors import Dashboard, dashboard
@@ -44,8 +44,9 @@ def _charts(figures: Dashboard) -> dict[str, Any]:
         return charts.bar_chart(title=title, chart_id=chart_id,
                                 rows=[(str(r.label), r.protected, r.members) for r in rows])
 
-    area_title = (_("Terlindungi per kelurahan") if figures.area_level == "kelurahan"
-                  else _("Terlindungi per distrik"))
+    area_title = {"kelurahan": _("Terlindungi per kelurahan"), "district": _("Terlindungi per distrik"),
+                  "city": _("Terlindungi per kabupaten/kota"),
+                  "province": _("Terlindungi per provinsi")}[figures.area_level]
     labels = [t.period.strftime("%m/%y") for t in figures.trend]
     protected = [t.protected if t.present else None for t in figures.trend]
     at_risk = [t.at_risk if t.present else None for t in figures.trend]
@@ -67,11 +68,15 @@ def _charts(figures: Dashboard) -> dict[str, Any]:
 @capability_required("reports.read")
 def dashboard_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     period = _period(request)
+    area = qp.code_param(request, "wilayah")  # the roll-up: a city, a distrik inside the user's area
     if period is None:
         snapshot_refresh_if_stale(viewer=request.user)
-    figures = dashboard(actor=request.user, period=period)
+    try:
+        figures = dashboard(actor=request.user, period=period, area=area)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from None
     auditor_read_log(actor=request.user, action="dashboard.view", object_type="reports.dashboard",
-                 object_id=format_month(figures.period))
+                 object_id=format_month(figures.period), after={"area": area} if area else None)
     context = {"nav": "dashboard", "d": figures, "charts": _charts(figures),
                "can_set_target": can(request.user, "reports.target"),
                "target_form": TargetForm(initial={"year": figures.period.year})}
