@@ -98,11 +98,35 @@ def seed_demo(*, persons: int = 25_000, seed: int = 2026, today: dt.date | None 
         return SeedResult(created=False, persons=Person.objects.count(),
                           households=Household.objects.count(), users=logins)
     city = generate_city(seed=seed, persons=persons, kelurahan=demo_kelurahan(), today=today)
+    actor = system_user()
+    rows, people = _insert_city(city, actor)
+    name_words_fill()
+    money = seed_money(seed=seed, today=today) if with_money else {}
+    if with_money:
+        from jaring.claims.demo import seed_demo_claims
+        from jaring.reports.services import snapshot_refresh
+
+        money |= seed_demo_claims(seed=seed, today=today)
+        snapshot_refresh(actor=actor, months=24, today=today, trigger="demo")
+    from jaring.targeting.demo import seed_demo_targeting
+
+    seed_demo_targeting(actor=actor)
+    from jaring.fieldwork.demo import seed_demo_fieldwork
+
+    money |= seed_demo_fieldwork(seed=seed, today=today)
+    from jaring.registry.services import dedup_scan
+
+    money["duplicate_candidates"] = dedup_scan(actor=actor)["candidates"]  # the planted second registrations
+    audit_log(actor=actor, action="demo.seed", object_type="registry.person",
+              after={"persons": len(people), "households": len(rows), "seed": seed, **money})
+    return SeedResult(created=True, persons=len(people), households=len(rows), users=logins)
+
+
+def _insert_city(city: Any, actor: User) -> tuple[list[Household], list[Person]]:
+    """The generated households and persons of a city, set-based, NIKs encrypted on the way."""
     regions = {r.code: r.pk for r in Region.objects.filter(level=Region.Level.KELURAHAN)}
     occupations = {o.code: o.pk for o in Occupation.objects.all()}
-    actor = system_user()
     c = cipher()
-
     household_ids: dict[int, int] = {}
     rows = [Household(kk_encrypted=c.encrypt(h.kk_number, kind="kk"),
                       kk_index=c.blind_index(h.kk_number, kind="kk"), address=h.address,
@@ -128,26 +152,7 @@ def seed_demo(*, persons: int = 25_000, seed: int = 2026, today: dt.date | None 
             disability=p.disability, consent_basis=p.consent_basis, consent_date=p.consent_date,
             data_source=p.data_source, created_by=actor))
     Person.objects.bulk_create(people, batch_size=BATCH)
-    name_words_fill()
-    money = seed_money(seed=seed, today=today) if with_money else {}
-    if with_money:
-        from jaring.claims.demo import seed_demo_claims
-        from jaring.reports.services import snapshot_refresh
-
-        money |= seed_demo_claims(seed=seed, today=today)
-        snapshot_refresh(actor=actor, months=24, today=today, trigger="demo")
-    from jaring.targeting.demo import seed_demo_targeting
-
-    seed_demo_targeting(actor=actor)
-    from jaring.fieldwork.demo import seed_demo_fieldwork
-
-    money |= seed_demo_fieldwork(seed=seed, today=today)
-    from jaring.registry.services import dedup_scan
-
-    money["duplicate_candidates"] = dedup_scan(actor=actor)["candidates"]  # the planted second registrations
-    audit_log(actor=actor, action="demo.seed", object_type="registry.person",
-              after={"persons": len(people), "households": len(rows), "seed": seed, **money})
-    return SeedResult(created=True, persons=len(people), households=len(rows), users=logins)
+    return rows, people
 
 
 def describe_logins(result: SeedResult, *, port: Any) -> str:
@@ -317,3 +322,100 @@ def _pay_self(rng: Any, today: dt.date) -> None:
             updates.append((paid_on, due_id))
     with connection.cursor() as cursor:
         cursor.executemany("UPDATE contributions_due SET status = 'paid', paid_on = %s WHERE id = %s", updates)
+
+
+# --- The province demo (decision 0048): Papua Barat Daya with Kota Sorong and a synthetic regency ---
+
+# Only Kota Sorong's region list is real (regions_kota_sorong.csv). The second regency is SYNTHETIC:
+# code 96.99 is not a Kemendagri code and every name says "(demo)", so it is never taken for a real
+# place. Its NIKs and KKs carry the same made-up prefix 969901…
+DEMO_REGENCY = "96.99"
+DEMO_REGENCY_NAME = "Kabupaten Contoh (demo)"
+DEMO_REGENCY_ROWS = [
+    {"code": DEMO_REGENCY, "legacy_code": "", "level": "city", "name": DEMO_REGENCY_NAME, "parent_code": "96"},
+    {"code": "96.99.01", "legacy_code": "", "level": "district", "name": "Distrik Contoh Satu (demo)",
+     "parent_code": DEMO_REGENCY},
+    {"code": "96.99.02", "legacy_code": "", "level": "district", "name": "Distrik Contoh Dua (demo)",
+     "parent_code": DEMO_REGENCY},
+    *({"code": f"96.99.0{d}.100{k}", "legacy_code": "", "level": "kelurahan",
+       "name": f"Kampung Contoh {d}-{k} (demo)", "parent_code": f"96.99.0{d}"} for d in (1, 2) for k in (1, 2, 3)),
+]
+PROVINCE_STAFF = [
+    ("admin.provinsi", "Agustinus Malak", Role.ADMIN, ["96"]),
+    ("operator.provinsi", "Elisabeth Kareth", Role.OPERATOR, ["96"]),
+    ("admin.contoh", "Daniel Sapisa", Role.ADMIN, [DEMO_REGENCY]),
+]
+REGENCY_MEMBERS = 300
+
+
+def seed_demo_province(*, persons: int = 2_500, seed: int = 2026, today: dt.date | None = None) -> dict[str, Any]:
+    """The province on top of the Kota Sorong demo: the synthetic regency's regions, people and
+    payer (``APBD-CONTOH``, a few hundred members billed and paid for six months), a province admin
+    and operator (area 96) and the regency's admin (area 96.99). Run after ``seed_demo``; the
+    deployment's root should then be the province (``JARING_TENANT_REGION=96``). Idempotent: a
+    second run finds the regency's people and adds nothing."""
+    from jaring.contributions.services import billing_run, invoice_pay
+    from jaring.core.money import add_months, month_start
+    from jaring.membership.models import FundingSource, Membership, Payer
+    from jaring.membership.services import budget_line_add, payer_create
+    from jaring.regions.services import regions_load
+    from jaring.reports.services import snapshot_refresh
+
+    today = today or timezone.localdate()
+    actor = system_user()
+    with transaction.atomic():
+        regions_load(rows=DEMO_REGENCY_ROWS, actor=actor, source="demo: synthetic regency")
+        for username, name, role, areas in PROVINCE_STAFF:
+            if not User.objects.filter(username=username).exists():
+                user_create(actor=None, username=username, name=name, role=role, password=DEMO_PASSWORD,
+                            areas=areas, validate=False)
+        if Person.objects.filter(kelurahan__code__startswith=DEMO_REGENCY + ".").exists():
+            return {"created": False}
+        kelurahan = [DemoKelurahan(code=r.code, legacy_code=r.code, district_code=r.parent.code, name=r.name,
+                                   district_name=r.parent.name)
+                     for r in Region.objects.filter(level=Region.Level.KELURAHAN,
+                                                    code__startswith=DEMO_REGENCY + ".").select_related("parent")
+                     if r.parent is not None]
+        city = generate_city(seed=seed + 7, persons=persons, kelurahan=kelurahan, today=today)
+        rows, people = _insert_city(city, actor)
+        name_words_fill()
+        payer = (Payer.objects.filter(code="APBD-CONTOH").first()
+                 or payer_create(actor=actor, code="APBD-CONTOH", name=DEMO_REGENCY_NAME.replace("Kabupaten", "APBD"),
+                                 kind=Payer.Kind.GOVERNMENT_CITY, funding_source=FundingSource.APBD_CITY,
+                                 wadah_code="SG", region_code=DEMO_REGENCY))
+        budget_line_add(actor=actor, payer=payer, fiscal_year=today.year, amount_idr=400_000_000,
+                        source_document=f"DPA {DEMO_REGENCY_NAME} {today.year}")
+        young, old = today.replace(year=today.year - 18), today.replace(year=today.year - 63)
+        workers = list(Person.objects.filter(kelurahan__code__startswith=DEMO_REGENCY + ".", occupation__isnull=False,
+                                             birth_date__lte=young, birth_date__gt=old, kpj__isnull=True)
+                       .order_by("pk").values_list("pk", flat=True)[:REGENCY_MEMBERS])
+        first = add_months(month_start(today), -5)
+        memberships = [Membership(person_id=pk, payer=payer, declared_income_idr=1_000_000, sector="other",
+                                  status=Membership.Status.ACTIVE, start_date=first, created_by=actor)
+                       for pk in workers]
+        Membership.objects.bulk_create(memberships, batch_size=BATCH)
+        Person.objects.bulk_update([Person(pk=pk, kpj=f"99{first:%y%m}{n:05d}") for n, pk in enumerate(workers, 1)],
+                                   ["kpj"], batch_size=BATCH)
+        for i in range(6):
+            period = add_months(first, i)
+            billing_run(actor=actor, period=period, payer=payer)
+            paid_on = period.replace(day=12)
+            if paid_on <= today:
+                invoice_pay(actor=actor, payer=payer, period=period, paid_on=paid_on,
+                            reference=f"SP2D/CONTOH/{period:%Y%m}")
+        audit_log(actor=actor, action="demo.seed_province", object_type="registry.person",
+                  after={"regency": DEMO_REGENCY, "synthetic": True, "persons": len(people),
+                         "households": len(rows), "memberships": len(memberships)})
+    snapshot_refresh(actor=actor, months=6, today=today, trigger="demo")
+    return {"created": True, "persons": len(people), "households": len(rows), "memberships": len(memberships)}
+
+
+def describe_province(result: dict[str, Any]) -> str:
+    lines = [f"  province: Papua Barat Daya (96) with Kota Sorong (96.71) and {DEMO_REGENCY_NAME} "
+             f"({DEMO_REGENCY}) — the regency is SYNTHETIC (invented code and names), for the demo only"]
+    if result.get("created"):
+        lines.append(f"  {result['persons']:,} persons in the regency, {result['memberships']:,} paid by "
+                     "APBD-CONTOH".replace(",", "."))
+    lines += [f"    {username:<28} {role:<12} {', '.join(areas)}" for username, _n, role, areas in PROVINCE_STAFF]
+    lines.append("  run the server with JARING_TENANT_REGION=96 so that area-less office users see the province")
+    return "\n".join(lines)
