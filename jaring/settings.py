@@ -352,6 +352,8 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Jaring --------------------------------------------------------------------------------------
+# The deployment's root region (decision 0048): a city ("96.71") or a province ("96") whose cities
+# are its tenants. Area-less office users see it whole; a user's areas narrow it to a city or less.
 JARING_TENANT_REGION = env("JARING_TENANT_REGION", "96.71")
 JARING_OFFICE_NAME = env("JARING_OFFICE_NAME", "Dinas Sosial Kota Sorong")
 # Extra regulation parameter files (TOML), separated by commas: they extend or supersede the
