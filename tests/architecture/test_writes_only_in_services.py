@@ -56,6 +56,9 @@ WRITER_MODULES = {
     # hold, so no audit event of its own), rewritten set-based by the registry services and the import
     # when names change, and filled by its migration.
     "jaring/registry/name_words.py",
+    # The services of user administration (decision 0045): every write with its audit event, kept beside
+    # the rules they enforce (reach, grants, the last admin) that the web, the API and the CLI all call.
+    "jaring/accounts/user_admin.py",
 }
 
 # Temporary exceptions to rule 1: (module, what it writes) in files being changed by others.
