@@ -150,7 +150,10 @@ def compute(cursor: Any, span: Sequence[Month], *, decile: int, kelurahan_ids: S
         scope_m = "AND m.id IN (SELECT id FROM snap_ms)"
         scope_h = f"AND h.kelurahan_id IN ({ids})"
     bit = _bit(f"{_month_number('d.period')} - {base}")
-    scan = "" if pg or scope_d else "NOT INDEXED"  # SQLite: read the table in order, not row by row
+    # SQLite: read the table in order rather than fetch each row through the month index (at a
+    # million persons the table is larger than the cache; even one month's rows lie on every page).
+    # A few kelurahan (``scope_d``) go through their memberships' index instead.
+    scan = "" if pg or scope_d else "NOT INDEXED"
 
     billed = "d.status <> 'void' AND d.period >= %(first)s AND d.period <= %(last)s"
     args = {"first": first, "last": last, "window": window, "last_as_of": last_as_of, "decile": decile}
@@ -171,7 +174,8 @@ def compute(cursor: Any, span: Sequence[Month], *, decile: int, kelurahan_ids: S
     # The dues unpaid on some month's day: open ones (through their status index), and those paid
     # after a month's end that followed their due date.
     # The dues unpaid on some month's day: open ones (through their status index), and those paid
-    # after a month's end that followed their due date; with the months they were unpaid past due in,
+    # after a month's end that followed their due date (a due falls due on or after its month: the
+    # due date's bounds narrow the status index); with the months they were unpaid past due in,
     # ``s`` (the first month whose day is after the due date) up to ``e`` (the first one whose day
     # is on or after the payment), excluded.
     first_after = "(SELECT mo.i FROM snap_mo mo WHERE mo.as_of {op} {day} ORDER BY mo.as_of LIMIT 1)"
@@ -187,11 +191,13 @@ def compute(cursor: Any, span: Sequence[Month], *, decile: int, kelurahan_ids: S
         e = e.replace("MIN(", "LEAST(", 1)
     run(f"""CREATE TEMPORARY TABLE snap_u AS
         SELECT d.membership_id, d.period, {s} AS s, {e_open} AS e FROM contributions_due d
-        WHERE d.status = 'open' AND d.due_date < %(last_as_of)s AND d.period >= %(window)s {scope_d}
+        WHERE d.status = 'open' AND d.due_date >= %(window)s AND d.due_date < %(last_as_of)s
+          AND d.period >= %(window)s {scope_d}
         UNION ALL
         SELECT d.membership_id, d.period, {s}, {e} FROM contributions_due d {scan}
         WHERE d.status = 'paid' AND d.paid_on > d.due_date AND {paid_after_month_end}
-          AND d.due_date < %(last_as_of)s AND d.period >= %(window)s {scope_d}""", args, table="snap_u")  # noqa: S608
+          AND d.due_date >= %(window)s AND d.due_date < %(last_as_of)s AND d.period >= %(window)s
+          {scope_d}""", args, table="snap_u")  # noqa: S608
     run(f"""CREATE TEMPORARY TABLE snap_r AS
         SELECT u.m, CAST(SUM({_bit('u.i')}) AS BIGINT) AS rm,
                CAST(SUM(CASE WHEN u.n <= u.lim THEN {_bit('u.i')} ELSE 0 END) AS BIGINT) AS km
