@@ -61,7 +61,9 @@ class SessionTimeoutMiddleware:
 
 
 # The pages a logged-in user who still owes the second factor may open.
-OPEN_URL_NAMES = frozenset({"login_otp", "otp_enrol", "logout", "set_language"})
+# The process manager's probes answer whoever asks, whatever their session.
+PROBES = frozenset({"healthz", "readyz"})
+OPEN_URL_NAMES = frozenset({"login_otp", "otp_enrol", "logout", "set_language"}) | PROBES
 
 
 class TwoFactorMiddleware:
@@ -106,7 +108,7 @@ class TwoFactorMiddleware:
 # The pages a logged-in user who still has a temporary password may open: the change page itself,
 # the way out, the language switch, the second factor's pages (which come first) and a reset link.
 PASSWORD_OPEN_URL_NAMES = frozenset({"password_change", "logout", "set_language", "login_otp", "otp_enrol",
-                                     "password_reset_confirm", "favicon"})
+                                     "password_reset_confirm", "favicon"}) | PROBES
 
 
 class PasswordChangeMiddleware:

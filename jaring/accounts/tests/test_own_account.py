@@ -235,3 +235,13 @@ def test_the_account_page_offers_enrolment_when_the_role_requires_it(personas: d
     browser = OtpClient()
     browser.force_login(personas["facilitator_remu"])
     assert "tidak memerlukan verifikasi dua langkah" in browser.get("/akun/").content.decode()
+
+
+def test_the_probes_answer_a_session_that_owes_a_second_factor_or_a_new_password(personas: dict[str, Any]) -> None:
+    admin, remu = personas["admin_sorong"], personas["facilitator_remu"]
+    User.objects.filter(pk=remu.pk).update(must_change_password=True)
+    for user in (admin, remu):  # a plain client: the admin's second factor is not verified
+        client = Client()
+        client.force_login(user)
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/orang/").status_code == 302
