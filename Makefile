@@ -5,10 +5,13 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+# The Redis-backed task queue test (jaring/core/tests/test_task_queue.py) runs when Redis answers here.
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+export JARING_TEST_REDIS_URL := $(TEST_REDIS_URL)
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: demo serve install install-dev test lint test-sqlite test-postgres test-browser i18n-check messages bench clean
+.PHONY: demo serve install install-dev test lint redis-check test-sqlite test-postgres test-browser i18n-check messages bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +36,7 @@ serve: install
 	$(VENV)/bin/jaring serve
 
 ## test: lint, migration check, translations, pytest on SQLite, then PostgreSQL and the browser if present
-test: install-dev lint i18n-check test-sqlite test-postgres test-browser
+test: install-dev lint i18n-check redis-check test-sqlite test-postgres test-browser
 	@echo "make test: all stages finished"
 
 lint: install-dev
@@ -44,6 +47,13 @@ lint: install-dev
 
 i18n-check: install-dev
 	$(PY) -m jaring.core.i18n check
+
+redis-check: install-dev
+	@if $(PY) -c "import redis; redis.Redis.from_url('$(TEST_REDIS_URL)', socket_connect_timeout=2).ping()" 2>/dev/null; then \
+		echo "== Redis at $(TEST_REDIS_URL): the Redis-backed task queue test runs"; \
+	else \
+		echo "== SKIPPED: the Redis-backed task queue test (no Redis at $(TEST_REDIS_URL); set TEST_REDIS_URL)"; \
+	fi
 
 test-sqlite: install-dev
 	@echo "== pytest on SQLite"

@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.write(
             "\nCommands: demo, serve, migrate, seed-demo, user add|list|show|set|deactivate|reactivate|reset-password|"
             "revoke-tokens|unlock|2fa-reset|token, person add, person verify-nik, "
-            "regions load, backup, restore, db grant-app-role, build-static, claim …, reports claims, "
+            "regions load, worker, backup, restore, db grant-app-role, build-static, claim …, reports claims, "
             "reminders send|deliver|list, visit record, outreach create|attendee|report, facilitator link, "
             "and every Django management command.\n")
         return

@@ -159,6 +159,22 @@ else:
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env(
         "TEST_DATABASE_NAME", f"test_jaring_{os.getpid()}"
     )
+# The jobs alias (core.routers, decision 0047): a running job's progress, heartbeat and cancel request,
+# written while the job's own transaction holds the main database. SQLite: a small file beside the main
+# one; PostgreSQL: the same database through a second connection.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _main_db = Path(DATABASES["default"]["NAME"])
+    DATABASES["jobs"] = {
+        "ENGINE": "django.db.backends.sqlite3", "NAME": str(_main_db.with_name(f"{_main_db.stem}-jobs.sqlite3")),
+        "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                    "timeout": envint("SQLITE_BUSY_TIMEOUT", 20)},
+        "TEST": {"NAME": str(JARING_HOME / f"test-{os.getpid()}-jobs.sqlite3")},
+    }
+else:
+    DATABASES["jobs"] = {**DATABASES["default"], "ATOMIC_REQUESTS": False, "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["jaring.core.routers.JobSignalRouter"]
+# Tests use one connection (the default alias); the cross-connection tests switch to "jobs".
+JARING_JOBS_DB = env("JARING_JOBS_DB", "default" if TESTING else "jobs")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth ----------------------------------------------------------------------------------------
@@ -305,9 +321,36 @@ JARING_REPORT_RETENTION_DAYS = envint("JARING_REPORT_RETENTION_DAYS", 30)
 JARING_IMPORT_CONFIRM_HOURS = envint("JARING_IMPORT_CONFIRM_HOURS", 24)
 # A person merge can be undone this many days after it (registry.services.person_merge_undo, decision 0042).
 JARING_MERGE_UNDO_DAYS = envint("JARING_MERGE_UNDO_DAYS", 30)
-# Background jobs (imports started from the web) run in a thread of the server process; tests
-# run them inline when the request's transaction commits.
+# Background jobs (imports, scans, nightly work) are tasks of django-tasks (decision 0047). Tests run
+# them inline when the request's transaction commits (the immediate backend). Without a broker they
+# are rows of the database backend (django-tasks-db), run by the worker thread `jaring serve` starts
+# or by `jaring worker`; with JARING_TASKS_BROKER=redis://… they go to Redis (RQ) and run on
+# `jaring worker` processes, on this machine or others.
 JARING_JOBS_INLINE = envbool("JARING_JOBS_INLINE", "true" if TESTING else "false")
+JARING_TASKS_BROKER = env("JARING_TASKS_BROKER", "")
+# The queue's name: deployments (or test runs) sharing one Redis each use their own.
+JARING_TASKS_QUEUE = env("JARING_TASKS_QUEUE", "default")
+_queues = sorted({"default", JARING_TASKS_QUEUE})  # "default": where the task is declared
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+if JARING_JOBS_INLINE:
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": _queues}}
+elif JARING_TASKS_BROKER:
+    INSTALLED_APPS += ["django_rq"]
+    RQ_QUEUES = {name: {"URL": JARING_TASKS_BROKER, "DEFAULT_TIMEOUT": -1} for name in _queues}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": _queues}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": _queues}}
+# `jaring serve` runs this many worker threads unless a broker is set (0: none; run `jaring worker`).
+JARING_EMBEDDED_WORKERS = envint("JARING_EMBEDDED_WORKERS", 1)
+# A running job's worker writes a heartbeat this often; a job whose heartbeat is older than
+# JARING_JOB_STALE_SECONDS is taken to be dead: re-queued (at most JARING_JOB_MAX_ATTEMPTS starts in all)
+# when its work is safe to repeat, else failed with the reason.
+JARING_JOB_HEARTBEAT_SECONDS = envint("JARING_JOB_HEARTBEAT_SECONDS", 0 if TESTING else 10)
+JARING_JOB_STALE_SECONDS = envint("JARING_JOB_STALE_SECONDS", 60)
+JARING_JOB_MAX_ATTEMPTS = envint("JARING_JOB_MAX_ATTEMPTS", 2)
+# Nightly work, queued by the worker's scheduler at these local times (name=HH:MM, comma-separated;
+# empty: nothing scheduled): the dashboard snapshots, the billing close, the reminders.
+JARING_SCHEDULE = env("JARING_SCHEDULE", "reports.snapshot=01:00,billing.close=02:00,reminders.send=07:00")
 DATA_UPLOAD_MAX_MEMORY_SIZE = JARING_MAX_BODY_BYTES
 # The views that take files: only a multipart POST to one of these may be up to
 # JARING_MAX_UPLOAD_BYTES (core.middleware.body_refusal); `jaring serve` tells waitress the same.

@@ -1,22 +1,23 @@
 """Long-running work: where a running job tells its progress, and how someone asks it to stop.
 
 A job's row (``core.Job``) holds its status and result. While the job writes inside one long
-transaction (an import is all or nothing, decision 0011), SQLite holds the write lock and an
-update of the row would be invisible to others anyway; so a running job reports progress through
-a small file beside the database, ``$JARING_HOME/jobs/<id>.json``, and a cancel request is a file
-``<id>.cancel`` that the job looks for each time it reports (decision 0013). Both work the same
-on PostgreSQL and on SQLite, for the CLI and for the web.
+transaction (an import is all or nothing, decision 0011), its own row cannot show progress (on
+SQLite the job holds the only write lock; on PostgreSQL the update stays invisible until commit).
+So a running job reports progress, its worker's heartbeat and reads a cancel request through
+``core.JobSignal`` on the ``jobs`` database alias (``core.routers``): a small SQLite file of its
+own, or a second connection to the same PostgreSQL database; either commits at once, for the CLI
+and for the web (decision 0047, which replaced the files of decision 0013).
 
-Jobs started from the web run in a thread of the server process (``job_start``), after the
-request's transaction commits. A job whose process died stays "running" in its row until the
-next job of its kind notices (``mark_interrupted``).
+Jobs started from the web are tasks of the task queue (``core.tasks_queue``), enqueued when the
+request's transaction commits (``job_start``). A job whose worker died (no heartbeat for
+``JARING_JOB_STALE_SECONDS``, or its process gone on this host) is re-queued when its work is safe
+to repeat, else marked failed with the reason (``mark_interrupted``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import logging
 import os
 import shutil
@@ -28,12 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jaring.core.errors import JaringError
-from jaring.core.models import Job
+from jaring.core.models import Job, JobSignal
+from jaring.core.routers import jobs_db
 from jaring.core.services import job_set_finished, job_set_running
 
 log = logging.getLogger(__name__)
@@ -48,22 +50,42 @@ class JobCancelled(JaringError):
     exit_code = 6
 
 
-def _folder() -> Path:
-    folder = Path(settings.JARING_HOME) / "jobs"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _progress_path(job_id: int) -> Path:
-    return _folder() / f"{job_id}.json"
-
-
-def _cancel_path(job_id: int) -> Path:
-    return _folder() / f"{job_id}.cancel"
-
-
 def process_marker() -> dict[str, Any]:
     return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
+def worker_name() -> str:
+    """This process and thread, as a job's ``worker``: ``host:pid:thread``."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"[:160]
+
+
+def _copying(alias: str) -> bool:
+    """Whether ``alias``'s connection is in the middle of a statement (a PostgreSQL COPY of the bulk
+    loader, ``core.bulk``, reports progress while it streams). Only when the jobs alias is the
+    default connection itself (tests): a second statement on it would wait for the COPY for ever."""
+    connection = connections[alias]
+    raw = connection.connection
+    if alias != "default" or connection.vendor != "postgresql" or raw is None:
+        return False
+    from psycopg import pq
+
+    return bool(raw.pgconn.transaction_status == pq.TransactionStatus.ACTIVE)
+
+
+def _signal_write(job_id: int, **values: Any) -> None:
+    """Write the job's signal row on the jobs alias: its own connection, outside the job's
+    transaction, so it commits now (tests: a savepoint of the one connection the test wraps)."""
+    alias = jobs_db()
+    if _copying(alias):
+        return
+    with transaction.atomic(using=alias):
+        if not JobSignal.objects.using(alias).filter(job_id=job_id).update(**values):
+            JobSignal.objects.using(alias).update_or_create(job_id=job_id, defaults=values)
+
+
+def _signal(job_id: int) -> JobSignal | None:
+    alias = jobs_db()
+    return None if _copying(alias) else JobSignal.objects.using(alias).filter(job_id=job_id).first()
 
 
 class JobChannel:
@@ -85,10 +107,8 @@ class JobChannel:
         if not boundary and now - self._last < self.interval:
             return
         self._stage, self._last = stage, now
-        path = _progress_path(self.job_id)
-        temporary = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")  # one writer per name
-        temporary.write_text(json.dumps({"stage": stage, "done": done, "total": total}), encoding="utf-8")
-        temporary.replace(path)
+        _signal_write(self.job_id, stage=stage[:40], done=max(0, int(done)), total=max(0, int(total)),
+                      heartbeat_at=timezone.now())
         self.check_cancel()
 
     def check_cancel(self) -> None:
@@ -103,40 +123,81 @@ def job_progress(job: Job) -> dict[str, Any]:
     """What the job's page shows: stage, done, total and a percentage (``None`` while unknown)."""
     data: dict[str, Any] = {"stage": "", "done": job.progress_done, "total": job.progress_total}
     if job.status == Job.Status.RUNNING:
-        with contextlib.suppress(OSError, ValueError):
-            data.update(json.loads(_progress_path(job.pk).read_text(encoding="utf-8")))
+        signal = _signal(job.pk)
+        if signal is not None and signal.stage:
+            data.update(stage=signal.stage, done=signal.done, total=signal.total)
     total = data.get("total") or 0
-    data["percent"] = min(100, int(data["done"] * 100 / total)) if total else None
+    data["percent"] = min(100, int((data["done"] or 0) * 100 / total)) if total else None
     return data
 
 
 def cancel_requested(job_id: int) -> dict[str, Any] | None:
-    try:
-        return json.loads(_cancel_path(job_id).read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    """Who asked the job to stop (``{"by": user id, "by_name": name}``), or ``None``."""
+    signal = _signal(job_id)
+    if signal is None or signal.cancel_at is None:
         return None
-    except (OSError, ValueError):
-        return {}
+    return {"by": signal.cancel_by, "by_name": signal.cancel_by_name}
 
 
 def job_request_cancel(*, actor: Any, job: Job) -> bool:
-    """Ask a queued or running job to stop. Writes no row (the job may hold the database's write
-    lock): the job sees the request at its next progress report, rolls back, records the
-    cancellation and who asked. Returns False when the job has already finished."""
+    """Ask a queued or running job to stop. Writes the job's signal row on the jobs alias (the job
+    may hold the main database's write lock): the job sees the request at its next progress report,
+    rolls back, records the cancellation and who asked. Returns False when the job has already finished."""
+    job.refresh_from_db(fields=["status"])
     if job.status not in (Job.Status.QUEUED, Job.Status.RUNNING):
         return False
-    _cancel_path(job.pk).write_text(json.dumps({"by": actor.pk, "by_name": getattr(actor, "name", "")}),
-                                    encoding="utf-8")
+    _signal_write(job.pk, cancel_by=getattr(actor, "pk", None), cancel_by_name=str(getattr(actor, "name", ""))[:150],
+                  cancel_at=timezone.now())
     return True
+
+
+class _Heartbeats:
+    """One daemon thread per process that writes, every ``JARING_JOB_HEARTBEAT_SECONDS``, the
+    heartbeat of each job this process runs (a job may spend minutes in one step between two
+    progress reports). Off when the setting is 0 (tests)."""
+
+    def __init__(self) -> None:
+        self._jobs: set[int] = set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, job_id: int) -> None:
+        every = int(getattr(settings, "JARING_JOB_HEARTBEAT_SECONDS", 0) or 0)
+        if every <= 0:
+            return
+        with self._lock:
+            self._jobs.add(job_id)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, args=(every,), name="jaring-heartbeat", daemon=True)
+                self._thread.start()
+
+    def discard(self, job_id: int) -> None:
+        with self._lock:
+            self._jobs.discard(job_id)
+
+    def _run(self, every: int) -> None:
+        while True:
+            time.sleep(every)
+            with self._lock:
+                jobs = sorted(self._jobs)
+            for job_id in jobs:
+                try:  # an update only: a job that finished meanwhile has no row to bring back
+                    JobSignal.objects.using(jobs_db()).filter(job_id=job_id).update(heartbeat_at=timezone.now())
+                except DatabaseError:  # a locked or gone side database: the next beat tries again
+                    log.warning("heartbeat of job %s not written", job_id, exc_info=True)
+            connections[jobs_db()].close()
+
+
+heartbeats = _Heartbeats()
 
 
 def job_finish(job: Job, *, status: str, message: str = "", result: dict[str, Any] | None = None,
                done: int | None = None) -> None:
-    """Record the job's end (``core.services.job_set_finished``) and remove its progress and
-    cancel files."""
+    """Record the job's end (``core.services.job_set_finished``) and forget its signal row."""
+    heartbeats.discard(job.pk)
     job_set_finished(job=job, status=status, message=message, result=result, done=done)
-    for path in (_progress_path(job.pk), _cancel_path(job.pk)):
-        path.unlink(missing_ok=True)
+    with contextlib.suppress(DatabaseError):
+        JobSignal.objects.using(jobs_db()).filter(job_id=job.pk).delete()
 
 
 def job_begin(job: Job, *, also: Progress | None = None) -> JobChannel:
@@ -145,13 +206,16 @@ def job_begin(job: Job, *, also: Progress | None = None) -> JobChannel:
     mark_interrupted(job.kind)
     with contextlib.suppress(OSError):
         purge_expired_files()
-    job_set_running(job=job, params={**job.params, **process_marker(), "thread": threading.get_ident()})
+    job_set_running(job=job, params={**job.params, **process_marker(), "thread": threading.get_ident()},
+                    worker=worker_name())
+    _signal_write(job.pk, heartbeat_at=timezone.now())
+    heartbeats.add(job.pk)
     return JobChannel(job.pk, also=also)
 
 
 def _alive(job: Job) -> bool:
-    """Whether the process (and, in this process, the thread) that runs ``job`` still exists.
-    A job of another host, or without a process marker, is taken to be alive."""
+    """Whether the process (and, in this process, the thread) that runs ``job`` may still exist.
+    A job of another host, or without a process marker, is taken to be alive (its heartbeat tells)."""
     pid = job.params.get("pid")
     if job.params.get("host") != socket.gethostname() or not isinstance(pid, int):
         return True
@@ -166,17 +230,35 @@ def _alive(job: Job) -> bool:
     return True
 
 
-def mark_interrupted(kind: str) -> int:
-    """Jobs of ``kind`` whose process is gone, or that a stopped server queued and never started
-    (after a grace period: a queued job starts within a second of its request): say so."""
-    forgotten = Job.objects.filter(kind=kind, status=Job.Status.QUEUED, started_at__isnull=True,
-                                   created_at__lt=timezone.now() - QUEUED_GRACE)
-    dead = [job for job in Job.objects.filter(kind=kind, status=Job.Status.RUNNING) if not _alive(job)]
-    interrupted = [*forgotten, *dead]
-    for job in interrupted:
-        job_finish(job, status=Job.Status.FAILED,
-                   message=_("Terputus: tidak ada yang tersimpan dari pekerjaan ini."))
-    return len(interrupted)
+def _last_sign_of_life(job: Job, beats: dict[int, dt.datetime | None]) -> dt.datetime:
+    return beats.get(job.pk) or job.started_at or job.created_at
+
+
+def mark_interrupted(kind: str | None = None) -> int:
+    """Jobs (of ``kind``, or all) whose worker is gone: its process is gone from this host, or its
+    heartbeat is older than ``JARING_JOB_STALE_SECONDS``; and queued jobs no task will ever run
+    (queued before the task queue, or their task ended without starting them), after a grace
+    period. Each is re-queued when its work is safe to repeat and it has starts left
+    (``core.tasks_queue.requeue``), else marked failed with the reason. Returns how many."""
+    from jaring.core.tasks_queue import requeue, task_lost
+
+    jobs = Job.objects.filter(status__in=(Job.Status.QUEUED, Job.Status.RUNNING))
+    if kind is not None:
+        jobs = jobs.filter(kind=kind)
+    now = timezone.now()
+    stale = dt.timedelta(seconds=int(getattr(settings, "JARING_JOB_STALE_SECONDS", 60)))
+    running = [job for job in jobs if job.status == Job.Status.RUNNING]
+    beats = dict(JobSignal.objects.using(jobs_db()).filter(job_id__in=[j.pk for j in running])
+                 .values_list("job_id", "heartbeat_at")) if running else {}
+    dead = [job for job in running if not _alive(job) or now - _last_sign_of_life(job, beats) > stale]
+    forgotten = [job for job in jobs if job.status == Job.Status.QUEUED and job.started_at is None
+                 and job.created_at < now - QUEUED_GRACE and task_lost(job)]
+    for job in [*dead, *forgotten]:
+        if not requeue(job):
+            job_finish(job, status=Job.Status.FAILED,
+                       message=_("Terputus: server berhenti saat berjalan. Tidak ada yang tersimpan dari "
+                                 "pekerjaan ini; jalankan lagi."))
+    return len(dead) + len(forgotten)
 
 
 CHECK_KEY = "check_sha256"
@@ -247,26 +329,11 @@ def purge_expired_files(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 
 def job_start(job: Job, work: Callable[[Job], None]) -> None:
-    """Run ``work(job)`` after the current transaction commits: inline when
-    ``JARING_JOBS_INLINE`` is set (tests), else in a daemon thread of this process."""
+    """Queue ``work(job)`` on the task queue after the current transaction commits
+    (``core.tasks_queue.enqueue``): inline in tests, a database task row run by ``jaring serve``'s
+    worker thread or ``jaring worker``, or a Redis task when a broker is set. ``work`` must be
+    registered in ``core.tasks_queue.WORKS``."""
+    from jaring.core.tasks_queue import enqueue, work_name
 
-    def run() -> None:
-        try:
-            work(Job.objects.get(pk=job.pk))
-        except Exception:  # the work records its own failure on the job; never kill the server
-            log.exception("job %s failed", job.pk)
-
-    def in_thread() -> None:
-        close_old_connections()
-        try:
-            run()
-        finally:
-            close_old_connections()
-
-    def launch() -> None:
-        if getattr(settings, "JARING_JOBS_INLINE", False):
-            run()
-            return
-        threading.Thread(target=in_thread, name=f"jaring-job-{job.pk}", daemon=True).start()
-
-    transaction.on_commit(launch)
+    name = work_name(work)  # refuses an unregistered function now, in the request
+    transaction.on_commit(lambda: enqueue(job, name))

@@ -78,6 +78,15 @@ class Job(models.Model):
     params = models.JSONField(default=dict, blank=True)
     result = models.JSONField(null=True, blank=True)
     cancel_requested = models.BooleanField(default=False)
+    # The task queue (decision 0047): which registered work runs the job (``core.tasks_queue.WORKS``),
+    # the task library's id of its latest enqueue, how many times a worker started it, and which
+    # worker (host:pid:thread) runs it now.
+    work = models.CharField(max_length=60, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    worker = models.CharField(max_length=160, blank=True)
+    # A scheduled run's key ("reports.snapshot@2026-12-07"): unique, so two schedulers never queue it twice.
+    schedule_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -91,3 +100,27 @@ class Job(models.Model):
         if not self.progress_total:
             return None
         return min(100, int(self.progress_done * 100 / self.progress_total))
+
+
+class JobSignal(models.Model):
+    """What a running job tells and is told while its own transaction is open: its progress, its
+    worker's heartbeat, and a cancel request. Routed to the ``jobs`` database alias
+    (``core.routers.JobSignalRouter``): on SQLite a small file of its own beside the main one, so
+    it is written while the job holds the main file's write lock; on PostgreSQL the same database
+    through a second connection, so it commits at once (decision 0047). No foreign key: the row
+    may live in another database than its job."""
+
+    job_id = models.BigIntegerField(primary_key=True)
+    stage = models.CharField(max_length=40, blank=True)
+    done = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    cancel_by = models.BigIntegerField(null=True, blank=True)
+    cancel_by_name = models.CharField(max_length=150, blank=True)
+    cancel_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("job signal")
+
+    def __str__(self) -> str:
+        return f"job {self.job_id}: {self.stage} {self.done}/{self.total}"

@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 # Inside the process under test: a write through a service while the connection is still open
-# (so SQLite's -wal and -shm exist), a job's progress file, and an arbitrary export file.
+# (so SQLite's -wal and -shm exist), a job's progress (in the jobs side database), and an arbitrary export file.
 WRITE_AND_STAT = r"""
 import json, os, sys
 from pathlib import Path
@@ -32,6 +32,8 @@ user_create(actor=None, username="operator_sorong", name="Rudi Latumahina", role
             password="rahasia-jaring-2026", areas=["96.71"])
 home = Path(settings.JARING_HOME)
 JobChannel(424242)("validate", 0, 10)
+from jaring.core.models import JobSignal
+progress = JobSignal.objects.using("jobs").get(job_id=424242).stage
 export = Path(sys.argv[1])
 export.write_bytes(b"an export with personal data")
 
@@ -41,7 +43,7 @@ def mode(path):
 database = Path(settings.DATABASES["default"]["NAME"])
 print(json.dumps({
     "database": mode(database), "wal": mode(Path(f"{database}-wal")), "shm": mode(Path(f"{database}-shm")),
-    "jobs": mode(home / "jobs"), "progress": mode(home / "jobs" / "424242.json"), "export": mode(export),
+    "jobs": mode(home / "jaring-jobs.sqlite3"), "progress": progress, "export": mode(export),
     "umask": oct(os.umask(0o077)),
 }))
 connection.close()
@@ -118,7 +120,7 @@ def test_a_loose_file_in_a_private_home_is_tightened(tmp_path: Path) -> None:
 @pytest.mark.parametrize("entry", [["-m", "jaring.cli"], ["manage.py"]])
 def test_database_wal_jobs_and_exports_are_private(tmp_path: Path, entry: list[str]) -> None:
     home = tmp_path / "home"
-    env = _env(home, SECRET_KEY="data-at-rest-test-secret-key-0123456789-abcdefgh",
+    env = _env(home, JARING_JOBS_DB="jobs", SECRET_KEY="data-at-rest-test-secret-key-0123456789-abcdefgh",
                JARING_DATA_KEY="ZGF0YS1hdC1yZXN0LXRlc3Qta2V5LTMyLWJ5dGVzISE=")
     run(env, *entry, "migrate", "-v0")
     database = home / "jaring.sqlite3"
@@ -128,6 +130,6 @@ def test_database_wal_jobs_and_exports_are_private(tmp_path: Path, entry: list[s
     export = tmp_path / "exports" / "registrasi.xlsx"
     export.parent.mkdir()
     modes = json.loads(run(env, "-c", WRITE_AND_STAT, str(export)).stdout.strip().splitlines()[-1])
-    assert modes == {"database": "0o600", "wal": "0o600", "shm": "0o600", "jobs": "0o700",
-                     "progress": "0o600", "export": "0o600", "umask": "0o77"}
+    assert modes == {"database": "0o600", "wal": "0o600", "shm": "0o600", "jobs": "0o600",
+                     "progress": "validate", "export": "0o600", "umask": "0o77"}
     assert "secrets.json" not in os.listdir(home)  # keys given in the environment are never written down

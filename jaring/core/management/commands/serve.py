@@ -69,8 +69,16 @@ class Command(BaseCommand):
             self._gunicorn(options)
             return
 
+        from jaring.core.tasks_queue import start_embedded
         from jaring.wsgi import application
 
+        # Background jobs without a second process (decision 0047): the database backend's worker
+        # loop in threads of this server; none when a broker is set (run `jaring worker` then).
+        embedded = start_embedded()
+        if embedded is not None:
+            self.stdout.write(f"Background jobs: {len(embedded.workers)} worker thread(s) in this server.")
+        else:
+            self.stdout.write("Background jobs: run by `jaring worker` (JARING_EMBEDDED_WORKERS=0 or a broker is set).")
         self.stdout.write(f"Jaring: http://{options['host']}:{options['port']}/  (Ctrl+C to stop)")
         serve(application, **waitress_options(host=options["host"], port=options["port"],
                                               threads=options["threads"], trusted_proxy=options["trusted_proxy"]))
