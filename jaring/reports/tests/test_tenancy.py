@@ -174,7 +174,9 @@ def test_a_city_payer_cannot_cover_a_person_of_another_city(province: dict[str, 
     boss, payers = province["province_admin"], province["payers"]
     elsewhere = _person(register_person, province["other_operator"], OTHER_KELURAHAN, "Petrus Contoh")
     in_sorong = _person(register_person, province["sorong_admin"], REMU, "Petrus Sorong")
-    start = dt.date.today() + dt.timedelta(days=1)
+    from django.utils import timezone
+
+    start = timezone.localdate() + dt.timedelta(days=1)  # never backdated: the office's tomorrow
     with pytest.raises(ValidationFailed) as refused:
         membership_enrol(actor=boss, person=elsewhere, payer=payers["sorong"], programs="JKK,JKM",
                          declared_income_idr=1_000_000, start_date=start)
