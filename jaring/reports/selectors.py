@@ -128,11 +128,9 @@ class Dashboard:
     # their area ("" = their whole area), and the path from the top of their area down to it.
     focus: str = ""
     breadcrumb: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def drillable(self) -> bool:
-        """True when an area row opens the same figures one level down (not for kelurahan rows)."""
-        return self.area_level != Region.Level.KELURAHAN
+    # True when an area row opens the same figures one level down: not for kelurahan rows, nor for
+    # rows wider than the viewer's area (a facilitator's kelurahan in two distrik).
+    drillable: bool = False
 
     @property
     def target_pct(self) -> float | None:
@@ -327,7 +325,8 @@ def dashboard(*, actor: User, period: dt.date | None = None, area: str = "") -> 
         facilitators=[f for f in facilitator_rows(actor=actor, period=period)
                       if not focus or any(a == focus or a.startswith(focus + ".") or focus.startswith(a + ".")
                                           for a in f.area_codes)],
-        focus=focus, breadcrumb=_breadcrumb(actor, focus) if focus else [])  # top: no query more
+        focus=focus, breadcrumb=_breadcrumb(actor, focus) if focus else [],  # top: no query more
+        drillable=level != Region.Level.KELURAHAN and all(scope.contains_code(code) for code in areas))
 
 
 def facilitator_rows(*, actor: User, period: dt.date) -> list[FacilitatorRow]:

@@ -228,6 +228,14 @@ def test_dashboard_figures_add_up_from_kelurahan_to_province(province: dict[str,
 
     own = dashboard(actor=sorong, period=PERIOD)
     assert own.area_level == "district" and (own.totals.members, own.totals.protected) == (9, 4)
+    assert top.drillable and own.drillable and not district.drillable
+    # A facilitator of kelurahan in two distrik sees distrik rows, but no link into a whole distrik.
+    from jaring.accounts.services import user_create
+
+    two = user_create(actor=None, username="pendamping_dua", name="Pendamping Dua", role="facilitator",
+                      password=PASSWORD, areas=[REMU, "96.71.03.1002"])
+    theirs = dashboard(actor=two, period=PERIOD)
+    assert theirs.area_level == "district" and not theirs.drillable and theirs.totals.members == 9
     for outside in (OTHER_CITY, "96", "96.99.01.1001", "99"):
         with pytest.raises(NotFound):
             dashboard(actor=sorong, period=PERIOD, area=outside)
