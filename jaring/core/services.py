@@ -13,13 +13,17 @@ from typing import Any
 from django.db.models import F
 from django.utils import timezone
 
-from jaring.core.models import Job
+from jaring.core.models import Job, JobSignal
+from jaring.core.routers import jobs_db
 
 
 def job_create(*, actor: Any, kind: str, params: dict[str, Any] | None = None, schedule_key: str | None = None) -> Job:
-    """A queued job of ``kind`` started by ``actor`` (``schedule_key``: the scheduled run it is, unique)."""
-    return Job.objects.create(kind=kind, created_by=actor if getattr(actor, "pk", None) else None,
-                              status=Job.Status.QUEUED, params=params or {}, schedule_key=schedule_key)
+    """A queued job of ``kind`` started by ``actor`` (``schedule_key``: the scheduled run it is, unique).
+    A signal row a dead job of the same id left (the jobs database outlives a restored backup) goes."""
+    job = Job.objects.create(kind=kind, created_by=actor if getattr(actor, "pk", None) else None,
+                             status=Job.Status.QUEUED, params=params or {}, schedule_key=schedule_key)
+    JobSignal.objects.using(jobs_db()).filter(job_id=job.pk).delete()
+    return job
 
 
 def job_set_running(*, job: Job, params: dict[str, Any], worker: str = "") -> None:
