@@ -16,7 +16,7 @@ from jaring.contributions.ledger import review_row_as_dict, review_rows
 from jaring.contributions.models import StatementImport, StatementReviewRow
 from jaring.core import params as p
 from jaring.core.errors import NotFound
-from jaring.membership.selectors import payer_get
+from jaring.membership.selectors import payer_for
 from jaring.membership.services import memberships_reactivate
 
 
@@ -59,7 +59,7 @@ class PayerReactivate(APIView):
     def post(self, request: AuthenticatedRequest, code: str) -> Response:
         if p.has_control_chars(code):
             raise NotFound(_("Pembayar tidak ditemukan."))
-        payer = payer_get(code=code)
+        payer = payer_for(actor=request.user, code=code, manage=True)
         data = ReactivateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data

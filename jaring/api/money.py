@@ -23,7 +23,7 @@ from jaring.core.context import rules_lang
 from jaring.core.errors import NotFound
 from jaring.core.money import format_month
 from jaring.membership.models import FundingSource, Membership, Payer
-from jaring.membership.selectors import membership_queryset, payer_get
+from jaring.membership.selectors import membership_queryset, payer_for, payers_visible
 from jaring.membership.services import membership_enrol, payer_create
 from jaring.registry.selectors import person_get
 
@@ -58,7 +58,8 @@ class PayerList(APIView):
     capability = {"GET": "money.read", "POST": "payers.manage"}
     @extend_schema(responses=PayerSerializer(many=True))
     def get(self, request: AuthenticatedRequest) -> Response:
-        return Response([_payer(p) for p in Payer.objects.select_related("region").order_by("code")])
+        payers = payers_visible(actor=request.user).select_related("region").order_by("code")
+        return Response([_payer(p) for p in payers])
 
     @extend_schema(request=PayerSerializer, responses={201: PayerSerializer})
     def post(self, request: AuthenticatedRequest) -> Response:
@@ -110,7 +111,8 @@ class MembershipList(PersonalDataMixin, APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         person = person_from(request, v)
-        membership = membership_enrol(actor=request.user, person=person, payer=payer_get(code=v["payer"]),
+        payer = payer_for(actor=request.user, code=v["payer"])
+        membership = membership_enrol(actor=request.user, person=person, payer=payer,
                                       programs=v["programs"], declared_income_idr=v["declared_income_idr"],
                                       start_date=v["start_date"], kpj=v.get("kpj") or None)
         return Response(_membership(membership), status=status.HTTP_201_CREATED)
@@ -222,7 +224,8 @@ class InvoiceIssue(APIView):
         data = InvoiceIssueSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        invoice = invoice_issue(actor=request.user, payer=payer_get(code=v["payer"]), period=_month(v["period"]),
+        payer = payer_for(actor=request.user, code=v["payer"], manage=True)
+        invoice = invoice_issue(actor=request.user, payer=payer, period=_month(v["period"]),
                                 months=int(v["months"]))
         return Response(_invoice(invoice), status=status.HTTP_201_CREATED)
 
@@ -236,7 +239,8 @@ class InvoicePay(APIView):
         data = InvoicePaySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        invoice = invoice_pay(actor=request.user, payer=payer_get(code=v["payer"]), period=_month(v["period"]),
+        payer = payer_for(actor=request.user, code=v["payer"], manage=True)
+        invoice = invoice_pay(actor=request.user, payer=payer, period=_month(v["period"]),
                               paid_on=v["paid_on"], reference=v["reference"], amount_idr=v.get("amount_idr"))
         return Response(_invoice(invoice))
 

@@ -41,7 +41,7 @@ def payer_covers(payer: Payer, kelurahan_code: str) -> bool:
 
 
 def _payer_region_allowed(actor: User, code: str) -> bool:
-    """A payer's region is one the actor sees payers of (``selectors.payer_visible_q``): inside their
+    """A payer's region is one whose money the actor's office keeps (``selectors.payer_managed_q``): inside their
     area, or a government above the deployment's root when they cover the root (decision 0048)."""
     from jaring.regions.selectors import ancestor_codes, tenant_root
 

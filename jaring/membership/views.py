@@ -52,7 +52,13 @@ from jaring.core.parameters import current_parameters
 from jaring.core.params import choice_param, code_param, int_param
 from jaring.core.trail import history_for
 from jaring.membership.models import Membership, Payer
-from jaring.membership.selectors import membership_current, membership_history, membership_queryset, payers_visible
+from jaring.membership.selectors import (
+    membership_current,
+    membership_history,
+    membership_queryset,
+    payers_managed,
+    payers_visible,
+)
 from jaring.membership.services import membership_end, membership_enrol
 from jaring.regions.selectors import ancestor_codes, kelurahan_choices
 from jaring.registry.panels import Panel
@@ -81,7 +87,7 @@ def membership_panel(request: AuthenticatedHttpRequest, person: Any) -> Panel:
 def payer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     year = timezone.localdate().year
     rows = [(payer, payer_summary(payer=payer, year=year))
-            for payer in payers_visible(actor=request.user).order_by("kind", "name")]
+            for payer in payers_managed(actor=request.user).order_by("kind", "name")]
     return render(request, "membership/payer_list.html", {"nav": "payers", "rows": rows, "year": year})
 
 
@@ -90,7 +96,7 @@ def payer_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _payer_or_404(request: AuthenticatedHttpRequest, code: str) -> Payer:
-    payer = payers_visible(actor=request.user).filter(code=code).first()
+    payer = payers_managed(actor=request.user).filter(code=code).first()
     if payer is None:
         raise Http404
     return payer

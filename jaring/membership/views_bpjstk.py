@@ -49,7 +49,7 @@ from jaring.core.sandbox import Limits
 from jaring.core.services import job_create
 from jaring.membership.exchange import rejections_import, status_import
 from jaring.membership.models import Payer
-from jaring.membership.selectors import payer_get
+from jaring.membership.selectors import payer_for, payers_visible
 from jaring.membership.services import ReactivationResult, memberships_reactivate
 from jaring.registry.import_views import STAGES
 
@@ -153,7 +153,7 @@ def _run_upload(job: Job) -> None:
         say = job_begin(job)
         try:
             code = job.params.get("payer") or ""
-            payer = Payer.objects.filter(code=code).first() if code else None
+            payer = payers_visible(actor=job.created_by).filter(code=code).first() if code else None
             if code and payer is None:
                 raise ValidationFailed(_("Pembayar %(code)s tidak ditemukan.") % {"code": code})
             result = _import(job.params["kind"], job.created_by, path, bool(job.params.get("dry_run")), payer, say)
@@ -388,7 +388,7 @@ def payer_reactivate(request: AuthenticatedHttpRequest, code: str) -> HttpRespon
     explicit confirmation."""
     if has_control_chars(code):
         raise Http404
-    payer = payer_get(code=code)  # NotFound: 404
+    payer = payer_for(actor=request.user, code=code, manage=True)  # another government's: 404
     if payer.is_self:  # a self-payer re-enrols with the same KPJ; nothing to reactivate
         raise Http404
     posted = request.method == "POST"

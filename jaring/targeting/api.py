@@ -19,7 +19,7 @@ from jaring.accounts.services import auditor_read_log
 from jaring.accounts.types import AuthenticatedRequest
 from jaring.core import params as p
 from jaring.core.money import add_months, format_month, month_start
-from jaring.membership.selectors import payer_get
+from jaring.membership.selectors import payer_for
 from jaring.targeting import selectors, services
 from jaring.targeting.models import AllocationRound, EligibilityPolicy
 
@@ -85,7 +85,7 @@ class PolicyDetail(APIView):
     def get(self, request: AuthenticatedRequest, policy_id: int) -> Response:
         policy = selectors.policy_get(actor=request.user, policy_id=policy_id)
         payer_code = p.code_param(request, "payer")
-        payer = payer_get(code=payer_code) if payer_code else None
+        payer = payer_for(actor=request.user, code=payer_code) if payer_code else None
         counts = selectors.policy_rule_counts(actor=request.user, policy=policy, payer=payer,
                                               start=p.month_param(request, "start") or _month(None))
         return Response({**policy_data(policy), "rule_counts": [
@@ -119,7 +119,8 @@ def round_input(request: AuthenticatedRequest) -> selectors.RoundInput:
     v = data.validated_data
     policy = (selectors.policy_get(actor=request.user, code=v["policy"]) if v.get("policy")
               else selectors.policy_default(actor=request.user))
-    return selectors.RoundInput(payer=payer_get(code=v["payer"]), policy=policy, budget_idr=v["budget_idr"],
+    payer = payer_for(actor=request.user, code=v["payer"], manage=True)
+    return selectors.RoundInput(payer=payer, policy=policy, budget_idr=v["budget_idr"],
                                 months=v["months"], start=_month(v["start"]), quota_mode=v["quota"],
                                 quotas=v["quotas"], spill_unused=v["spill_unused"])
 

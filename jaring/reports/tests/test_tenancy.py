@@ -117,7 +117,8 @@ def test_one_kpj_is_one_person_across_cities_in_the_database(province: dict[str,
 def test_province_admin_sees_both_cities_and_a_city_admin_only_its_own(province: dict[str, Any],
                                                                       register_person: Any, client: Any) -> None:
     from jaring.accounts.user_admin import users_for
-    from jaring.membership.selectors import payers_visible
+    from jaring.membership.models import Payer
+    from jaring.membership.selectors import payer_managed_q, payers_visible
     from jaring.registry.selectors import person_queryset
 
     in_sorong = _person(register_person, province["sorong_admin"], REMU, "Orang Sorong")
@@ -135,8 +136,11 @@ def test_province_admin_sees_both_cities_and_a_city_admin_only_its_own(province:
 
     assert set(payers_visible(actor=boss).values_list("code", flat=True)) == {
         "MANDIRI", "APBD-PROV", "APBD-KOTA", "APBD-CONTOH"}
-    assert set(payers_visible(actor=sorong).values_list("code", flat=True)) == {"MANDIRI", "APBD-KOTA"}
-    assert set(payers_visible(actor=other).values_list("code", flat=True)) == {"MANDIRI", "APBD-CONTOH"}
+    # A city's office sees the province's payer too (it pays for people of the city), but keeps only its own money.
+    assert set(payers_visible(actor=sorong).values_list("code", flat=True)) == {"MANDIRI", "APBD-KOTA", "APBD-PROV"}
+    assert set(payers_visible(actor=other).values_list("code", flat=True)) == {"MANDIRI", "APBD-CONTOH", "APBD-PROV"}
+    assert set(Payer.objects.filter(payer_managed_q(actor=sorong)).values_list("code", flat=True)) == {
+        "MANDIRI", "APBD-KOTA"}
 
     # The pages: what lies in another city is "not found".
     client.force_login(sorong)

@@ -6,7 +6,7 @@ from jaring.accounts.services import cli_actor
 from jaring.contributions.selectors import invoice_as_dict
 from jaring.contributions.services import invoice_pay
 from jaring.core.commands import JaringCommand, cli_date, cli_month
-from jaring.membership.selectors import payer_get
+from jaring.membership.selectors import payer_for
 
 
 class Command(JaringCommand):
@@ -24,7 +24,8 @@ class Command(JaringCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        invoice = invoice_pay(actor=cli_actor(options["as_user"]), payer=payer_get(code=options["payer"]),
+        actor = cli_actor(options["as_user"])
+        invoice = invoice_pay(actor=actor, payer=payer_for(actor=actor, code=options["payer"], manage=True),
                               period=cli_month(options["period"], "--period"),
                               paid_on=cli_date(options["date"], "--date"), reference=options["reference"],
                               amount_idr=options["amount"])

@@ -6,7 +6,7 @@ from typing import Any
 from jaring.accounts.services import cli_actor
 from jaring.core.commands import JaringCommand
 from jaring.membership.exchange import registration_export
-from jaring.membership.selectors import payer_get
+from jaring.membership.selectors import payer_for
 
 
 class Command(JaringCommand):
@@ -20,7 +20,8 @@ class Command(JaringCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = registration_export(actor=cli_actor(options["as_user"]), payer=payer_get(code=options["payer"]),
+        actor = cli_actor(options["as_user"])
+        result = registration_export(actor=actor, payer=payer_for(actor=actor, code=options["payer"], manage=True),
                                      fmt=options["format"])
         target = Path(options["out"] or ".")
         if target.is_dir():

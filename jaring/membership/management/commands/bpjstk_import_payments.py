@@ -6,7 +6,7 @@ from typing import Any
 from jaring.accounts.services import cli_actor
 from jaring.contributions.ledger import StatementResult, payment_statement_import
 from jaring.core.commands import JaringCommand
-from jaring.membership.selectors import payer_get
+from jaring.membership.selectors import payer_for
 
 
 def print_statement(command: JaringCommand, result: StatementResult, *, json: bool) -> None:
@@ -41,6 +41,6 @@ class Command(JaringCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor = cli_actor(options["as_user"])
-        payer = payer_get(code=options["payer"]) if options["payer"] else None
+        payer = payer_for(actor=actor, code=options["payer"], manage=True) if options["payer"] else None
         result = payment_statement_import(actor=actor, path=options["file"], dry_run=options["dry_run"], payer=payer)
         print_statement(self, result, json=options["json"])

@@ -6,7 +6,7 @@ from typing import Any
 from jaring.accounts.services import cli_actor
 from jaring.core.commands import JaringCommand
 from jaring.core.errors import ValidationFailed
-from jaring.membership.selectors import payer_get, person_by_nik_or_404
+from jaring.membership.selectors import payer_for, person_by_nik_or_404
 from jaring.membership.services import membership_enrol
 
 
@@ -33,7 +33,7 @@ class Command(JaringCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         actor = cli_actor(options["as_user"])
         person = person_by_nik_or_404(actor=actor, nik=options["nik"])
-        membership = membership_enrol(actor=actor, person=person, payer=payer_get(code=options["payer"]),
+        membership = membership_enrol(actor=actor, person=person, payer=payer_for(actor=actor, code=options["payer"]),
                                       programs=options["programs"], declared_income_idr=options["income"],
                                       start_date=parse_date(options["start"], "start"), kpj=options["kpj"])
         if options["json"]:

@@ -4,7 +4,7 @@ from typing import Any
 
 from jaring.accounts.services import cli_actor
 from jaring.core.commands import JaringCommand, cli_date
-from jaring.membership.selectors import payer_get
+from jaring.membership.selectors import payer_for
 from jaring.membership.services import memberships_reactivate
 
 
@@ -24,7 +24,7 @@ class Command(JaringCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         actor = cli_actor(options["as_user"])
         ended_from = cli_date(options["ended_from"], "--ended-from") if options["ended_from"] else None
-        result = memberships_reactivate(actor=actor, payer=payer_get(code=options["payer"]),
+        result = memberships_reactivate(actor=actor, payer=payer_for(actor=actor, code=options["payer"], manage=True),
                                         document_reference=options["reference"], ended_on_from=ended_from,
                                         membership_ids=options["membership"])
         data = result.as_dict()

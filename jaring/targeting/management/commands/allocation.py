@@ -8,7 +8,7 @@ from jaring.accounts.services import cli_actor
 from jaring.core.commands import JaringCommand
 from jaring.core.errors import ValidationFailed
 from jaring.core.money import format_idr, format_month, parse_month
-from jaring.membership.selectors import payer_get
+from jaring.membership.selectors import payer_for
 from jaring.targeting.selectors import RoundInput, allocation_preview, policy_default, policy_get, round_get
 from jaring.targeting.services import round_approve, round_prepare, round_top_up
 
@@ -59,8 +59,9 @@ class Command(JaringCommand):
         if action in ("preview", "prepare"):
             policy = (policy_get(actor=actor, code=options["policy"]) if options["policy"]
                       else policy_default(actor=actor))
-            data = RoundInput(payer=payer_get(code=options["payer"]), policy=policy, budget_idr=options["budget"],
-                              months=options["months"], start=_month(options["start"]), quota_mode=options["quota"])
+            data = RoundInput(payer=payer_for(actor=actor, code=options["payer"], manage=True), policy=policy,
+                              budget_idr=options["budget"], months=options["months"],
+                              start=_month(options["start"]), quota_mode=options["quota"])
             if action == "preview":
                 self._out(options, allocation_preview(actor=actor, data=data).as_dict())
             else:
