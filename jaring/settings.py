@@ -349,8 +349,10 @@ JARING_JOB_HEARTBEAT_SECONDS = envint("JARING_JOB_HEARTBEAT_SECONDS", 0 if TESTI
 JARING_JOB_STALE_SECONDS = envint("JARING_JOB_STALE_SECONDS", 60)
 JARING_JOB_MAX_ATTEMPTS = envint("JARING_JOB_MAX_ATTEMPTS", 2)
 # Nightly work, queued by the worker's scheduler at these local times (name=HH:MM, comma-separated;
-# empty: nothing scheduled): the dashboard snapshots, the billing close, the reminders.
-JARING_SCHEDULE = env("JARING_SCHEDULE", "reports.snapshot=01:00,billing.close=02:00,reminders.send=07:00")
+# empty: nothing scheduled). By default only the dashboard snapshots: what ends memberships or sends
+# messages runs on a schedule only when the office says so, e.g.
+# JARING_SCHEDULE=reports.snapshot=01:00,billing.close=02:00,reminders.send=07:00
+JARING_SCHEDULE = env("JARING_SCHEDULE", "reports.snapshot=01:00")
 DATA_UPLOAD_MAX_MEMORY_SIZE = JARING_MAX_BODY_BYTES
 # The views that take files: only a multipart POST to one of these may be up to
 # JARING_MAX_UPLOAD_BYTES (core.middleware.body_refusal); `jaring serve` tells waitress the same.

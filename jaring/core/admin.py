@@ -61,3 +61,18 @@ class AuditEventAdmin(ReadOnlyAdmin):
 @admin.register(Job)
 class JobAdmin(ReadOnlyAdmin):
     list_display = ("id", "kind", "status", "progress_done", "progress_total", "created_at")
+
+
+# The task queue's rows (django-tasks' database backend, decision 0047): read-only like everything else.
+# Importing its admin module first makes its own registration happen now, so it can be replaced.
+from django_tasks_db import admin as _tasks_db_admin  # noqa: E402, F401
+from django_tasks_db.models import DBTaskResult  # noqa: E402
+
+if admin.site.is_registered(DBTaskResult):
+    admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(ReadOnlyAdmin):
+    list_display = ("id", "task_path", "status", "enqueued_at", "started_at", "finished_at", "queue_name")
+    list_filter = ("status", "queue_name")

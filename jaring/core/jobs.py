@@ -60,9 +60,9 @@ def worker_name() -> str:
 
 
 def _copying(alias: str) -> bool:
-    """Whether ``alias``'s connection is in the middle of a statement (a PostgreSQL COPY of the bulk
-    loader, ``core.bulk``, reports progress while it streams). Only when the jobs alias is the
-    default connection itself (tests): a second statement on it would wait for the COPY for ever."""
+    """Whether ``alias``'s connection is in the middle of a statement (the bulk loader's PostgreSQL
+    copy, ``core.bulk``, reports progress while it streams). Only when the jobs alias is the default
+    connection itself (tests): a second statement on it would wait for the copy to end, for ever."""
     connection = connections[alias]
     raw = connection.connection
     if alias != "default" or connection.vendor != "postgresql" or raw is None:

@@ -120,7 +120,7 @@ class JobSignal(models.Model):
     cancel_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("job signal")
+        verbose_name = _("sinyal pekerjaan")
 
     def __str__(self) -> str:
         return f"job {self.job_id}: {self.stage} {self.done}/{self.total}"

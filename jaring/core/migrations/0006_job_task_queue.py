@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('cancel_at', models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name': 'job signal',
+                'verbose_name': 'sinyal pekerjaan',
             },
         ),
         migrations.AddField(
