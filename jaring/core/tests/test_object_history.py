@@ -12,29 +12,17 @@ from django.db import connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
+from jaring.core.testing import audit_events_insert
 from jaring.core.trail import HISTORY_ALL, HISTORY_SIZE, history_for, masked, object_history
 
 pytestmark = pytest.mark.django_db
 
-COLUMNS = ["at", "actor_label", "action", "object_type", "object_id", "region_code", "before", "after",
-           "request_id", "channel"]
 T0 = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
 
 
 def insert(rows: list[dict[str, Any]]) -> None:
-    """Events with chosen timestamps (``audit_log`` stamps now); the triggers allow INSERT."""
-    def row(r: dict[str, Any]) -> list[Any]:
-        full = {"at": T0, "actor_label": "operator_sorong", "action": "person.update",
-                "object_type": "registry.person", "object_id": "1", "region_code": "", "before": None,
-                "after": None, "request_id": "", "channel": "web", **r}
-        full["at"] = connection.ops.adapt_datetimefield_value(full["at"])
-        for key in ("before", "after"):
-            full[key] = None if full[key] is None else json.dumps(full[key])
-        return [full[c] for c in COLUMNS]
-
-    sql = f"INSERT INTO core_auditevent ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [row(r) for r in rows])
+    audit_events_insert(rows, at=T0, actor_label="operator_sorong", action="person.update",
+                        object_type="registry.person")
 
 
 def minutes(n: int) -> dt.datetime:

@@ -4,36 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from conftest import PASSWORD, REMU
 from jaring.core.models import AuditEvent
+from jaring.core.testing import audit_events_insert
 from jaring.core.trail import TrailFilters, decode_cursor, trail_page
 
-COLUMNS = ["at", "actor_label", "action", "object_type", "object_id", "region_code", "before", "after",
-           "request_id", "channel"]
 T0 = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
 
 
 def insert(rows: list[dict[str, Any]]) -> None:
-    """Events with chosen timestamps (``audit_log`` stamps now); the triggers allow INSERT."""
-    def row(r: dict[str, Any]) -> list[Any]:
-        full = {"at": T0, "actor_label": "someone", "action": "test.act", "object_type": "test.thing",
-                "object_id": "1", "region_code": "", "before": None, "after": None, "request_id": "",
-                "channel": "web", **r}
-        full["at"] = connection.ops.adapt_datetimefield_value(full["at"])
-        for key in ("before", "after"):
-            full[key] = None if full[key] is None else json.dumps(full[key])
-        return [full[c] for c in COLUMNS]
-
-    sql = f"INSERT INTO core_auditevent ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [row(r) for r in rows])
+    audit_events_insert(rows, at=T0)
 
 
 def login(client: Any, username: str) -> None:
