@@ -41,13 +41,7 @@ def user_create(*, actor: Any, username: str, name: str, role: str, password: st
                                                 {"roles": ", ".join(Role.values)}]})
     if User.objects.filter(username=username).exists():
         raise Conflict(_("Nama pengguna %(u)s sudah dipakai.") % {"u": username})
-    regions = []
-    for code in areas:
-        region = region_by_code(code)
-        if region is None:
-            raise ValidationFailed(_("Kode wilayah tidak dikenal: %(code)s") % {"code": code},
-                                   fields={"area": [code]})
-        regions.append(region)
+    regions = regions_for_codes(areas, field="area")
     if role == Role.FACILITATOR and not regions:
         raise ValidationFailed(_("Pendamping harus punya wilayah tugas."), fields={"area": []})
     user = User(username=username, name=name or username, role=role, phone=phone)
@@ -58,22 +52,39 @@ def user_create(*, actor: Any, username: str, name: str, role: str, password: st
             raise ValidationFailed(" ".join(exc.messages), fields={"password": exc.messages}) from exc
     user.set_password(password)
     user.save()
-    AreaAssignment.objects.bulk_create([AreaAssignment(user=user, region=r) for r in regions])
+    areas_replace(user, regions)
     audit_log(actor=actor, action="user.create", obj=user,
               after={"username": username, "role": role, "areas": [r.code for r in regions]})
     return user
 
 
+def regions_for_codes(codes: Iterable[str], *, field: str = "areas") -> list[Any]:
+    """The regions named by ``codes`` (blank and repeated codes skipped), or ValidationFailed on
+    ``field`` naming the first unknown code."""
+    regions = []
+    for code in dict.fromkeys(c.strip() for c in codes if c and c.strip()):
+        region = region_by_code(code)
+        if region is None:
+            raise ValidationFailed(_("Kode wilayah tidak dikenal: %(code)s") % {"code": code[:32]},
+                                   fields={field: [code[:32]]})
+        regions.append(region)
+    return regions
+
+
+def areas_replace(user: User, regions: Iterable[Any]) -> None:
+    """The user's areas become ``regions`` (the caller audits); the cached scope is forgotten."""
+    user.areas.all().delete()
+    AreaAssignment.objects.bulk_create([AreaAssignment(user=user, region=r) for r in regions])
+    user.__dict__.pop("_jaring_scope", None)
+
+
 @transaction.atomic
 def user_set_areas(*, actor: Any, user: User, codes: Iterable[str]) -> None:
     before = sorted(user.areas.values_list("region__code", flat=True))
-    regions = [region_by_code(c) for c in codes]
-    if any(r is None for r in regions):
-        raise ValidationFailed(_("Kode wilayah tidak dikenal."))
-    user.areas.all().delete()
-    AreaAssignment.objects.bulk_create([AreaAssignment(user=user, region=r) for r in regions if r])
+    regions = regions_for_codes(codes)
+    areas_replace(user, regions)
     audit_log(actor=actor, action="user.set_areas", obj=user,
-              before={"areas": before}, after={"areas": sorted(r.code for r in regions if r)})
+              before={"areas": before}, after={"areas": sorted(r.code for r in regions)})
 
 
 @transaction.atomic

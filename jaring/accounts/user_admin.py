@@ -33,13 +33,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jaring.accounts.capabilities import require
-from jaring.accounts.models import ApiToken, AreaAssignment, Role, User
+from jaring.accounts.models import ApiToken, Role, User
 from jaring.accounts.selectors import Scope, scope_for
-from jaring.accounts.services import SYSTEM_USERNAME, user_create
+from jaring.accounts.services import SYSTEM_USERNAME, areas_replace, regions_for_codes, user_create
 from jaring.core.audit import audit_log, diff
 from jaring.core.confirm import with_comment
 from jaring.core.errors import Conflict, NotFound, ValidationFailed
-from jaring.regions.selectors import region_by_code
 
 # Who may grant whom: a role is granted only by a role of at least its rank.
 ROLE_RANK: dict[str, int] = {Role.ADMIN: 2, Role.OPERATOR: 1, Role.FACILITATOR: 1, Role.LIAISON: 1,
@@ -218,17 +217,6 @@ def _not_self(actor: User | None, user: User, what: str) -> None:
         raise Conflict(_("Anda tidak bisa %(what)s akun Anda sendiri; minta admin lain.") % {"what": what})
 
 
-def _regions(codes: Iterable[str]) -> list[Any]:
-    regions = []
-    for code in dict.fromkeys(c.strip() for c in codes if c and c.strip()):
-        region = region_by_code(code)
-        if region is None:
-            raise ValidationFailed(_("Kode wilayah tidak dikenal: %(code)s") % {"code": code[:32]},
-                                   fields={"areas": [code[:32]]})
-        regions.append(region)
-    return regions
-
-
 USERNAME_RE = re.compile(r"[\w.@+-]{1,150}", re.ASCII)  # ASCII: typed on any keyboard, filtered in the trail
 
 
@@ -287,7 +275,7 @@ def user_add(*, actor: Any, username: str, name: str, role: str, areas: Iterable
         raise ValidationFailed(_("Nama pengguna wajib diisi: huruf, angka dan . _ - @ saja, tanpa spasi, paling "
                                  "panjang 150."), fields={"username": [_("Nama pengguna tidak sah.")]})
     name, phone, email = _text(name, "name", 150), _text(phone, "phone", 20), _email(email)
-    codes = [r.code for r in _regions(areas)]
+    codes = [r.code for r in regions_for_codes(areas)]
     if role == Role.FACILITATOR and not codes:
         reason = _("Pendamping harus punya wilayah tugas.")
         raise ValidationFailed(reason, fields={"areas": [reason]})
@@ -324,7 +312,8 @@ def user_update(*, actor: Any, user: User, name: str | None = None, phone: str |
     if new_role not in Role.values:
         raise ValidationFailed(_("Peran tidak dikenal: %(role)s") % {"role": str(new_role)[:20]},
                                fields={"role": [_("Pilih salah satu: %(roles)s") % {"roles": ", ".join(Role.values)}]})
-    new_codes = sorted(r.code for r in _regions(areas)) if areas is not None else old_codes
+    new_regions = sorted(regions_for_codes(areas), key=lambda r: r.code) if areas is not None else None
+    new_codes = [r.code for r in new_regions] if new_regions is not None else old_codes
     if (new_role, new_codes) != (user.role, old_codes):
         _not_self(admin, user, _("mengubah peran atau wilayah"))
         _check_grant(admin, role=new_role, codes=new_codes)
@@ -342,10 +331,8 @@ def user_update(*, actor: Any, user: User, name: str | None = None, phone: str |
     if not new:
         return False
     user.save(update_fields=["name", "phone", "email", "role"])
-    if new_codes != old_codes:
-        user.areas.all().delete()
-        AreaAssignment.objects.bulk_create([AreaAssignment(user=user, region=r) for r in _regions(new_codes)])
-        user.__dict__.pop("_jaring_scope", None)
+    if new_regions is not None and new_codes != old_codes:
+        areas_replace(user, new_regions)
     audit_log(actor=actor, action="user.update", obj=user, before=old, after=new)
     return True
 
