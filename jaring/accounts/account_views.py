@@ -8,15 +8,12 @@ found", like anything outside one's area. No capability in the table is about on
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -26,16 +23,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from jaring.accounts.backends import client_ip
 from jaring.accounts.capabilities import capability_required
 from jaring.accounts.models import ApiToken
+from jaring.accounts.password_views import NewPasswordForm, password_field
 from jaring.accounts.passwords import reset_request
 from jaring.accounts.selectors import scope_for
 from jaring.accounts.services import api_token_create, api_token_revoke, user_requires_2fa, user_totp_reset
 from jaring.accounts.types import AuthenticatedHttpRequest
 from jaring.accounts.user_admin import password_change
+from jaring.accounts.views import next_url
 from jaring.core.errors import ValidationFailed
 from jaring.regions.models import Region
-
-if TYPE_CHECKING:
-    from django_stubs_ext import StrOrPromise
 
 # Characters a typed field never needs and that some databases refuse (PostgreSQL: NUL).
 _CONTROL = dict.fromkeys(range(32))
@@ -51,11 +47,6 @@ def _clean_identifier(value: str) -> str:
     """What was typed to ask for a reset link, made safe to look up: control characters left inside
     (NUL and the like) become U+FFFD, so "admin\\0" names no account rather than "admin"."""
     return value.strip().translate(_CONTROL_MARKED)[:254]
-
-
-def _password_field(label: StrOrPromise, autocomplete: str) -> forms.CharField:
-    return forms.CharField(label=label, strip=False, max_length=256,
-                           widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}))
 
 
 # --- The account page --------------------------------------------------------------------------
@@ -106,7 +97,7 @@ def token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpRespon
 
 
 class CurrentPasswordForm(forms.Form):
-    password = _password_field(_("Kata sandi Anda sekarang"), "current-password")
+    password = password_field(_("Kata sandi Anda sekarang"), "current-password")
 
 
 @never_cache
@@ -131,24 +122,10 @@ def otp_reset(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 # --- Changing one's password --------------------------------------------------------------------
 
-class PasswordChangeForm(forms.Form):
-    old_password = _password_field(_("Kata sandi lama"), "current-password")
-    new_password1 = _password_field(_("Kata sandi baru"), "new-password")
-    new_password2 = _password_field(_("Ulangi kata sandi baru"), "new-password")
+class PasswordChangeForm(NewPasswordForm):
+    old_password = password_field(_("Kata sandi lama"), "current-password")
 
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        if data.get("new_password1") and data.get("new_password1") != data.get("new_password2"):
-            self.add_error("new_password2", _("Kedua kata sandi tidak sama."))
-        return data
-
-
-def _next_url(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
-        return target
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
+    field_order = ["old_password", "new_password1", "new_password2"]
 
 
 @never_cache
@@ -172,9 +149,9 @@ def password_change_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             update_session_auth_hash(request, user)
             return render(request, "accounts/account/password_changed.html",
-                          {"nav": "account", "next": _next_url(request), "forced": forced})
+                          {"nav": "account", "next": next_url(request), "forced": forced})
     return render(request, "accounts/account/password_change.html",
-                  {"nav": "account", "form": form, "forced": forced, "next": _next_url(request)})
+                  {"nav": "account", "form": form, "forced": forced, "next": next_url(request)})
 
 
 # --- Asking for a reset link ----------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
@@ -14,12 +16,20 @@ from jaring.accounts.passwords import user_for_link
 from jaring.accounts.user_admin import password_set
 from jaring.core.errors import ValidationFailed
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+def password_field(label: StrOrPromise, autocomplete: str) -> forms.CharField:
+    return forms.CharField(label=label, strip=False, max_length=256,
+                           widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}))
+
 
 class NewPasswordForm(forms.Form):
-    new_password1 = forms.CharField(label=_("Kata sandi baru"), strip=False, max_length=256,
-                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    new_password2 = forms.CharField(label=_("Ulangi kata sandi baru"), strip=False, max_length=256,
-                                    widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    """A new password typed twice (the reset link's page; the account page adds the old one)."""
+
+    new_password1 = password_field(_("Kata sandi baru"), "new-password")
+    new_password2 = password_field(_("Ulangi kata sandi baru"), "new-password")
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

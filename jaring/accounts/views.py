@@ -82,7 +82,7 @@ def remember_language(sender: Any, request: HttpRequest | None, user: Any, **kwa
         request.session[LANGUAGE_SESSION_KEY] = language
 
 
-def _next_url(request: HttpRequest) -> str:
+def next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                   require_https=request.is_secure()):
@@ -100,7 +100,7 @@ def login_otp(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     # django-otp's OTPMiddleware adds is_verified() to the request's user; no stub knows it.
     if not user_requires_2fa(user) or user.is_verified():  # type: ignore[attr-defined]
-        return redirect(_next_url(request))
+        return redirect(next_url(request))
     if not otp_devices(user):
         return redirect("otp_enrol")
     form = OtpForm(request.POST or None)
@@ -109,9 +109,9 @@ def login_otp(request: AuthenticatedHttpRequest) -> HttpResponse:
         if device is not None:
             request.session.cycle_key()  # a new session id for the now fully verified session
             otp_login(request, device)
-            return redirect(_next_url(request))
+            return redirect(next_url(request))
         form.add_error("code", _("Kode salah atau sudah kedaluwarsa. Tunggu kode berikutnya lalu coba lagi."))
-    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url(request)})
 
 
 def _grouped(secret: str) -> str:
@@ -124,7 +124,7 @@ def otp_enrol(request: AuthenticatedHttpRequest) -> HttpResponse:
     import segno
 
     user = request.user
-    context: dict[str, object] = {"next": _next_url(request)}
+    context: dict[str, object] = {"next": next_url(request)}
     if not user_requires_2fa(user):  # the login asks no code of this role: enrolling would mislead
         return render(request, "accounts/otp_enrol.html", {**context, "not_required": True})
     if any(isinstance(d, TOTPDevice) for d in otp_devices(user)):
