@@ -36,10 +36,12 @@ def paged(name: str) -> Any:
 
 
 def paginate(request: Request, view: Any, queryset: Any, render: Callable[[Any], dict[str, Any]], *,
-             ordering: str | Iterable[str] = "id") -> Response:
-    """One cursor page of ``queryset`` (``next``/``previous`` links and ``results``)."""
+             ordering: str | Iterable[str] = "id",
+             render_page: Callable[[list[Any]], list[dict[str, Any]]] | None = None) -> Response:
+    """One cursor page of ``queryset`` (``next``/``previous`` links and ``results``). ``render_page``,
+    when given, renders the whole page at once (facts read for all its rows in a few queries)."""
     paginator = CursorPagination()
     # DRF accepts a tuple of fields; its stubs only know a string.
     paginator.ordering = ordering if isinstance(ordering, str) else tuple(ordering)  # type: ignore[assignment]
     page: list[Any] = paginator.paginate_queryset(queryset, request, view=view) or []
-    return paginator.get_paginated_response([render(row) for row in page])
+    return paginator.get_paginated_response(render_page(page) if render_page else [render(row) for row in page])

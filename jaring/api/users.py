@@ -35,6 +35,7 @@ from jaring.accounts.services import user_totp_reset, user_unlock
 from jaring.accounts.types import AuthenticatedRequest
 from jaring.accounts.user_admin import (
     Credentials,
+    login_facts_many,
     user_activate,
     user_add,
     user_for,
@@ -151,6 +152,11 @@ UserPage = inline_serializer(name="UserPage", fields={
 NOT_FOUND = OpenApiResponse(description="Not found, or outside the admin's region")
 
 
+def _users_page(users: list[User]) -> list[dict[str, Any]]:
+    facts = login_facts_many(users)
+    return [user_as_dict(u, facts[u.pk]) for u in users]
+
+
 def _user_of(request: AuthenticatedRequest, user_id: int) -> User:
     if user_id > p.DB_INT_MAX:
         raise NotFound(_("Pengguna tidak ditemukan."))
@@ -186,7 +192,7 @@ class UserListCreate(APIView):
                           role=p.choice_param(request, "role", Role.values),
                           active=None if not active else active == "true")
         queryset = User.objects.filter(pk__in=[u.pk for u in users]).prefetch_related("areas__region")
-        return paginate(request, self, queryset, user_as_dict, ordering="username")
+        return paginate(request, self, queryset, user_as_dict, ordering="username", render_page=_users_page)
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserCreatedSerializer})
     def post(self, request: AuthenticatedRequest) -> Response:
